@@ -1,0 +1,11 @@
+import middy from '@middy/core';
+import { tide } from '../lib/app';
+import { agentAuth, type AgentEvent } from '../lib/http/auth';
+import { jsonBody } from '../lib/http/body';
+import { errorResponses } from '../lib/http/errors';
+import { ingestMetrics } from '../lib/ingest/ingest';
+
+export const handler = middy((event: AgentEvent) => ingestMetrics(event, tide()))
+  .use(errorResponses())
+  .use(agentAuth(() => tide().agentKeys))
+  .use(jsonBody());

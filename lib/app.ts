@@ -1,0 +1,32 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadConfig, type TideConfig } from './config';
+import { AgentKeyStore } from './store/agentKeys';
+import { AggregateStore } from './store/aggregates';
+import { createDocumentClient } from './store/client';
+
+/** The composition root: what a warm Lambda container keeps between invocations. */
+export interface Tide {
+  config: TideConfig;
+  db: DynamoDBDocumentClient;
+  agentKeys: AgentKeyStore;
+  aggregates: AggregateStore;
+  now: () => number;
+}
+
+export function createTide(config: TideConfig = loadConfig(), now: () => number = Date.now): Tide {
+  const db = createDocumentClient(config);
+  return {
+    config,
+    db,
+    agentKeys: new AgentKeyStore(db, config.tableName),
+    aggregates: new AggregateStore(db, config.tableName),
+    now,
+  };
+}
+
+let shared: Tide | undefined;
+
+export function tide(): Tide {
+  shared ??= createTide();
+  return shared;
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import type { Tide } from '../app';
+import { NotFoundError } from '../errors';
+import { json, noContent, type HttpEvent, type HttpResult } from '../http/types';
+import { namespaceName } from '../names';
+import { parseOrThrow } from '../validation';
+import { describeAgentKey, issueAgentKey } from './agentKeys';
+
+const newAgentKey = z.object(
+  {
+    namespace: namespaceName,
+    name: z.string({ error: 'must be a string' }).min(1, { error: 'must be 1-128 characters' }).max(128, { error: 'must be 1-128 characters' }),
+  },
+  { error: 'must be a JSON object' },
+);
+
+export async function createAgentKey(event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const request = parseOrThrow(newAgentKey, event.json);
+  const { record, key } = await issueAgentKey(app.agentKeys, request, app.now());
+  return json(201, { ...describeAgentKey(record), key });
+}
+
+export async function listAgentKeys(_event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const records = await app.agentKeys.list();
+  return json(200, { items: records.map(describeAgentKey) });
+}
+
+export async function revokeAgentKey(event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const id = event.pathParameters?.id ?? '';
+  if (!(await app.agentKeys.delete(id))) throw new NotFoundError(`no agent key ${id}`);
+  return noContent();
+}

@@ -1,0 +1,65 @@
+import { BUILT_IN_METRICS } from '../names';
+import type { Sample } from './schema';
+
+export interface MetricAggregate {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** All of one batch's samples for one service that fall in one bucket. */
+export interface BucketGroup {
+  service: string;
+  bucketStart: number; // epoch seconds
+  samples: number;
+  metrics: Map<string, MetricAggregate>;
+}
+
+function add(metrics: Map<string, MetricAggregate>, name: string, value: number): void {
+  const agg = metrics.get(name);
+  if (agg === undefined) {
+    metrics.set(name, { count: 1, sum: value, min: value, max: value });
+    return;
+  }
+  agg.count += 1;
+  agg.sum += value;
+  if (value < agg.min) agg.min = value;
+  if (value > agg.max) agg.max = value;
+}
+
+/**
+ * Folds a batch into one group per (service, bucket), ordered by service then
+ * bucket so that a retried batch always splits into the same write chunks.
+ */
+export function aggregateSamples(samples: readonly Sample[], bucketSeconds: number): BucketGroup[] {
+  const groups = new Map<string, BucketGroup>();
+  for (const s of samples) {
+    const bucketStart = Math.floor(s.ts / 1000 / bucketSeconds) * bucketSeconds;
+    const id = `${s.service}\u0000${bucketStart}`;
+    let group = groups.get(id);
+    if (group === undefined) {
+      group = { service: s.service, bucketStart, samples: 0, metrics: new Map() };
+      groups.set(id, group);
+    }
+    group.samples += 1;
+    for (const name of BUILT_IN_METRICS) {
+      const value = s[name];
+      if (value !== undefined) add(group.metrics, name, value);
+    }
+    if (s.custom) for (const [name, value] of Object.entries(s.custom)) add(group.metrics, name, value);
+  }
+  return [...groups.values()].sort((a, b) =>
+    a.service === b.service ? a.bucketStart - b.bucketStart : a.service < b.service ? -1 : 1,
+  );
+}
+
+/** The write shard a node's samples go to: a stable hash (FNV-1a) of the node name. */
+export function shardOf(node: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < node.length; i++) {
+    hash ^= node.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
+}

@@ -1,0 +1,72 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { attr, keys } from './keys';
+
+export interface AgentKeyRecord {
+  id: string;
+  namespace: string;
+  name: string;
+  /** SHA-256 of the whole key; the key itself is never stored. */
+  hash: string;
+  createdAt: string;
+}
+
+export class AgentKeyStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(record: AgentKeyRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.agentKey(record.id), ...record },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': attr.pk },
+      }),
+    );
+  }
+
+  /** Strongly consistent, so a key deleted a moment ago is already refused. */
+  async get(id: string): Promise<AgentKeyRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.agentKey(id), ConsistentRead: true }));
+    return out.Item ? toRecord(out.Item) : undefined;
+  }
+
+  async list(): Promise<AgentKeyRecord[]> {
+    const records: AgentKeyRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': attr.pk },
+          ExpressionAttributeValues: { ':pk': keys.agentKeyPartition },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      records.push(...(page.Items ?? []).map(toRecord));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  /** Deletes the key; false when there was none. */
+  async delete(id: string): Promise<boolean> {
+    const out = await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.agentKey(id), ReturnValues: 'ALL_OLD' }),
+    );
+    return out.Attributes !== undefined;
+  }
+}
+
+function toRecord(item: Record<string, unknown>): AgentKeyRecord {
+  return {
+    id: String(item.id),
+    namespace: String(item.namespace),
+    name: String(item.name),
+    hash: String(item.hash),
+    createdAt: String(item.createdAt),
+  };
+}

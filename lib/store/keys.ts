@@ -1,0 +1,76 @@
+/**
+ * The only module that knows how Tide's single table is keyed. Everything
+ * else asks for an entity by its operator-facing names.
+ *
+ * | entity           | pk                               | sk                     |
+ * |------------------|----------------------------------|------------------------|
+ * | agent key        | AGENTKEY                         | <key id>               |
+ * | aggregate bucket | AGG#<ns>#<service>#<shard>       | <bucket start, 12 digits> |
+ * | ingested batch   | BATCH#<ns>#<node>#<batchId>      | <chunk index>          |
+ *
+ * Aggregates are keyed per (service, shard) so a window read is one query per
+ * shard, whatever the number of containers or nodes; the shard comes from the
+ * node so that a large service's writes spread over several items.
+ */
+export const attr = {
+  pk: 'pk',
+  sk: 'sk',
+  expiresAt: 'expiresAt',
+} as const;
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+const BUCKET_DIGITS = 12;
+
+export const keys = {
+  agentKeyPartition: 'AGENTKEY',
+  agentKey(id: string): ItemKey {
+    return { pk: keys.agentKeyPartition, sk: id };
+  },
+  aggregatePartition(namespace: string, service: string, shard: number): string {
+    return `AGG#${namespace}#${service}#${shard}`;
+  },
+  bucketSortKey(bucketStartSeconds: number): string {
+    return String(bucketStartSeconds).padStart(BUCKET_DIGITS, '0');
+  },
+  bucketStartFromSortKey(sk: string): number {
+    return Number(sk);
+  },
+  aggregate(namespace: string, service: string, shard: number, bucketStartSeconds: number): ItemKey {
+    return { pk: keys.aggregatePartition(namespace, service, shard), sk: keys.bucketSortKey(bucketStartSeconds) };
+  },
+  batch(namespace: string, node: string, batchId: string, chunk: number): ItemKey {
+    return { pk: `BATCH#${namespace}#${node}#${batchId}`, sk: String(chunk) };
+  },
+};
+
+/** Aggregate attribute names for one metric: count, sum, min and max. */
+export function aggregateAttributes(metric: string): { count: string; sum: string; min: string; max: string } {
+  return { count: `c:${metric}`, sum: `s:${metric}`, min: `lo:${metric}`, max: `hi:${metric}` };
+}
+
+/** Tells a min or max attribute's metric from its name; undefined for any other attribute. */
+export function extremeAttribute(name: string): { kind: 'min' | 'max'; metric: string } | undefined {
+  if (name.startsWith('lo:')) return { kind: 'min', metric: name.slice(3) };
+  if (name.startsWith('hi:')) return { kind: 'max', metric: name.slice(3) };
+  return undefined;
+}
+
+/** The table's definition, shared by the local scripts and the tests (serverless.yml mirrors it). */
+export function tableDefinition(tableName: string) {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [
+      { AttributeName: attr.pk, AttributeType: 'S' as const },
+      { AttributeName: attr.sk, AttributeType: 'S' as const },
+    ],
+    KeySchema: [
+      { AttributeName: attr.pk, KeyType: 'HASH' as const },
+      { AttributeName: attr.sk, KeyType: 'RANGE' as const },
+    ],
+  };
+}
