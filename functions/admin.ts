@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { tide } from '../lib/app';
 import { createAgentKey, listAgentKeys, revokeAgentKey } from '../lib/credentials/routes';
-import { adminAuth } from '../lib/http/auth';
+import { adminAuth } from '../lib/http/adminAuth';
 import { jsonBody } from '../lib/http/body';
 import { errorResponses } from '../lib/http/errors';
 import { router } from '../lib/http/router';

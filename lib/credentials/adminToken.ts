@@ -16,8 +16,3 @@ export async function authenticateAdmin(presented: string | undefined): Promise<
     throw new UnauthorizedError('missing or unknown admin token');
   }
 }
-
-export function bearerToken(authorization: string | undefined): string | undefined {
-  const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  return match?.[1];
-}
