@@ -10,7 +10,7 @@ import { randomToken } from '../lib/credentials/random';
 import { ensureTable, freePort, startDynamoDbLocal, type LocalDynamoDb } from './local/dynamodb';
 
 const root = join(import.meta.dirname, '..');
-const stateDir = join(root, '.tide');
+const stateDir = process.env.TIDE_STATE_DIR ?? join(root, '.tide');
 const stage = 'local';
 const tableName = `tide-${stage}`;
 

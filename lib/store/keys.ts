@@ -7,10 +7,22 @@
  * | agent key        | AGENTKEY                         | <key id>               |
  * | aggregate bucket | AGG#<ns>#<service>#<shard>       | <bucket start, 12 digits> |
  * | ingested batch   | BATCH#<ns>#<node>#<batchId>      | <chunk index>          |
+ * | service document | SERVICE                          | <ns>#<service>         |
+ * | service state    | STATE#<ns>#<service>             | STATE                  |
+ * | scaling event    | EVENTS#<ns>#<service>            | <ISO time>#<id>        |
+ * | simulated service| SIM#<ns>#<service>               | SIM                    |
+ * | webhook receiver | RECEIVER#<projectId>             | <receiver id>          |
+ * | webhook key      | WEBHOOKKEY#<key id>              | KEY                    |
+ * | host pool        | HOSTPOOL#<ns>                    | <pool>                 |
+ * | idempotency key  | IDEMPOTENCY#<scope>#<key>        | KEY                    |
  *
  * Aggregates are keyed per (service, shard) so a window read is one query per
  * shard, whatever the number of containers or nodes; the shard comes from the
  * node so that a large service's writes spread over several items.
+ * Service documents share one partition so the evaluator lists them all with
+ * one paginated query; a service's changing state (lease, replicas, recent
+ * recommendations and scalings) is a separate item, so policy edits and
+ * evaluations never overwrite each other.
  */
 export const attr = {
   pk: 'pk',
@@ -44,6 +56,40 @@ export const keys = {
   },
   batch(namespace: string, node: string, batchId: string, chunk: number): ItemKey {
     return { pk: `BATCH#${namespace}#${node}#${batchId}`, sk: String(chunk) };
+  },
+  servicePartition: 'SERVICE',
+  service(namespace: string, service: string): ItemKey {
+    return { pk: keys.servicePartition, sk: `${namespace}#${service}` };
+  },
+  serviceState(namespace: string, service: string): ItemKey {
+    return { pk: `STATE#${namespace}#${service}`, sk: 'STATE' };
+  },
+  eventPartition(namespace: string, service: string): string {
+    return `EVENTS#${namespace}#${service}`;
+  },
+  event(namespace: string, service: string, isoTime: string, id: string): ItemKey {
+    return { pk: keys.eventPartition(namespace, service), sk: `${isoTime}#${id}` };
+  },
+  simulatedService(namespace: string, service: string): ItemKey {
+    return { pk: `SIM#${namespace}#${service}`, sk: 'SIM' };
+  },
+  receiverPartition(projectId: string): string {
+    return `RECEIVER#${projectId}`;
+  },
+  receiver(projectId: string, id: string): ItemKey {
+    return { pk: keys.receiverPartition(projectId), sk: id };
+  },
+  webhookKey(keyId: string): ItemKey {
+    return { pk: `WEBHOOKKEY#${keyId}`, sk: 'KEY' };
+  },
+  hostPoolPartition(namespace: string): string {
+    return `HOSTPOOL#${namespace}`;
+  },
+  hostPool(namespace: string, pool: string): ItemKey {
+    return { pk: keys.hostPoolPartition(namespace), sk: pool };
+  },
+  idempotency(scope: string, key: string): ItemKey {
+    return { pk: `IDEMPOTENCY#${scope}#${key}`, sk: 'KEY' };
   },
 };
 
