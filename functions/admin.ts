@@ -7,12 +7,20 @@ import { errorResponses } from '../lib/http/errors';
 import { router } from '../lib/http/router';
 import type { HttpEvent } from '../lib/http/types';
 import { readServiceMetrics } from '../lib/metrics/query';
+import { deleteService, evaluateNow, getService, listEvents, listServices, putService, scaleManually } from '../lib/services/routes';
 
 const routes = router({
   'POST /v1/keys': (event) => createAgentKey(event, tide()),
   'GET /v1/keys': (event) => listAgentKeys(event, tide()),
   'DELETE /v1/keys/{id}': (event) => revokeAgentKey(event, tide()),
+  'GET /v1/services': (event) => listServices(event, tide()),
+  'PUT /v1/services/{service}': (event) => putService(event, tide()),
+  'GET /v1/services/{service}': (event) => getService(event, tide()),
+  'DELETE /v1/services/{service}': (event) => deleteService(event, tide()),
+  'GET /v1/services/{service}/events': (event) => listEvents(event, tide()),
   'GET /v1/services/{service}/metrics': (event) => readServiceMetrics(event, tide()),
+  'POST /v1/services/{service}/scale': (event) => scaleManually(event, tide()),
+  'POST /v1/evaluate': (event) => evaluateNow(event, tide()),
 });
 
 export const handler = middy((event: HttpEvent) => routes(event))

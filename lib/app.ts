@@ -3,6 +3,9 @@ import { loadConfig, type TideConfig } from './config';
 import { AgentKeyStore } from './store/agentKeys';
 import { AggregateStore } from './store/aggregates';
 import { createDocumentClient } from './store/client';
+import { EventStore } from './store/events';
+import { ServiceStateStore } from './store/serviceState';
+import { ServiceStore } from './store/services';
 
 /** The composition root: what a warm Lambda container keeps between invocations. */
 export interface Tide {
@@ -10,6 +13,9 @@ export interface Tide {
   db: DynamoDBDocumentClient;
   agentKeys: AgentKeyStore;
   aggregates: AggregateStore;
+  services: ServiceStore;
+  serviceStates: ServiceStateStore;
+  events: EventStore;
   now: () => number;
 }
 
@@ -20,6 +26,9 @@ export function createTide(config: TideConfig = loadConfig(), now: () => number 
     db,
     agentKeys: new AgentKeyStore(db, config.tableName),
     aggregates: new AggregateStore(db, config.tableName),
+    services: new ServiceStore(db, config.tableName),
+    serviceStates: new ServiceStateStore(db, config.tableName),
+    events: new EventStore(db, config.tableName, config.eventRetentionSeconds),
     now,
   };
 }

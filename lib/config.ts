@@ -15,6 +15,12 @@ export interface TideConfig {
    * data written under the old count invisible to reads, so pick it once.
    */
   writeShards: number;
+  /** How often node agents report; used to estimate reporting containers from sample counts. */
+  agentIntervalSeconds: number;
+  /** How long scaling events are kept. */
+  eventRetentionSeconds: number;
+  /** Above this many services, the scheduled evaluator fans out to workers. */
+  servicesPerWorker: number;
   /** Set locally (DynamoDB Local); unset on AWS. */
   dynamodbEndpoint?: string;
 }
@@ -36,6 +42,9 @@ export function loadConfig(): TideConfig {
     bucketSeconds: integer('TIDE_BUCKET_SECONDS', 60, 10, 3600),
     retentionSeconds: integer('TIDE_RETENTION_SECONDS', 24 * 3600, 3600, 90 * 24 * 3600),
     writeShards: integer('TIDE_WRITE_SHARDS', 8, 1, 64),
+    agentIntervalSeconds: integer('TIDE_AGENT_INTERVAL_SECONDS', 10, 1, 300),
+    eventRetentionSeconds: integer('TIDE_EVENT_RETENTION_SECONDS', 30 * 24 * 3600, 3600, 400 * 24 * 3600),
+    servicesPerWorker: integer('TIDE_SERVICES_PER_WORKER', 200, 1, 100_000),
     ...(endpoint ? { dynamodbEndpoint: endpoint } : {}),
   };
 }

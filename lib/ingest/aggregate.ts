@@ -1,3 +1,4 @@
+import { fnv1a } from '../hash';
 import { BUILT_IN_METRICS } from '../names';
 import type { Sample } from './schema';
 
@@ -54,12 +55,7 @@ export function aggregateSamples(samples: readonly Sample[], bucketSeconds: numb
   );
 }
 
-/** The write shard a node's samples go to: a stable hash (FNV-1a) of the node name. */
+/** The write shard a node's samples go to: a stable hash of the node name. */
 export function shardOf(node: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < node.length; i++) {
-    hash ^= node.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % shards;
+  return fnv1a(node) % shards;
 }

@@ -1,0 +1,126 @@
+import type { Tide } from '../app';
+import { parseDuration } from '../duration';
+import { fnv1a } from '../hash';
+import { logger } from '../observability';
+import { decide, observationsFromBuckets, type Decision, type Rule } from '../policy';
+import { createProvider } from '../providers/registry';
+import { scaleService, type ScaleOutcome } from '../scaling/scale';
+import type { StoredService } from '../store/services';
+import { providerContext } from '../providers/context';
+import { publishDecision } from './metrics';
+
+/** What one evaluation of one service came to, as `POST /v1/evaluate` returns it. */
+export interface EvaluationResult {
+  namespace: string;
+  service: string;
+  mode: StoredService['mode'];
+  status: ScaleOutcome['status'] | 'error';
+  from?: number;
+  to?: number;
+  reason: string;
+  detail?: string;
+  metrics?: Decision['metrics'];
+}
+
+export interface EvaluateOptions {
+  /** Lease owner id: one per invocation. */
+  owner: string;
+  /** Decide and record only, for every service evaluated. */
+  dryRun?: boolean;
+  namespace?: string;
+  /** Only these services (by name). */
+  services?: readonly string[];
+  /** Only services whose interval matches this offset into the minute (ms); undefined = all. */
+  offsetMs?: number;
+  /** Only the services of one worker's shard. */
+  shard?: { index: number; count: number };
+}
+
+const CONCURRENCY = 8;
+
+/** Evaluates every matching service in auto or dry-run mode; one service's failure never stops the others. */
+export async function evaluateServices(app: Tide, options: EvaluateOptions): Promise<EvaluationResult[]> {
+  const services = (await app.services.list(options.namespace)).filter(
+    (svc) =>
+      svc.mode !== 'manual' &&
+      (options.services === undefined || options.services.includes(svc.service)) &&
+      (options.shard === undefined || shardOfService(svc, options.shard.count) === options.shard.index) &&
+      (options.offsetMs === undefined || options.offsetMs % parseDuration(svc.evaluationInterval) === 0),
+  );
+  const results: EvaluationResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < services.length) {
+      const svc = services[next++] as StoredService;
+      results.push(await evaluateService(app, svc, options));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, services.length) }, worker));
+  return results.sort((a, b) => (a.namespace + a.service < b.namespace + b.service ? -1 : 1));
+}
+
+export async function evaluateService(app: Tide, svc: StoredService, options: EvaluateOptions): Promise<EvaluationResult> {
+  const base = { namespace: svc.namespace, service: svc.service, mode: svc.mode };
+  const policy = svc.policy;
+  if (policy === undefined) return { ...base, status: 'unchanged', reason: 'no policy' };
+  try {
+    const now = app.now();
+    const observations = await readWindows(app, svc, policy.rules, now);
+    let decision: Decision | undefined;
+    const outcome = await scaleService(
+      app,
+      svc,
+      {
+        trigger: 'policy',
+        plan: (current, state) => {
+          decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, recommendations: state.recommendations, scalings: state.scalings, now });
+          return {
+            to: decision.replicas,
+            reason: decision.reason,
+            recommendation: { ts: now, replicas: decision.recommendation },
+            lastDecision: { ts: now, replicas: decision.replicas, reason: decision.reason, direction: decision.direction },
+          };
+        },
+      },
+      { owner: options.owner, wait: false, dryRun: options.dryRun === true || svc.mode === 'dry-run', provider: createProvider(svc.target, providerContext(app, svc)) },
+    );
+    if (decision) publishDecision(svc, outcome, decision);
+    return {
+      ...base,
+      status: outcome.status,
+      from: outcome.from,
+      to: outcome.to,
+      reason: outcome.reason,
+      ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
+      ...(decision ? { metrics: decision.metrics } : {}),
+    };
+  } catch (error) {
+    logger.error('evaluation failed', { namespace: svc.namespace, service: svc.service, errorName: (error as Error).name, errorMessage: (error as Error).message });
+    return { ...base, status: 'error', reason: 'evaluation failed', detail: (error as Error).message };
+  }
+}
+
+/** Reads every bucket the policy's longest window needs, for all its metrics, in one query per shard. */
+async function readWindows(app: Tide, svc: StoredService, rules: readonly Rule[], now: number) {
+  const { bucketSeconds, writeShards } = app.config;
+  const longest = Math.max(...rules.flatMap(ruleWindows).map(parseDuration), bucketSeconds * 1000);
+  const metrics = [...new Set(rules.map((r) => r.metric))];
+  const fromSeconds = Math.floor((now - longest) / 1000 / bucketSeconds) * bucketSeconds;
+  // Ingest takes samples up to 5 minutes ahead; a fast node clock should not vanish.
+  const toSeconds = Math.floor(now / 1000) + 300;
+  const buckets = await app.aggregates.readBuckets(svc.namespace, svc.service, metrics, fromSeconds, toSeconds, writeShards);
+  return observationsFromBuckets(
+    buckets.map((b) => ({ ...b, start: b.start * 1000 })),
+    now,
+    bucketSeconds * 1000,
+  );
+}
+
+function ruleWindows(rule: Rule): string[] {
+  return rule.type === 'threshold' ? [rule.outDuration, rule.inDuration] : [rule.window];
+}
+
+/** A stable spread of services over workers. */
+export function shardOfService(svc: Pick<StoredService, 'namespace' | 'service'>, count: number): number {
+  return fnv1a(`${svc.namespace}#${svc.service}`) % count;
+}

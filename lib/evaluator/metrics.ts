@@ -1,0 +1,15 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Decision } from '../policy';
+import type { ScaleOutcome } from '../scaling/scale';
+import type { StoredService } from '../store/services';
+
+/** CloudWatch metrics in the embedded metric format: log lines, no API calls, no added latency. */
+const metrics = new Metrics({ namespace: 'Tide', serviceName: 'tide' });
+
+export function publishDecision(svc: StoredService, outcome: ScaleOutcome, decision: Decision): void {
+  metrics.addDimensions({ namespace: svc.namespace, service: svc.service });
+  metrics.addMetric('CurrentReplicas', MetricUnit.Count, outcome.from);
+  metrics.addMetric('DesiredReplicas', MetricUnit.Count, decision.replicas);
+  for (const [name, value] of Object.entries(decision.metrics)) metrics.addMetric(name, MetricUnit.NoUnit, value);
+  metrics.publishStoredMetrics();
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { Tide } from '../app';
+import { parseDuration } from '../duration';
+import { evaluateServices, type EvaluationResult } from './evaluate';
+
+/** The payload the scheduled invocation sends each worker it fans out to. */
+export const workerPayload = z.object({ shard: z.object({ index: z.number().int().min(0), count: z.number().int().min(1) }) });
+export type WorkerPayload = z.output<typeof workerPayload>;
+
+export interface EvaluatorDeps {
+  /** Starts a worker invocation without waiting for it (Lambda `Event` invocation). */
+  invokeWorker(payload: WorkerPayload): Promise<void>;
+  /** Waits until an epoch-ms moment; injected so tests need not wait. */
+  sleepUntil(epochMs: number): Promise<void>;
+}
+
+export interface InvocationSummary {
+  /** Workers fanned out to; 0 when this invocation evaluated the services itself. */
+  workers: number;
+  results: EvaluationResult[];
+}
+
+/**
+ * One evaluator invocation. The scheduled one (once a minute) evaluates every
+ * service itself, or, past `servicesPerWorker`, splits them into shards and
+ * starts one worker per shard. Either way the minute is walked tick by tick,
+ * so a service with `evaluationInterval: "15s"` is evaluated four times.
+ */
+export async function runEvaluator(app: Tide, event: unknown, deps: EvaluatorDeps, owner: string): Promise<InvocationSummary> {
+  const started = app.now();
+  const worker = workerPayload.safeParse(event);
+  const shard = worker.success ? worker.data.shard : undefined;
+  const services = (await app.services.list()).filter((s) => s.mode !== 'manual');
+  if (shard === undefined && services.length > app.config.servicesPerWorker) {
+    const count = Math.ceil(services.length / app.config.servicesPerWorker);
+    await Promise.all(Array.from({ length: count }, (_, index) => deps.invokeWorker({ shard: { index, count } })));
+    return { workers: count, results: [] };
+  }
+  const results: EvaluationResult[] = [];
+  for (const offset of tickOffsets(services.map((s) => parseDuration(s.evaluationInterval)))) {
+    await deps.sleepUntil(started + offset);
+    results.push(...(await evaluateServices(app, { owner, offsetMs: offset, ...(shard ? { shard } : {}) })));
+  }
+  return { workers: 0, results };
+}
+
+/** The moments within a minute at which some service is due: multiples of each interval. */
+export function tickOffsets(intervalsMs: readonly number[]): number[] {
+  const offsets = new Set<number>([0]);
+  for (const interval of intervalsMs) for (let t = interval; t < 60_000; t += interval) offsets.add(t);
+  return [...offsets].sort((a, b) => a - b);
+}

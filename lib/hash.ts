@@ -1,0 +1,6 @@
+/** FNV-1a, 32 bits: a fast, stable hash for spreading names over shards (not for secrets). */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import type { Tide } from '../app';
+import { randomToken } from '../credentials/random';
+import { evaluateServices } from '../evaluator/evaluate';
+import { NotFoundError, UpstreamError, ValidationError } from '../errors';
+import { json, noContent, type HttpEvent, type HttpResult } from '../http/types';
+import { namespaceName, resourceName } from '../names';
+import { providerContext } from '../providers/context';
+import { createProvider, redactTarget } from '../providers/registry';
+import { scaleService } from '../scaling/scale';
+import type { ServiceState } from '../store/serviceState';
+import type { StoredService } from '../store/services';
+import { parseOrThrow } from '../validation';
+import { parseServiceDocument } from './schema';
+
+const namespaceQuery = z.object({ namespace: namespaceName.default('default') });
+
+function where(event: HttpEvent): { namespace: string; service: string } {
+  const { namespace } = parseOrThrow(namespaceQuery, event.queryStringParameters ?? {}, 'query string');
+  return { namespace, service: parseOrThrow(resourceName, event.pathParameters?.service, 'path') };
+}
+
+async function existing(app: Tide, namespace: string, service: string): Promise<StoredService> {
+  const svc = await app.services.get(namespace, service);
+  if (!svc) throw new NotFoundError(`no service ${service} in namespace ${namespace}`);
+  return svc;
+}
+
+/** The document as shown to operators: secrets stay references, URLs lose any userinfo. */
+function view(svc: StoredService, state?: ServiceState) {
+  const shown = { ...svc, target: redactTarget(svc.target) };
+  if (!state) return shown;
+  const last = state.scalings.at(-1);
+  return {
+    ...shown,
+    status: {
+      replicas: state.replicas ?? null,
+      desired: state.desired ?? null,
+      lastDecision: state.lastDecision ? { ...state.lastDecision, ts: new Date(state.lastDecision.ts).toISOString() } : null,
+      lastScaling: last ? { ...last, ts: new Date(last.ts).toISOString() } : null,
+    },
+  };
+}
+
+export async function putService(event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const { namespace, service } = where(event);
+  const document = parseServiceDocument(event.json, service, namespace);
+  const { created, stored } = await app.services.put({ namespace, service, ...document }, app.now());
+  return json(created ? 201 : 200, view(stored));
+}
+
+export async function listServices(event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const { namespace } = parseOrThrow(namespaceQuery, event.queryStringParameters ?? {}, 'query string');
+  const services = await app.services.list(namespace);
+  const states = await app.serviceStates.getMany(services);
+  return json(200, { items: services.map((s) => view(s, states.get(`${s.namespace}#${s.service}`))) });
+}
+
+export async function getService(event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const { namespace, service } = where(event);
+  const svc = await existing(app, namespace, service);
+  const states = await app.serviceStates.getMany([svc]);
+  return json(200, view(svc, states.get(`${namespace}#${service}`)));
+}
+
+export async function deleteService(event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const { namespace, service } = where(event);
+  if (!(await app.services.delete(namespace, service))) throw new NotFoundError(`no service ${service} in namespace ${namespace}`);
+  return noContent();
+}
+
+const eventsQuery = namespaceQuery.extend({
+  limit: z.coerce.number({ error: 'must be a whole number from 1 to 500' }).int({ error: 'must be a whole number from 1 to 500' }).min(1, { error: 'must be a whole number from 1 to 500' }).max(500, { error: 'must be a whole number from 1 to 500' }).default(50),
+});
+
+export async function listEvents(event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const { service } = where(event);
+  const query = parseOrThrow(eventsQuery, event.queryStringParameters ?? {}, 'query string');
+  await existing(app, query.namespace, service);
+  return json(200, { items: await app.events.list(query.namespace, service, query.limit) });
+}
+
+const manualScale = z.strictObject(
+  {
+    replicas: z.number({ error: 'must be a whole number >= 0' }).int({ error: 'must be a whole number >= 0' }).min(0, { error: 'must be a whole number >= 0' }),
+    reason: z.string({ error: 'must be a string' }).max(500, { error: 'must be at most 500 characters' }).optional(),
+  },
+  { error: 'must be a JSON object' },
+);
+
+/** `POST /v1/services/{service}/scale`: an operator's scaling, through the lease, the platform and the history. */
+export async function scaleManually(event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const { namespace, service } = where(event);
+  const request = parseOrThrow(manualScale, event.json);
+  const svc = await existing(app, namespace, service);
+  if (request.replicas < svc.min || request.replicas > svc.max) {
+    throw new ValidationError([{ path: 'replicas', message: `must be within the service's min ${svc.min} and max ${svc.max}` }]);
+  }
+  const reason = request.reason ?? 'manual scale';
+  const outcome = await scaleService(
+    app,
+    svc,
+    { trigger: 'manual', plan: () => ({ to: request.replicas, reason }) },
+    { owner: `manual-${randomToken(10)}`, wait: true, dryRun: false, provider: createProvider(svc.target, providerContext(app, svc)) },
+  );
+  if (outcome.status === 'failed') throw new UpstreamError(`the platform refused the scaling: ${outcome.detail ?? 'unknown error'}`);
+  return json(200, { from: outcome.from, to: outcome.to, status: outcome.status, reason, ...(outcome.event ? { event: outcome.event } : {}) });
+}
+
+const evaluateRequest = z.strictObject(
+  {
+    dryRun: z.boolean({ error: 'must be true or false' }).default(false),
+    services: z.array(resourceName).max(1000).optional(),
+    namespace: namespaceName.optional(),
+  },
+  { error: 'must be a JSON object' },
+);
+
+/** `POST /v1/evaluate`: the evaluator, now, answering with its decisions. */
+export async function evaluateNow(event: HttpEvent, app: Tide): Promise<HttpResult> {
+  const request = parseOrThrow(evaluateRequest, event.json ?? {});
+  const decisions = await evaluateServices(app, {
+    owner: `evaluate-${randomToken(10)}`,
+    dryRun: request.dryRun,
+    ...(request.namespace ? { namespace: request.namespace } : {}),
+    ...(request.services ? { services: request.services } : {}),
+  });
+  return json(200, { decisions });
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { durationString, parseDuration } from '../duration';
+import { ValidationError } from '../errors';
+import { convertLegacyPolicy, policySchema } from '../policy';
+import { targetSchema } from '../providers/registry';
+import { namespaceName, resourceName } from '../names';
+import { problemsOf } from '../validation';
+
+export const MODES = ['auto', 'dry-run', 'manual'] as const;
+export type Mode = (typeof MODES)[number];
+
+const replicaCount = (what: string) =>
+  z.number({ error: `must be a whole number >= 0` }).int({ error: `must be a whole number >= 0` }).min(0, { error: `${what} must be >= 0` });
+
+/**
+ * How often the evaluator looks at the service: once a minute by default, or
+ * several times within each scheduled minute for faster reaction.
+ */
+const evaluationInterval = durationString.refine(
+  (text) => {
+    const ms = parseDuration(text);
+    return ms >= 10_000 && ms <= 60_000 && 60_000 % ms === 0;
+  },
+  { error: 'must divide one minute and be at least 10s: 10s, 12s, 15s, 20s, 30s or 1m' },
+);
+
+export const serviceDocumentSchema = z
+  .strictObject({
+    service: resourceName.optional(),
+    namespace: namespaceName.optional(),
+    mode: z.enum(MODES, { error: 'must be auto, dry-run or manual' }).default('auto'),
+    min: replicaCount('min'),
+    max: replicaCount('max').refine((n) => n >= 1, { error: 'max must be >= 1' }),
+    evaluationInterval: evaluationInterval.default('1m'),
+    target: targetSchema,
+    policy: policySchema.optional(),
+  })
+  .superRefine((doc, ctx) => {
+    if (doc.min > doc.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not exceed max' });
+    if (doc.mode !== 'manual' && doc.policy === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['policy'], message: `a policy is required in mode ${doc.mode}` });
+    }
+  });
+
+export type ServiceDocument = Omit<z.output<typeof serviceDocumentSchema>, 'service' | 'namespace'>;
+
+/**
+ * Parses a PUT body: converts an Alauda `autoscaling_config` or a Swarm
+ * autoscaler policy row into the native min, max and policy first, so the
+ * stored document shows what Tide runs.
+ */
+export function parseServiceDocument(body: unknown, service: string, namespace: string): ServiceDocument {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError([{ path: '', message: 'must be a JSON object' }]);
+  }
+  let doc = body as Record<string, unknown>;
+  try {
+    const legacy = convertLegacyPolicy(doc);
+    if (legacy) {
+      if ('policy' in doc) {
+        throw new ValidationError([{ path: legacy.keys[0] ?? '', message: `give either policy or a ${legacy.format} policy, not both` }]);
+      }
+      const rest = Object.fromEntries(Object.entries(doc).filter(([k]) => !legacy.keys.includes(k)));
+      doc = { min: legacy.min, max: legacy.max, ...rest, policy: legacy.policy };
+    }
+  } catch (error) {
+    if (error instanceof z.ZodError) throw new ValidationError(problemsOf(error));
+    throw error;
+  }
+  const result = serviceDocumentSchema.safeParse(doc);
+  if (!result.success) throw new ValidationError(problemsOf(result.error));
+  const { service: named, namespace: namedNamespace, ...document } = result.data;
+  const mismatch = [
+    ...(named !== undefined && named !== service ? [{ path: 'service', message: `must match the path (${service})` }] : []),
+    ...(namedNamespace !== undefined && namedNamespace !== namespace ? [{ path: 'namespace', message: `must match the namespace query (${namespace})` }] : []),
+  ];
+  if (mismatch.length > 0) throw new ValidationError(mismatch);
+  return document;
+}

@@ -1,0 +1,55 @@
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomToken } from '../credentials/random';
+import type { Trigger } from '../providers/provider';
+import { attr, keys } from './keys';
+
+/** A scaling event, as SPEC.md shows it. */
+export interface ScalingEvent {
+  ts: string;
+  namespace: string;
+  service: string;
+  from: number;
+  to: number;
+  trigger: Trigger;
+  reason: string;
+  status: 'applied' | 'failed' | 'skipped';
+  detail?: string;
+  /** The webhook receiver's name, for trigger "webhook". */
+  receiver?: string;
+}
+
+export class EventStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionSeconds: number,
+  ) {}
+
+  async record(event: ScalingEvent): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.event(event.namespace, event.service, event.ts, randomToken(6)),
+          ...event,
+          [attr.expiresAt]: Math.floor(Date.parse(event.ts) / 1000) + this.retentionSeconds,
+        },
+      }),
+    );
+  }
+
+  /** Newest first. */
+  async list(namespace: string, service: string, limit: number): Promise<ScalingEvent[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': attr.pk },
+        ExpressionAttributeValues: { ':pk': keys.eventPartition(namespace, service) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _expiresAt, ...event }) => event as ScalingEvent);
+  }
+}

@@ -1,0 +1,63 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ServiceDocument } from '../services/schema';
+import { attr, keys } from './keys';
+
+/** A stored service: its document as converted on PUT, and when it was written. */
+export interface StoredService extends ServiceDocument {
+  namespace: string;
+  service: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class ServiceStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Creates or replaces; says whether it was new. */
+  async put(service: Omit<StoredService, 'createdAt' | 'updatedAt'>, now: number): Promise<{ created: boolean; stored: StoredService }> {
+    const key = keys.service(service.namespace, service.service);
+    const existing = await this.get(service.namespace, service.service);
+    const iso = new Date(now).toISOString();
+    const stored: StoredService = { ...service, createdAt: existing?.createdAt ?? iso, updatedAt: iso };
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...key, ...stored } }));
+    return { created: existing === undefined, stored };
+  }
+
+  async get(namespace: string, service: string): Promise<StoredService | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.service(namespace, service), ConsistentRead: true }));
+    return out.Item ? strip(out.Item) : undefined;
+  }
+
+  /** Every service, or one namespace's: one paginated query of the service partition. */
+  async list(namespace?: string): Promise<StoredService[]> {
+    const services: StoredService[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: namespace === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': attr.pk, ...(namespace === undefined ? {} : { '#sk': attr.sk }) },
+          ExpressionAttributeValues: { ':pk': keys.servicePartition, ...(namespace === undefined ? {} : { ':prefix': `${namespace}#` }) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      services.push(...(page.Items ?? []).map(strip));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return services;
+  }
+
+  async delete(namespace: string, service: string): Promise<boolean> {
+    const out = await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.service(namespace, service), ReturnValues: 'ALL_OLD' }));
+    return out.Attributes !== undefined;
+  }
+}
+
+function strip(item: Record<string, unknown>): StoredService {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as StoredService;
+}

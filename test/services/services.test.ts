@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, freshNamespace } from '../support/client';
+import { startHttpApi } from '../support/httpApi';
+
+let api: { url: string; close: () => Promise<void> };
+beforeAll(async () => {
+  api = await startHttpApi();
+});
+afterAll(async () => {
+  await api.close();
+});
+
+const policy = {
+  rules: [{ type: 'threshold', metric: 'cpu_ratio', statistic: 'mean', scaleOutAbove: 70, outDuration: '10m', increaseBy: 1, scaleInBelow: 10, inDuration: '10m', decreaseBy: 1 }],
+};
+const target = { provider: 'http', url: 'https://ops.example/scale/myweb', credentials: 'env:SCALE_HOOK_SECRET' };
+
+describe('services API', () => {
+  it('creates (201), replaces (200), shows, lists and deletes a service', async () => {
+    const ns = freshNamespace();
+    const put = await call(api.url, 'PUT', `/v1/services/myweb?namespace=${ns}`, { body: { mode: 'auto', min: 1, max: 10, target, policy } });
+    expect(put.status).toBe(201);
+    expect(put.body).toMatchObject({ service: 'myweb', namespace: ns, mode: 'auto', min: 1, max: 10, target });
+    // Defaults are applied and shown.
+    expect(put.body.policy.stabilization).toEqual({ scaleOut: '0s', scaleIn: '5m' });
+    const again = await call(api.url, 'PUT', `/v1/services/myweb?namespace=${ns}`, { body: { mode: 'dry-run', min: 2, max: 10, target, policy } });
+    expect(again.status).toBe(200);
+    expect(again.body.createdAt).toBe(put.body.createdAt);
+
+    const shown = await call(api.url, 'GET', `/v1/services/myweb?namespace=${ns}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ mode: 'dry-run', min: 2, status: { replicas: null, lastDecision: null } });
+    const list = await call(api.url, 'GET', `/v1/services?namespace=${ns}`);
+    expect(list.body.items.map((s: { service: string }) => s.service)).toEqual(['myweb']);
+
+    expect((await call(api.url, 'DELETE', `/v1/services/myweb?namespace=${ns}`)).status).toBe(204);
+    expect((await call(api.url, 'GET', `/v1/services/myweb?namespace=${ns}`)).status).toBe(404);
+    expect((await call(api.url, 'DELETE', `/v1/services/myweb?namespace=${ns}`)).status).toBe(404);
+  });
+
+  it('keeps namespaces apart', async () => {
+    const [a, b] = [freshNamespace(), freshNamespace()];
+    await call(api.url, 'PUT', `/v1/services/web?namespace=${a}`, { body: { min: 1, max: 3, target, policy } });
+    expect((await call(api.url, 'GET', `/v1/services/web?namespace=${b}`)).status).toBe(404);
+    expect((await call(api.url, 'GET', `/v1/services?namespace=${b}`)).body.items).toEqual([]);
+  });
+
+  const invalid: Array<{ name: string; body: unknown; path: string; message: RegExp }> = [
+    { name: 'min above max', body: { min: 5, max: 2, target, policy }, path: 'min', message: /must not exceed max/ },
+    { name: 'unknown provider', body: { min: 1, max: 2, target: { provider: 'nomad' }, policy }, path: 'target.provider', message: /must be one of: http, sim/ },
+    { name: 'http url not a URL', body: { min: 1, max: 2, target: { provider: 'http', url: 'ops' }, policy }, path: 'target.url', message: /http:\/\/ or https:\/\// },
+    { name: 'a password in the url', body: { min: 1, max: 2, target: { provider: 'http', url: 'https://u:p@ops.example/x' }, policy }, path: 'target.url', message: /must not carry a user or password/ },
+    { name: 'credentials not a reference', body: { min: 1, max: 2, target: { ...target, credentials: 's3cret' }, policy }, path: 'target.credentials', message: /ssm:\/path/ },
+    { name: 'no policy in auto mode', body: { min: 1, max: 2, target }, path: 'policy', message: /required in mode auto/ },
+    { name: 'bad mode', body: { mode: 'sometimes', min: 1, max: 2, target, policy }, path: 'mode', message: /auto, dry-run or manual/ },
+    { name: 'bad duration', body: { min: 1, max: 2, target, policy: { rules: [{ ...policy.rules[0], outDuration: 'ten minutes' }] } }, path: 'policy.rules[0].outDuration', message: /duration/ },
+    { name: 'unknown field', body: { min: 1, max: 2, target, policy, replicas: 3 }, path: '', message: /replicas/ },
+    { name: 'service not matching the path', body: { service: 'other', min: 1, max: 2, target, policy }, path: 'service', message: /must match the path/ },
+    { name: 'evaluation interval that does not divide a minute', body: { min: 1, max: 2, target, policy, evaluationInterval: '25s' }, path: 'evaluationInterval', message: /divide one minute/ },
+  ];
+
+  it.each(invalid)('$name → 400 naming $path, nothing stored', async ({ body, path, message }) => {
+    const ns = freshNamespace();
+    const answer = await call(api.url, 'PUT', `/v1/services/myweb?namespace=${ns}`, { body });
+    expect(answer.status).toBe(400);
+    const detail = answer.body.error.details.find((d: { path: string }) => d.path === path);
+    expect(detail, JSON.stringify(answer.body.error.details)).toBeDefined();
+    expect(detail.message).toMatch(message);
+    expect((await call(api.url, 'GET', `/v1/services/myweb?namespace=${ns}`)).status).toBe(404);
+  });
+
+  it('converts a pasted Alauda autoscaling_config into the native rule on PUT', async () => {
+    const ns = freshNamespace();
+    const autoscaling_config = {
+      metric_name: 'CPU_UTILIZATION', metric_stat: 'MEAN', upper_threshold: '0.6', lower_threshold: '0.1',
+      decrease_delta: '1', increase_delta: '1', minimum_num_instances: '1', maximum_num_instances: '6', wait_period: '30',
+    };
+    const answer = await call(api.url, 'PUT', `/v1/services/test?namespace=${ns}`, { body: { target, autoscaling_config } });
+    expect(answer.status).toBe(201);
+    expect(answer.body).not.toHaveProperty('autoscaling_config');
+    expect(answer.body).toMatchObject({ min: 1, max: 6 });
+    expect(answer.body.policy.rules).toEqual([
+      { type: 'threshold', metric: 'cpu_ratio', statistic: 'mean', scaleOutAbove: 60, outDuration: '5m', increaseBy: 1, scaleInBelow: 10, inDuration: '5m', decreaseBy: 1 },
+    ]);
+    expect(answer.body.policy.cooldown).toEqual({ scaleOut: '30s', scaleIn: '30s' });
+  });
+
+  it('converts a pasted Swarm autoscaler policy row into the native rule on PUT', async () => {
+    const ns = freshNamespace();
+    const row = { seq: 1, min_no: 1, max_no: 10, cur_no: 3, cond_item: 'cpu_ratio', out_cond: '70%', in_cond: '10%', out_duration: '10m', in_duration: '10m', service_id: '6dnh8i971l5h' };
+    const answer = await call(api.url, 'PUT', `/v1/services/myweb?namespace=${ns}`, { body: { target, ...row } });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ min: 1, max: 10 });
+    expect(answer.body.policy.rules).toEqual([
+      { type: 'threshold', metric: 'cpu_ratio', statistic: 'mean', scaleOutAbove: 70, outDuration: '10m', increaseBy: 1, scaleInBelow: 10, inDuration: '10m', decreaseBy: 1 },
+    ]);
+  });
+
+  it('names the legacy field that is wrong', async () => {
+    const answer = await call(api.url, 'PUT', `/v1/services/myweb?namespace=${freshNamespace()}`, {
+      body: { target, autoscaling_config: { metric_name: 'DISK', upper_threshold: '0.6', lower_threshold: '0.1', minimum_num_instances: 1, maximum_num_instances: 3 } },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toContainEqual({ path: 'autoscaling_config.metric_name', message: 'must be CPU_UTILIZATION or MEMORY_UTILIZATION' });
+  });
+
+  it('requires the admin token', async () => {
+    expect((await call(api.url, 'GET', '/v1/services', { token: null })).status).toBe(401);
+    expect((await call(api.url, 'PUT', '/v1/services/x', { token: 'wrong', body: {} })).status).toBe(401);
+  });
+});
