@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SimulatedServiceStore } from '../store/simulatedServices';
 
 /** Who asked for a scaling: the policy engine, a webhook receiver, or an operator. */
 export type Trigger = 'policy' | 'webhook' | 'manual';
@@ -30,6 +31,8 @@ export interface Provider {
 export interface ProviderContext {
   resolveSecret(reference: string): Promise<string>;
   now(): number;
+  /** Only the sim provider needs this: where simulated services keep their state, and which one this is. */
+  simulation?: { store: SimulatedServiceStore; namespace: string; service: string };
 }
 
 export interface ProviderDefinition<T extends { provider: string }> {

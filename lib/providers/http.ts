@@ -1,0 +1,132 @@
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { parseDuration, positiveDurationString } from '../duration';
+import { secretReference } from '../secrets';
+import { isoTime } from '../time';
+import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+
+// The generic outgoing webhook of SPEC.md, for platforms Tide has no provider for:
+// GET url answers {"replicas": N}; POST url applies a scaling, signed with the secret.
+
+const URL_RULE = 'must be an http:// or https:// URL';
+const MAX_TIMEOUT_MS = 60_000;
+
+export const httpTarget = z.strictObject({
+  provider: z.literal('http'),
+  url: z
+    .string({ error: URL_RULE })
+    .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), { error: URL_RULE, abort: true })
+    // fetch refuses URLs with credentials, and a password here would be a secret stored in the document.
+    .refine((text) => !new URL(text).username && !new URL(text).password, {
+      error: 'must not carry a user or password; name the secret in credentials',
+    }),
+  credentials: secretReference.optional(),
+  timeout: positiveDurationString
+    .refine((text) => parseDuration(text) <= MAX_TIMEOUT_MS, { error: `must be at most ${MAX_TIMEOUT_MS / 1000}s` })
+    .default('5s'),
+});
+
+export type HttpTarget = z.output<typeof httpTarget>;
+
+/** The one call the provider makes: global fetch in production, anything fetch-shaped in a test. */
+export type HttpCall = (url: string, init: RequestInit) => Promise<Response>;
+
+const replicasAnswer = z.object({ replicas: z.number().int().min(0) });
+
+export class HttpProvider implements Provider {
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly target: HttpTarget,
+    private readonly context: ProviderContext,
+    private readonly call: HttpCall = fetch,
+  ) {
+    this.timeoutMs = parseDuration(target.timeout);
+  }
+
+  /** Any answer but a 2xx {"replicas": N} means "cannot say": the caller falls back on what it knows. */
+  async readReplicas(): Promise<number | undefined> {
+    try {
+      const response = await this.call(this.target.url, {
+        method: 'GET',
+        headers: { accept: 'application/json', 'user-agent': 'tide' },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      const answer = replicasAnswer.safeParse(JSON.parse(await response.text()));
+      return answer.success ? answer.data.replicas : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async setReplicas(request: ScaleRequest): Promise<void> {
+    const body = JSON.stringify({
+      namespace: request.namespace,
+      service: request.service,
+      from: request.from,
+      to: request.to,
+      trigger: request.trigger,
+      reason: request.reason,
+      ts: isoTime(request.ts),
+    });
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'tide' };
+    if (this.target.credentials) headers['x-tide-signature'] = `sha256=${sign(body, await this.secret(this.target.credentials))}`;
+    const where = `POST ${shownUrl(this.target.url)}`;
+    let response: Response;
+    try {
+      response = await this.call(this.target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new ProviderError('http', 'scale', `${where} did not answer: ${failure(error, this.target.timeout)}`, { cause: error });
+    }
+    // Read the body even on success: it frees the connection, and a refusal's body says why.
+    const text = await response.text().catch(() => '');
+    if (!response.ok) {
+      const excerpt = oneLine(text);
+      const answer = [response.status, response.statusText, excerpt && `(${excerpt})`].filter(Boolean).join(' ');
+      throw new ProviderError('http', 'scale', `${where} answered ${answer}`);
+    }
+  }
+
+  private async secret(reference: string): Promise<string> {
+    try {
+      return await this.context.resolveSecret(reference);
+    } catch (error) {
+      // The reference names the secret, never holds it, so it may appear in the message.
+      throw new ProviderError('http', 'scale', `cannot sign the request with ${reference}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+export const http: ProviderDefinition<HttpTarget> = {
+  schema: httpTarget,
+  create: (target, context) => new HttpProvider(target, context),
+};
+
+/** Hex HMAC-SHA256 of the exact body bytes sent, so the receiver can check them before parsing. */
+function sign(body: string, secret: string): string {
+  return createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+}
+
+/** The URL as messages may show it: no user, password, query or fragment, where tokens tend to hide. */
+export function shownUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+function failure(error: unknown, timeout: string): string {
+  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (name === 'TimeoutError') return `timed out after ${timeout}`;
+  // fetch says only "fetch failed" and keeps the useful part (ECONNREFUSED, ENOTFOUND…) in its cause.
+  for (const detail of [cause?.code, cause?.message, message]) if (typeof detail === 'string' && detail) return detail;
+  return String(error);
+}
+
+/** The start of an error body, on one line: enough to tell "maintenance" from a stack trace. */
+function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
