@@ -8,3 +8,4 @@ process.env.TIDE_ADMIN_TOKEN_SECRET = 'env:TIDE_ADMIN_TOKEN';
 process.env.AWS_REGION = 'us-east-1';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.TIDE_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';

@@ -1,0 +1,172 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tide } from '../../lib/app';
+import { evaluateServices } from '../../lib/evaluator/evaluate';
+import { call, freshNamespace } from '../support/client';
+import { startHttpTarget } from '../support/fakeHttpTarget';
+import { startHttpApi } from '../support/httpApi';
+import { agentFor } from '../support/metricsFeed';
+
+let api: { url: string; close: () => Promise<void> };
+beforeAll(async () => {
+  process.env.SCALE_HOOK_SECRET = 'hook-secret';
+  api = await startHttpApi();
+});
+afterAll(async () => {
+  await api.close();
+});
+
+const policy = {
+  rules: [{ type: 'threshold', metric: 'cpu_ratio', statistic: 'mean', scaleOutAbove: 70, outDuration: '2m', increaseBy: 1, scaleInBelow: 10, inDuration: '2m', decreaseBy: 1 }],
+};
+
+async function register(ns: string, service: string, url: string, extra: Record<string, unknown> = {}) {
+  const answer = await call(api.url, 'PUT', `/v1/services/${service}?namespace=${ns}`, {
+    body: { mode: 'auto', min: 1, max: 4, target: { provider: 'http', url, credentials: 'env:SCALE_HOOK_SECRET' }, policy, ...extra },
+  });
+  expect(answer.status).toBe(201);
+}
+
+describe('evaluator, end to end', () => {
+  it('turns high CPU into a signed scale call, an event with its reason, and new replicas', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(3);
+    await register(ns, 'myweb', platform.url);
+    const post = await agentFor(api.url, ns);
+    await post('myweb', [80, 86.2]);
+
+    const evaluated = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } });
+    expect(evaluated.status).toBe(200);
+    expect(evaluated.body.decisions).toEqual([
+      expect.objectContaining({ service: 'myweb', status: 'applied', from: 3, to: 4, reason: expect.stringContaining('cpu_ratio mean 83.1 > 70 for 2m') }),
+    ]);
+
+    expect(platform.state.received).toHaveLength(1);
+    const [scale] = platform.state.received;
+    expect(scale?.body).toMatchObject({ namespace: ns, service: 'myweb', from: 3, to: 4, trigger: 'policy' });
+    expect(scale?.signature).toBe(`sha256=${createHmac('sha256', 'hook-secret').update(scale?.raw ?? '').digest('hex')}`);
+
+    const events = await call(api.url, 'GET', `/v1/services/myweb/events?namespace=${ns}`);
+    expect(events.body.items).toEqual([expect.objectContaining({ service: 'myweb', from: 3, to: 4, trigger: 'policy', status: 'applied', reason: expect.stringMatching(/^cpu_ratio mean 83\.1 > 70 for 2m/) })]);
+    const shown = await call(api.url, 'GET', `/v1/services/myweb?namespace=${ns}`);
+    expect(shown.body.status).toMatchObject({ replicas: 4, desired: 4, lastDecision: { replicas: 4 } });
+    await platform.close();
+  });
+
+  it('in dry-run decides and records, and never calls the platform', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(2);
+    await register(ns, 'myweb', platform.url, { mode: 'dry-run' });
+    await (await agentFor(api.url, ns))('myweb', [95]);
+    const evaluated = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } });
+    expect(evaluated.body.decisions[0]).toMatchObject({ status: 'skipped', from: 2, to: 3, detail: 'dry-run: would scale 2 → 3' });
+    expect(platform.state.received).toEqual([]);
+    const events = await call(api.url, 'GET', `/v1/services/myweb/events?namespace=${ns}`);
+    expect(events.body.items[0]).toMatchObject({ status: 'skipped', from: 2, to: 3 });
+    await platform.close();
+  });
+
+  it('records a failing platform as a failed event and still scales the other services', async () => {
+    const ns = freshNamespace();
+    const broken = await startHttpTarget(2);
+    broken.state.failWith = 503;
+    const healthy = await startHttpTarget(2);
+    await register(ns, 'broken', broken.url);
+    await register(ns, 'healthy', healthy.url);
+    const post = await agentFor(api.url, ns);
+    await post('broken', [90]);
+    await post('healthy', [90]);
+    const evaluated = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } });
+    expect(evaluated.body.decisions).toEqual([
+      expect.objectContaining({ service: 'broken', status: 'failed', detail: expect.stringContaining('503') }),
+      expect.objectContaining({ service: 'healthy', status: 'applied', to: 3 }),
+    ]);
+    const events = await call(api.url, 'GET', `/v1/services/broken/events?namespace=${ns}`);
+    expect(events.body.items[0]).toMatchObject({ status: 'failed', from: 2, to: 3 });
+    expect(healthy.state.replicas).toBe(3);
+    await Promise.all([broken.close(), healthy.close()]);
+  });
+
+  it('does not scale in without data, and scales in when every rule agrees', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(3);
+    await register(ns, 'quiet', platform.url, { policy: { ...policy, stabilization: { scaleIn: '0s' } } });
+    let evaluated = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } });
+    expect(evaluated.body.decisions[0]).toMatchObject({ status: 'unchanged', from: 3, to: 3, reason: expect.stringContaining('no data') });
+    await (await agentFor(api.url, ns))('quiet', [2, 4]);
+    evaluated = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } });
+    expect(evaluated.body.decisions[0]).toMatchObject({ status: 'applied', from: 3, to: 2 });
+    await platform.close();
+  });
+
+  it('acts once when two evaluations of one service overlap', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(1);
+    await register(ns, 'myweb', platform.url);
+    await (await agentFor(api.url, ns))('myweb', [99]);
+    const app = tide();
+    const held = platform.hold();
+    const first = evaluateServices(app, { owner: 'first', namespace: ns });
+    await held.arrived; // the first holds the lease and waits inside the platform call
+    const second = await evaluateServices(app, { owner: 'second', namespace: ns });
+    held.release();
+    expect((await first)[0]).toMatchObject({ status: 'applied', from: 1, to: 2 });
+    expect(second[0]).toMatchObject({ status: 'busy' });
+    expect(platform.state.received).toHaveLength(1);
+    await platform.close();
+  });
+
+  it('leaves manual-mode services to operators', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(1);
+    await register(ns, 'handsoff', platform.url, { mode: 'manual' });
+    await (await agentFor(api.url, ns))('handsoff', [99]);
+    const evaluated = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } });
+    expect(evaluated.body.decisions).toEqual([]);
+    await platform.close();
+  });
+});
+
+describe('manual scale', () => {
+  it('scales through the platform and records a manual event', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(2);
+    await register(ns, 'myweb', platform.url);
+    const answer = await call(api.url, 'POST', `/v1/services/myweb/scale?namespace=${ns}`, { body: { replicas: 4, reason: 'release' } });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ from: 2, to: 4, status: 'applied' });
+    expect(platform.state.received[0]?.body).toMatchObject({ from: 2, to: 4, trigger: 'manual', reason: 'release' });
+    const events = await call(api.url, 'GET', `/v1/services/myweb/events?namespace=${ns}&limit=1`);
+    expect(events.body.items).toEqual([expect.objectContaining({ trigger: 'manual', from: 2, to: 4, status: 'applied', reason: 'release' })]);
+    await platform.close();
+  });
+
+  it('refuses replicas outside min and max with 400 and changes nothing', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(2);
+    await register(ns, 'myweb', platform.url);
+    const answer = await call(api.url, 'POST', `/v1/services/myweb/scale?namespace=${ns}`, { body: { replicas: 9 } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toEqual([{ path: 'replicas', message: "must be within the service's min 1 and max 4" }]);
+    expect(platform.state.received).toEqual([]);
+    await platform.close();
+  });
+
+  it('answers 502 when the platform fails, and records it', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(2);
+    platform.state.failWith = 500;
+    await register(ns, 'myweb', platform.url);
+    const answer = await call(api.url, 'POST', `/v1/services/myweb/scale?namespace=${ns}`, { body: { replicas: 3 } });
+    expect(answer.status).toBe(502);
+    expect(answer.body.error.code).toBe('upstream_failed');
+    expect(answer.text).not.toContain('hook-secret');
+    const events = await call(api.url, 'GET', `/v1/services/myweb/events?namespace=${ns}`);
+    expect(events.body.items[0]).toMatchObject({ trigger: 'manual', status: 'failed' });
+    await platform.close();
+  });
+
+  it('answers 404 for an unknown service', async () => {
+    expect((await call(api.url, 'POST', `/v1/services/nope/scale?namespace=${freshNamespace()}`, { body: { replicas: 1 } })).status).toBe(404);
+  });
+});

@@ -1,0 +1,106 @@
+import { createServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tide } from '../../lib/app';
+import { runEvaluator, tickOffsets, type EvaluatorDeps } from '../../lib/evaluator/schedule';
+import { invokeWorker } from '../../lib/evaluator/workers';
+import type { StoredService } from '../../lib/store/services';
+import { freshNamespace } from '../support/client';
+import { startHttpTarget } from '../support/fakeHttpTarget';
+import { isolatedTide } from '../support/isolated';
+
+const policy = {
+  rules: [{ type: 'target' as const, metric: 'cpu_ratio', statistic: 'mean' as const, target: 60, tolerance: 0.1, window: '1m' }],
+  cooldown: { scaleOut: '0s', scaleIn: '0s' },
+  stabilization: { scaleOut: '0s', scaleIn: '0s' },
+  limits: { scaleOut: [], scaleIn: [], selectPolicy: { scaleOut: 'max' as const, scaleIn: 'max' as const } },
+};
+
+async function addService(app: Tide, namespace: string, service: string, url: string, evaluationInterval = '1m') {
+  const svc = { namespace, service, mode: 'auto', min: 1, max: 10, evaluationInterval, target: { provider: 'http', url, timeout: '5s' }, policy } as unknown as StoredService;
+  await app.services.put(svc, app.now());
+}
+
+/** A clock that only moves when the evaluator sleeps, so a whole minute of ticks runs at once. */
+function steppedClock(start: number) {
+  let now = start;
+  const slept: number[] = [];
+  return {
+    now: () => now,
+    sleepUntil: async (at: number) => {
+      slept.push(at - start);
+      now = Math.max(now, at);
+    },
+    slept,
+  };
+}
+
+describe('tickOffsets', () => {
+  it.each([
+    { name: 'one-minute services only', intervals: [60_000], offsets: [0] },
+    { name: 'a 15s service', intervals: [60_000, 15_000], offsets: [0, 15_000, 30_000, 45_000] },
+    { name: '20s and 30s services', intervals: [20_000, 30_000], offsets: [0, 20_000, 30_000, 40_000] },
+    { name: 'no services', intervals: [], offsets: [0] },
+  ])('$name → $offsets', ({ intervals, offsets }) => {
+    expect(tickOffsets(intervals)).toEqual(offsets);
+  });
+});
+
+describe('scheduled evaluator', () => {
+  let platform: Awaited<ReturnType<typeof startHttpTarget>>;
+  beforeAll(async () => {
+    platform = await startHttpTarget(1);
+  });
+  afterAll(async () => {
+    await platform.close();
+  });
+
+  it('evaluates a 15s service four times a minute and a 1m service once', async () => {
+    const ns = freshNamespace();
+    const clock = steppedClock(Date.now());
+    const app = await isolatedTide({}, clock.now);
+    await addService(app, ns, 'fast', platform.url, '15s');
+    await addService(app, ns, 'steady', platform.url, '1m');
+    const deps: EvaluatorDeps = { invokeWorker: () => Promise.reject(new Error('no fan-out expected')), sleepUntil: clock.sleepUntil };
+    const summary = await runEvaluator(app, { source: 'aws.events' }, deps, 'tick-test');
+    const mine = summary.results;
+    expect(mine.filter((r) => r.service === 'fast')).toHaveLength(4);
+    expect(mine.filter((r) => r.service === 'steady')).toHaveLength(1);
+    expect(clock.slept).toEqual(expect.arrayContaining([0, 15_000, 30_000, 45_000]));
+  });
+
+  it('fans out to Lambda workers through the Invoke API and each service is evaluated once', async () => {
+    // Past one service per worker the scheduled run splits; the workers are started with the
+    // real Lambda client against a stand-in for the Lambda Invoke API on 127.0.0.1.
+    const ns = freshNamespace();
+    const clock = steppedClock(Date.now());
+    const app = await isolatedTide({ servicesPerWorker: 1 }, clock.now);
+    for (const name of ['a', 'b', 'c']) await addService(app, ns, name, platform.url);
+    const deps: EvaluatorDeps = { invokeWorker, sleepUntil: clock.sleepUntil };
+    const invocations: Array<{ type: string | undefined; payload: unknown; results: Promise<unknown> }> = [];
+    const lambdaApi = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+        invocations.push({ type: req.headers['x-amz-invocation-type'] as string, payload, results: runEvaluator(app, payload, deps, `worker-${invocations.length}`) });
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => lambdaApi.listen(0, '127.0.0.1', resolve));
+    const address = lambdaApi.address();
+    process.env.TIDE_LAMBDA_ENDPOINT = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    process.env.TIDE_EVALUATOR_FUNCTION = 'tide-test-evaluator';
+    try {
+      const summary = await runEvaluator(app, { source: 'aws.events' }, deps, 'scheduler');
+      expect(summary.workers).toBe(3);
+      expect(invocations).toHaveLength(3);
+      expect(invocations.every((i) => i.type === 'Event')).toBe(true);
+      const results = (await Promise.all(invocations.map((i) => i.results))) as Array<{ results: Array<{ namespace: string; service: string }> }>;
+      const mine = results.flatMap((r) => r.results).map((r) => r.service);
+      expect(mine.sort()).toEqual(['a', 'b', 'c']);
+    } finally {
+      delete process.env.TIDE_LAMBDA_ENDPOINT;
+      await new Promise<void>((resolve) => lambdaApi.close(() => resolve()));
+    }
+  });
+});
