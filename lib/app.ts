@@ -6,6 +6,7 @@ import { createDocumentClient } from './store/client';
 import { EventStore } from './store/events';
 import { ServiceStateStore } from './store/serviceState';
 import { ServiceStore } from './store/services';
+import { SimulatedServiceStore } from './store/simulatedServices';
 
 /** The composition root: what a warm Lambda container keeps between invocations. */
 export interface Tide {
@@ -16,6 +17,7 @@ export interface Tide {
   services: ServiceStore;
   serviceStates: ServiceStateStore;
   events: EventStore;
+  simulatedServices: SimulatedServiceStore;
   now: () => number;
 }
 
@@ -29,6 +31,7 @@ export function createTide(config: TideConfig = loadConfig(), now: () => number 
     services: new ServiceStore(db, config.tableName),
     serviceStates: new ServiceStateStore(db, config.tableName),
     events: new EventStore(db, config.tableName, config.eventRetentionSeconds),
+    simulatedServices: new SimulatedServiceStore(db, config.tableName),
     now,
   };
 }

@@ -7,6 +7,7 @@ import { createProvider } from '../providers/registry';
 import { scaleService, type ScaleOutcome } from '../scaling/scale';
 import type { StoredService } from '../store/services';
 import { providerContext } from '../providers/context';
+import { reportSimulatedMetrics } from '../sim/feed';
 import { publishDecision } from './metrics';
 
 /** What one evaluation of one service came to, as `POST /v1/evaluate` returns it. */
@@ -64,6 +65,7 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
   const policy = svc.policy;
   if (policy === undefined) return { ...base, status: 'unchanged', reason: 'no policy' };
   try {
+    if (svc.target.provider === 'sim') await reportSimulatedMetrics(app, { ...svc, target: svc.target });
     const now = app.now();
     const observations = await readWindows(app, svc, policy.rules, now);
     let decision: Decision | undefined;

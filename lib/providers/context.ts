@@ -1,7 +1,6 @@
 import type { Tide } from '../app';
 import { resolveSecret } from '../secrets';
 import type { StoredService } from '../store/services';
-import { SimulatedServiceStore } from '../store/simulatedServices';
 import type { ProviderContext } from './provider';
 
 /** What a service's provider gets from the running Tide: secrets, the clock, and (sim only) its state. */
@@ -9,6 +8,6 @@ export function providerContext(app: Tide, svc: Pick<StoredService, 'namespace' 
   return {
     resolveSecret: (reference) => resolveSecret(reference, app.now()),
     now: app.now,
-    simulation: { store: new SimulatedServiceStore(app.db, app.config.tableName), namespace: svc.namespace, service: svc.service },
+    simulation: { store: app.simulatedServices, namespace: svc.namespace, service: svc.service },
   };
 }

@@ -66,6 +66,11 @@ export async function getService(event: HttpEvent, app: Tide): Promise<HttpResul
 export async function deleteService(event: HttpEvent, app: Tide): Promise<HttpResult> {
   const { namespace, service } = where(event);
   if (!(await app.services.delete(namespace, service))) throw new NotFoundError(`no service ${service} in namespace ${namespace}`);
+  // A service created again under the same name starts afresh; its events stay until they expire.
+  await Promise.all([
+    app.serviceStates.delete(namespace, service),
+    app.simulatedServices.delete(namespace, service),
+  ]);
   return noContent();
 }
 

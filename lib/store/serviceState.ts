@@ -1,4 +1,4 @@
-import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Recommendation, ScalingRecord } from '../policy';
 import { attr, keys } from './keys';
@@ -88,6 +88,10 @@ export class ServiceStateStore {
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
     }
+  }
+
+  async delete(namespace: string, service: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.serviceState(namespace, service) }));
   }
 
   /** States of many services at once: one request per hundred. */

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SimulatedService } from '../sim/model';
 import { keys } from './keys';
 
@@ -30,5 +30,9 @@ export class SimulatedServiceStore {
         Item: { ...keys.simulatedService(namespace, service), readyAt: simulated.replicas.map((r) => r.readyAt) },
       }),
     );
+  }
+
+  async delete(namespace: string, service: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.simulatedService(namespace, service) }));
   }
 }
