@@ -1,0 +1,57 @@
+import { formatDuration, parseDuration } from '../duration';
+import { bound, coolDown, rateLimit, stabilize, type Adjustment } from './behavior';
+import { evaluateRule, type Read } from './rules';
+import type { Decision, DecisionInput } from './types';
+
+/**
+ * One scaling decision for one service, as a pure function of its input: the same input always
+ * gives the same decision, and nothing is read from the clock, the network or the store.
+ *
+ * Each rule proposes replicas and the largest proposal wins, so any rule can scale out and
+ * scale-in happens only when every rule agrees, by the least reduction. The proposal then passes
+ * through stabilization, rate limits, cooldowns and min/max, in that order.
+ */
+export function decide(input: DecisionInput): Decision {
+  const { policy, currentReplicas: current, now } = input;
+
+  const metrics: Record<string, number> = {};
+  const read: Read = (metric, statistic, window) => {
+    const windowMs = parseDuration(window);
+    const value = input.observations.value(metric, statistic, windowMs);
+    if (value !== undefined) metrics[`${metric}.${statistic}.${formatDuration(windowMs)}`] = value;
+    return value;
+  };
+  const rules = policy.rules.map((rule) => evaluateRule(rule, current, read));
+
+  const votes = rules.flatMap((r) => (r.proposal === null ? [] : [r.proposal]));
+  const proposed = votes.length > 0 ? Math.max(...votes) : current;
+  // The reason cites the rules behind the winning proposal; when every rule abstains, all of them.
+  const winners = rules.filter((r) => r.proposal === proposed);
+  const notes = [(winners.length > 0 ? winners : rules).map((r) => r.explanation).join('; ')];
+
+  const stages: Array<(replicas: number) => Adjustment | undefined> = [
+    (r) => stabilize(r, current, input.recommendations, policy.stabilization, now),
+    (r) => rateLimit(r, current, input.scalings, policy.limits, now),
+    (r) => coolDown(r, current, input.scalings, policy.cooldown, now),
+    (r) => bound(r, input.min, input.max),
+  ];
+  let replicas = proposed;
+  let limitedBy: string | undefined;
+  for (const stage of stages) {
+    const adjustment = stage(replicas);
+    if (!adjustment) continue;
+    ({ replicas, limitedBy } = adjustment);
+    notes.push(adjustment.note);
+  }
+
+  return {
+    replicas,
+    proposed,
+    recommendation: proposed,
+    direction: replicas > current ? 'out' : replicas < current ? 'in' : 'none',
+    reason: notes.join('; '),
+    ...(limitedBy === undefined ? {} : { limitedBy }),
+    rules,
+    metrics,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Every default a policy gets when a field is left out. The schema applies them on parse, so a
+ * stored policy shows the values it runs with. They follow the Kubernetes HPA where it has one:
+ *
+ * - statistic `mean`: what "CPU is at 70%" means to most operators, and what the Swarm
+ *   autoscaler queried (`mean(cpu_ratio)`).
+ * - threshold `outDuration`/`inDuration` 5m: long enough that one noisy minute does not scale,
+ *   short enough to react within a few evaluations; `increaseBy`/`decreaseBy` 1 replica.
+ * - target `tolerance` 0.1, `window` 1m: HPA's tolerance, and a window that spans several agent
+ *   reports (HPA reads a metrics-server window of about that size).
+ * - step `window` 1m, as target.
+ * - cooldown 0s both ways: stabilization and rate limits already pace scaling; a cooldown is
+ *   for platforms that need quiet time after a change (Alauda's `wait_period`).
+ * - stabilization scale-out 0s, scale-in 5m: HPA's — react to load at once, give it back slowly.
+ * - limits: HPA's defaults (scale out by 4 replicas or 100%, whichever is more; scale in
+ *   unbounded), over 1m periods rather than HPA's 15s because Tide evaluates about once a minute.
+ */
+export const POLICY_DEFAULTS = {
+  statistic: 'mean',
+  threshold: { outDuration: '5m', inDuration: '5m', increaseBy: 1, decreaseBy: 1 },
+  target: { tolerance: 0.1, window: '1m' },
+  step: { window: '1m' },
+  cooldown: { scaleOut: '0s', scaleIn: '0s' },
+  stabilization: { scaleOut: '0s', scaleIn: '5m' },
+  limits: {
+    scaleOut: [
+      { type: 'replicas', value: 4, period: '1m' },
+      { type: 'percent', value: 100, period: '1m' },
+    ],
+    scaleIn: [{ type: 'percent', value: 100, period: '1m' }],
+    selectPolicy: { scaleOut: 'max', scaleIn: 'max' },
+  },
+} as const;

@@ -1,0 +1,55 @@
+import type { Observations } from './types';
+
+/** One stored aggregate: the samples of one metric whose timestamps fall in [start, start + bucket width). */
+export interface MetricBucket {
+  metric: string;
+  start: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * Observations over stored buckets, for decide().
+ *
+ * A window of W ms ending at `now` covers the buckets whose start is ≥ now − W: whole buckets
+ * only, so a window never mixes in samples older than W, and the bucket still being filled
+ * counts. A window shorter than one bucket is widened to one bucket, or it could fall between
+ * two bucket starts and never see data. Buckets starting after `now` count too: ingest accepts
+ * samples up to 5 minutes ahead, and a node whose clock runs fast should not vanish.
+ *
+ * mean = Σsum / Σcount; min and max over the buckets; count = Σcount; sum = Σsum.
+ * No samples in the window: undefined.
+ */
+export function observationsFromBuckets(buckets: readonly MetricBucket[], now: number, bucketMs: number): Observations {
+  return {
+    value(metric, statistic, windowMs) {
+      const from = now - Math.max(windowMs, bucketMs);
+      let count = 0;
+      let sum = 0;
+      let min = Infinity;
+      let max = -Infinity;
+      for (const b of buckets) {
+        if (b.metric !== metric || b.start < from || b.count === 0) continue;
+        count += b.count;
+        sum += b.sum;
+        min = Math.min(min, b.min);
+        max = Math.max(max, b.max);
+      }
+      if (count === 0) return undefined;
+      switch (statistic) {
+        case 'mean':
+          return sum / count;
+        case 'min':
+          return min;
+        case 'max':
+          return max;
+        case 'sum':
+          return sum;
+        case 'count':
+          return count;
+      }
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import type { Rule, Statistic, StepChange, StepRule, TargetRule, ThresholdRule } from './schema';
+import type { RuleResult } from './types';
+
+/** Reads a statistic over a window written as a duration string; undefined = no data. */
+export type Read = (metric: string, statistic: Statistic, window: string) => number | undefined;
+
+/** Numbers in reasons: one decimal at most, so "83.14159" reads "83.1" and "70.0" reads "70". */
+export const fmt = (n: number): string => String(Math.round(n * 10) / 10 || 0);
+
+// Products such as 3 × 0.2 / 0.1 come out a hair above a whole number in floating point
+// (6.000000000000001); without this slack ceil() would add a replica nobody asked for.
+const EPSILON = 1e-9;
+const ceil = (x: number): number => Math.ceil(x - EPSILON);
+
+/** Replicas a percent of `current` stands for: rounded up and at least 1, so a percent always moves. */
+const percentOf = (current: number, percent: number): number => Math.max(1, ceil((current * percent) / 100));
+
+/** A count, or a "50%" string, as replicas. */
+function replicasIn(by: number | string, current: number): number {
+  return typeof by === 'number' ? by : percentOf(current, Number.parseInt(by, 10));
+}
+
+/** What each rule asks for, given the current replicas and a way to read metrics. */
+export function evaluateRule(rule: Rule, current: number, read: Read): RuleResult {
+  switch (rule.type) {
+    case 'threshold':
+      return threshold(rule, current, read);
+    case 'target':
+      return target(rule, current, read);
+    case 'step':
+      return step(rule, current, read);
+  }
+}
+
+const noData = (base: Omit<RuleResult, 'window' | 'value' | 'proposal' | 'explanation'>, window: string, current: number): RuleResult => ({
+  ...base,
+  window,
+  value: null,
+  proposal: current,
+  explanation: `no data for ${base.metric} in ${window}: no scale-in`,
+});
+
+function threshold(rule: ThresholdRule, current: number, read: Read): RuleResult {
+  const { type, metric, statistic, scaleOutAbove: above, scaleInBelow: below, outDuration, inDuration } = rule;
+  const base = { type, metric, statistic };
+  const subject = `${metric} ${statistic}`;
+  const out = above === undefined ? undefined : read(metric, statistic, outDuration);
+  const inn = below === undefined ? undefined : read(metric, statistic, inDuration);
+
+  if (above !== undefined && out !== undefined && out > above) {
+    const by = replicasIn(rule.increaseBy, current);
+    const proposal = current + by;
+    return { ...base, window: outDuration, value: out, proposal, explanation: `${subject} ${fmt(out)} > ${fmt(above)} for ${outDuration}; +${by} → ${proposal}` };
+  }
+  // A window without data may hide load: hold rather than let any rule scale in.
+  if (above !== undefined && out === undefined) return noData(base, outDuration, current);
+  if (below !== undefined && inn === undefined) return noData(base, inDuration, current);
+
+  if (below !== undefined && inn !== undefined && inn < below) {
+    const by = replicasIn(rule.decreaseBy, current);
+    const proposal = Math.max(0, current - by);
+    return { ...base, window: inDuration, value: inn, proposal, explanation: `${subject} ${fmt(inn)} < ${fmt(below)} for ${inDuration}; -${by} → ${proposal}` };
+  }
+
+  // Neither line crossed; every configured window has data.
+  const held: string[] = [];
+  if (above !== undefined && out !== undefined) held.push(`${fmt(out)} not above ${fmt(above)} for ${outDuration}`);
+  if (below !== undefined && inn !== undefined) held.push(`${fmt(inn)} not below ${fmt(below)} for ${inDuration}`);
+  const explanation =
+    above !== undefined && below !== undefined && out !== undefined && outDuration === inDuration
+      ? `${subject} ${fmt(out)} within ${fmt(above)}/${fmt(below)}`
+      : `${subject} ${held.join(', ')}`;
+  return {
+    ...base,
+    window: above === undefined ? inDuration : outDuration,
+    value: out ?? inn ?? null,
+    proposal: below === undefined ? null : current,
+    explanation,
+  };
+}
+
+/**
+ * Target tracking as the Kubernetes HPA computes it: desired = ceil(current × value / target),
+ * unchanged while value/target is within 1 ± tolerance.
+ *
+ * With 0 replicas there is no per-replica average to compare, and the formula would stay at 0
+ * forever. The value is then read as the load a single replica would carry: any value above 0
+ * wakes the service (as KEDA's activation does) with ceil(value / target) replicas, and 0 or
+ * less keeps it at 0. Most built-in metrics have no data at 0 replicas, so this matters for
+ * custom metrics such as a queue length.
+ */
+function target(rule: TargetRule, current: number, read: Read): RuleResult {
+  const { type, metric, statistic, window } = rule;
+  const base = { type, metric, statistic, window };
+  const value = read(metric, statistic, window);
+  if (value === undefined) return noData(base, window, current);
+  const subject = `${metric} ${statistic} ${fmt(value)}`;
+  const goal = fmt(rule.target);
+
+  if (current === 0) {
+    const proposal = value > 0 ? ceil(value / rule.target) : 0;
+    return { ...base, value, proposal, explanation: `${subject} with 0 replicas vs target ${goal}; ceil(${fmt(value)} / ${goal}) → ${proposal}` };
+  }
+  if (Math.abs(value / rule.target - 1) <= rule.tolerance + EPSILON) {
+    return { ...base, value, proposal: current, explanation: `${subject} within ${fmt(rule.tolerance * 100)}% of target ${goal}` };
+  }
+  const proposal = ceil((current * value) / rule.target);
+  return { ...base, value, proposal, explanation: `${subject} vs target ${goal}; ceil(${current} × ${fmt(value)} / ${goal}) → ${proposal}` };
+}
+
+function step(rule: StepRule, current: number, read: Read): RuleResult {
+  const { type, metric, statistic, window } = rule;
+  const base = { type, metric, statistic, window };
+  const value = read(metric, statistic, window);
+  if (value === undefined) return noData(base, window, current);
+  const subject = `${metric} ${statistic} ${fmt(value)}`;
+
+  const match = rule.steps.find((s) => (s.above !== undefined ? value > s.above : s.below !== undefined && value < s.below));
+  if (!match) return { ...base, value, proposal: current, explanation: `${subject} matches no step` };
+
+  const condition = match.above !== undefined ? `> ${fmt(match.above)}` : `< ${fmt(match.below ?? 0)}`;
+  const { proposal, change } = applyChange(match.change, current);
+  return { ...base, value, proposal, explanation: `${subject} ${condition} for ${window}; ${change}` };
+}
+
+function applyChange(change: StepChange, current: number): { proposal: number; change: string } {
+  if (typeof change === 'object') return { proposal: change.exact, change: `exactly ${change.exact}` };
+  let delta: number;
+  if (typeof change === 'number') delta = change;
+  else {
+    const replicas = percentOf(current, Number.parseInt(change.slice(1), 10));
+    delta = change.startsWith('-') ? -replicas : replicas;
+  }
+  const proposal = Math.max(0, current + delta);
+  return { proposal, change: `${typeof change === 'string' ? change : delta < 0 ? delta : `+${delta}`} → ${proposal}` };
+}

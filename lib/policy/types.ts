@@ -1,0 +1,69 @@
+import type { Policy, Rule, Statistic } from './schema';
+
+/** Metric readings over a window ending now. */
+export interface Observations {
+  /** The statistic of `metric` over the last `windowMs`; undefined when the window holds no samples. */
+  value(metric: string, statistic: Statistic, windowMs: number): number | undefined;
+}
+
+/** A scaling that was applied to the service (any trigger), for rate limits and cooldowns. */
+export interface ScalingRecord {
+  ts: number;
+  from: number;
+  to: number;
+}
+
+/** A past Decision.recommendation of this service, for stabilization. */
+export interface Recommendation {
+  ts: number;
+  replicas: number;
+}
+
+export interface DecisionInput {
+  /** Parsed with policySchema, so every default is applied. */
+  policy: Policy;
+  min: number;
+  max: number;
+  currentReplicas: number;
+  observations: Observations;
+  recommendations: Recommendation[];
+  scalings: ScalingRecord[];
+  /** Epoch milliseconds; the engine never reads the clock. */
+  now: number;
+}
+
+export interface RuleResult {
+  type: Rule['type'];
+  metric: string;
+  statistic: Statistic;
+  /** The window of the reading that decided the proposal. */
+  window: string;
+  /** That reading; null when the window held no data. */
+  value: number | null;
+  /**
+   * The replicas this rule asks for. null when the rule abstains: a threshold rule without
+   * scaleInBelow has no say on scale-in, so while its metric is below the line it leaves the
+   * decision to the other rules instead of holding them at the current count.
+   */
+  proposal: number | null;
+  explanation: string;
+}
+
+export type Direction = 'out' | 'in' | 'none';
+
+export interface Decision {
+  /** Desired replicas after stabilization, rate limits, cooldowns and min/max. */
+  replicas: number;
+  /** The rules' combined proposal, before any of those. */
+  proposed: number;
+  /** What to store as this decision's Recommendation: the unstabilized proposal, as HPA stores it. */
+  recommendation: number;
+  direction: Direction;
+  /** e.g. "cpu_ratio mean 83.1 > 70 for 10m; +1 → 5; limited by max 4" */
+  reason: string;
+  /** The last stage that changed the replicas: stabilization, scaleOutLimit, scaleInLimit, cooldown, max or min. */
+  limitedBy?: string;
+  rules: RuleResult[];
+  /** Readings the rules used, keyed metric.statistic.window, e.g. {"cpu_ratio.mean.10m": 83.1}. */
+  metrics: Record<string, number>;
+}

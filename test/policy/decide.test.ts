@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../lib/policy/decide';
+import { convertLegacyPolicy } from '../../lib/policy/legacy';
+import { policySchema } from '../../lib/policy/schema';
+import type { DecisionInput } from '../../lib/policy/types';
+import { decideCase, NOW, readings, SECOND } from './fixtures';
+
+// SPEC.md's example rules.
+const thresholdRule = { type: 'threshold', metric: 'cpu_ratio', statistic: 'mean', scaleOutAbove: 70, outDuration: '10m', increaseBy: 1, scaleInBelow: 10, inDuration: '10m', decreaseBy: 1 };
+const targetRule = { type: 'target', metric: 'cpu_ratio', target: 60, tolerance: 0.1 };
+const stepRule = { type: 'step', metric: 'cpu_ratio', statistic: 'mean', window: '2m', steps: [{ above: 70, change: '+100%' }, { above: 50, change: 1 }, { below: 20, change: -1 }] };
+const SPEC_POLICY = {
+  rules: [thresholdRule, targetRule, stepRule],
+  cooldown: { scaleOut: '60s', scaleIn: '300s' },
+  stabilization: { scaleOut: '0s', scaleIn: '300s' },
+  limits: {
+    scaleOut: [{ type: 'replicas', value: 4, period: '60s' }, { type: 'percent', value: 100, period: '60s' }],
+    scaleIn: [{ type: 'percent', value: 50, period: '60s' }],
+  },
+};
+
+describe('decide', () => {
+  it("decides SPEC.md's example policy, explaining every rule and the readings it used", () => {
+    const decision = decideCase({
+      policy: SPEC_POLICY,
+      current: 3,
+      values: { 'cpu_ratio.mean.10m': 83.1, 'cpu_ratio.mean.1m': 83.1, 'cpu_ratio.mean.2m': 75 },
+    });
+    expect(decision).toEqual({
+      replicas: 6,
+      proposed: 6,
+      recommendation: 6,
+      direction: 'out',
+      reason: 'cpu_ratio mean 75 > 70 for 2m; +100% → 6',
+      rules: [
+        { type: 'threshold', metric: 'cpu_ratio', statistic: 'mean', window: '10m', value: 83.1, proposal: 4, explanation: 'cpu_ratio mean 83.1 > 70 for 10m; +1 → 4' },
+        { type: 'target', metric: 'cpu_ratio', statistic: 'mean', window: '1m', value: 83.1, proposal: 5, explanation: 'cpu_ratio mean 83.1 vs target 60; ceil(3 × 83.1 / 60) → 5' },
+        { type: 'step', metric: 'cpu_ratio', statistic: 'mean', window: '2m', value: 75, proposal: 6, explanation: 'cpu_ratio mean 75 > 70 for 2m; +100% → 6' },
+      ],
+      metrics: { 'cpu_ratio.mean.10m': 83.1, 'cpu_ratio.mean.1m': 83.1, 'cpu_ratio.mean.2m': 75 },
+    });
+  });
+
+  it('reports the limit that stopped a scale-out, as SPEC.md words it', () => {
+    const decision = decideCase({ policy: { rules: [thresholdRule] }, current: 4, max: 4, values: { 'cpu_ratio.mean.10m': 83.14 } });
+    expect(decision).toMatchObject({ replicas: 4, proposed: 5, direction: 'none', limitedBy: 'max', reason: 'cpu_ratio mean 83.1 > 70 for 10m; +1 → 5; limited by max 4' });
+  });
+
+  const memOutOnly = { type: 'threshold', metric: 'mem_ratio', scaleOutAbove: 80 };
+
+  it.each([
+    {
+      name: 'any rule can scale out',
+      rules: [thresholdRule, targetRule], current: 4, values: { 'cpu_ratio.mean.10m': 5, 'cpu_ratio.mean.1m': 90 },
+      replicas: 6, reason: 'cpu_ratio mean 90 vs target 60; ceil(4 × 90 / 60) → 6',
+    },
+    {
+      name: 'scale-in happens only when every rule agrees',
+      rules: [thresholdRule, targetRule], current: 3, values: { 'cpu_ratio.mean.10m': 5, 'cpu_ratio.mean.1m': 60 },
+      replicas: 3, reason: 'cpu_ratio mean 60 within 10% of target 60',
+    },
+    {
+      name: 'when every rule agrees, by the least reduction',
+      rules: [thresholdRule, targetRule], current: 3, values: { 'cpu_ratio.mean.10m': 5, 'cpu_ratio.mean.1m': 20 },
+      replicas: 2, reason: 'cpu_ratio mean 5 < 10 for 10m; -1 → 2',
+    },
+    {
+      name: 'a rule without data keeps the others from scaling in',
+      rules: [thresholdRule, targetRule], current: 3, values: { 'cpu_ratio.mean.1m': 20 },
+      replicas: 3, reason: 'no data for cpu_ratio in 10m: no scale-in',
+    },
+    {
+      name: 'a rule without data does not keep the others from scaling out',
+      rules: [thresholdRule, targetRule], current: 3, values: { 'cpu_ratio.mean.1m': 90 },
+      replicas: 5, reason: 'cpu_ratio mean 90 vs target 60; ceil(3 × 90 / 60) → 5',
+    },
+    {
+      name: 'a scale-out-only threshold leaves scale-in to the other rules',
+      rules: [memOutOnly, targetRule], current: 3, values: { 'mem_ratio.mean.5m': 30, 'cpu_ratio.mean.1m': 20 },
+      replicas: 1, reason: 'cpu_ratio mean 20 vs target 60; ceil(3 × 20 / 60) → 1',
+    },
+    {
+      name: 'a scale-out-only threshold still scales out',
+      rules: [memOutOnly, targetRule], current: 3, values: { 'mem_ratio.mean.5m': 95, 'cpu_ratio.mean.1m': 60 },
+      replicas: 4, reason: 'mem_ratio mean 95 > 80 for 5m; +1 → 4',
+    },
+    {
+      name: 'when every rule abstains, the reason cites them all',
+      rules: [{ ...memOutOnly, metric: 'cpu_ratio', scaleOutAbove: 70 }, memOutOnly], current: 3, values: { 'cpu_ratio.mean.5m': 20, 'mem_ratio.mean.5m': 30 },
+      replicas: 3, reason: 'cpu_ratio mean 20 not above 70 for 5m; mem_ratio mean 30 not above 80 for 5m',
+    },
+    {
+      name: 'rules tied on the winning proposal are all cited',
+      rules: [thresholdRule, targetRule], current: 3, values: { 'cpu_ratio.mean.10m': 41.2, 'cpu_ratio.mean.1m': 60 },
+      replicas: 3, reason: 'cpu_ratio mean 41.2 within 70/10; cpu_ratio mean 60 within 10% of target 60',
+    },
+  ])('$name', ({ rules, current, values, replicas, reason }) => {
+    const decision = decideCase({ policy: { rules }, current, values });
+    expect({ replicas: decision.replicas, reason: decision.reason }).toEqual({ replicas, reason });
+  });
+
+  it('names readings by normalized window and leaves out windows without data', () => {
+    const decision = decideCase({
+      policy: { rules: [{ ...thresholdRule, outDuration: '300s', inDuration: '600s' }, { ...targetRule, metric: 'mem_ratio' }] },
+      values: { 'cpu_ratio.mean.5m': 40, 'cpu_ratio.mean.10m': 30 },
+    });
+    expect(decision.metrics).toEqual({ 'cpu_ratio.mean.5m': 40, 'cpu_ratio.mean.10m': 30 });
+  });
+
+  it('is a pure function of its input', () => {
+    const input: DecisionInput = {
+      policy: policySchema.parse(SPEC_POLICY),
+      min: 1,
+      max: 10,
+      currentReplicas: 5,
+      observations: readings({ 'cpu_ratio.mean.10m': 5, 'cpu_ratio.mean.1m': 10, 'cpu_ratio.mean.2m': 10 }),
+      recommendations: [{ ts: NOW - 60 * SECOND, replicas: 4 }],
+      scalings: [{ ts: NOW - 30 * SECOND, from: 6, to: 5 }],
+      now: NOW,
+    };
+    const snapshot = structuredClone({ ...input, observations: undefined });
+    const first = decide(input);
+    expect(decide(input)).toEqual(first);
+    expect({ ...input, observations: undefined }).toEqual(snapshot);
+    expect(first).toMatchObject({ replicas: 5, proposed: 4, limitedBy: 'cooldown', reason: 'cpu_ratio mean 5 < 10 for 10m; -1 → 4; cpu_ratio mean 10 < 20 for 2m; -1 → 4; in cooldown for scale-in until 2026-11-22T10:04:30Z' });
+  });
+
+  it('runs a converted Alauda policy, cooldown included', () => {
+    const converted = convertLegacyPolicy({
+      autoscaling_config: { metric_name: 'CPU_UTILIZATION', upper_threshold: '0.6', lower_threshold: '0.1', minimum_num_instances: '1', maximum_num_instances: '6', wait_period: '30' },
+    });
+    const decide = (scalings: DecisionInput['scalings']) =>
+      decideCase({ policy: converted?.policy, min: converted?.min, max: converted?.max, current: 2, values: { 'cpu_ratio.mean.5m': 65 }, scalings });
+    expect(decide([]).reason).toBe('cpu_ratio mean 65 > 60 for 5m; +1 → 3');
+    expect(decide([{ ts: NOW - 10 * SECOND, from: 1, to: 2 }]).reason).toBe('cpu_ratio mean 65 > 60 for 5m; +1 → 3; in cooldown for scale-out until 2026-11-22T10:00:20Z');
+  });
+});
