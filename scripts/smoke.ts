@@ -1,15 +1,38 @@
 /**
  * `npm run smoke`: what a newcomer does after `npm start`, automated. Starts
  * the local stack on free ports with a throw-away data folder, creates an
- * agent key, posts SPEC.md's example batch, reads it back, and stops.
+ * agent key, posts SPEC.md's example batch, reads it back; registers a
+ * service behind an http target, posts high CPU, evaluates once and checks
+ * the call, the event and the replicas; then stops.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './local/dynamodb';
 
 const root = join(import.meta.dirname, '..');
+
+/** The platform behind an `http` target: answers GET with its replicas, applies POSTed scalings. */
+async function startPlatform(replicas: number) {
+  const calls: unknown[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      if (req.method === 'POST') {
+        const scale = JSON.parse(body) as { to: number };
+        calls.push(scale);
+        replicas = scale.to;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ replicas }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/scale`, calls, close: () => server.close() };
+}
 
 async function main(): Promise<void> {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
@@ -59,7 +82,33 @@ async function main(): Promise<void> {
     const read = await fetch(`${base}/v1/services/myweb/metrics?metric=cpu_ratio`, { headers: admin });
     const points = ((await read.json()) as { points: Array<{ value: number; count: number }> }).points;
     if (points.length !== 1 || points[0]?.value !== 37.5) throw new Error(`metrics read back ${JSON.stringify(points)}`);
-    console.log(`smoke: 1 passed, 0 failed (key created, batch answered 202, cpu_ratio ${points[0].value} read back)`);
+
+    // Issue 3's walk-through: a service behind the http target, high CPU, one evaluation.
+    const platform = await startPlatform(3);
+    try {
+      const put = await fetch(`${base}/v1/services/myweb`, {
+        method: 'PUT',
+        headers: admin,
+        body: JSON.stringify({
+          mode: 'auto', min: 1, max: 10,
+          target: { provider: 'http', url: platform.url },
+          policy: { rules: [{ type: 'threshold', metric: 'cpu_ratio', statistic: 'mean', scaleOutAbove: 70, outDuration: '2m', increaseBy: 1 }] },
+        }),
+      });
+      if (put.status !== 201) throw new Error(`PUT /v1/services/myweb answered ${put.status} ${await put.text()}`);
+      const hot = { node: 'worker1', samples: [{ ts, service: 'myweb', container: '1e7563c03ae9', cpu_ratio: 85 }, { ts, service: 'myweb', container: '44fc2346b432', cpu_ratio: 95 }] };
+      await fetch(`${base}/v1/metrics`, { method: 'POST', headers: { ...admin, authorization: `Bearer ${key}` }, body: JSON.stringify(hot) });
+      const evaluated = await fetch(`${base}/v1/evaluate`, { method: 'POST', headers: admin, body: '{}' });
+      const decisions = ((await evaluated.json()) as { decisions: Array<{ status: string; to: number; reason: string }> }).decisions;
+      if (decisions[0]?.status !== 'applied' || platform.calls.length !== 1) throw new Error(`evaluation: ${JSON.stringify(decisions)}, platform calls ${platform.calls.length}`);
+      const events = (await (await fetch(`${base}/v1/services/myweb/events`, { headers: admin })).json()) as { items: Array<{ reason: string }> };
+      const shown = (await (await fetch(`${base}/v1/services/myweb`, { headers: admin })).json()) as { status: { replicas: number } };
+      if (shown.status.replicas !== 4 || !events.items[0]?.reason.includes('> 70')) throw new Error(`after scaling: ${JSON.stringify({ shown, events })}`);
+      console.log(`smoke: scaled myweb 3 → ${shown.status.replicas}: ${events.items[0].reason}`);
+    } finally {
+      platform.close();
+    }
+    console.log('smoke: 2 passed, 0 failed');
   } finally {
     stop();
     await new Promise((resolve) => (stack.exitCode === null ? stack.once('exit', resolve) : resolve(null)));

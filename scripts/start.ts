@@ -58,6 +58,8 @@ async function main(): Promise<void> {
       TIDE_HTTP_PORT: String(httpPort),
       TIDE_LAMBDA_PORT: String(lambdaPort),
       TIDE_API_URL: url,
+      // The evaluator fans out to workers through serverless-offline's Lambda API.
+      TIDE_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
