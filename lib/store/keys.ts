@@ -12,9 +12,12 @@
  * | scaling event    | EVENTS#<ns>#<service>            | <ISO time>#<id>        |
  * | simulated service| SIM#<ns>#<service>               | SIM                    |
  * | webhook receiver | RECEIVER#<projectId>             | <receiver id>          |
+ * | receiver name    | RECEIVERNAME#<projectId>         | <name>                 |
  * | webhook key      | WEBHOOKKEY#<key id>              | KEY                    |
  * | host pool        | HOSTPOOL#<ns>                    | <pool>                 |
+ * | host pool state  | POOLSTATE#<ns>#<pool>            | STATE                  |
  * | idempotency key  | IDEMPOTENCY#<scope>#<key>        | KEY                    |
+ * | rate window      | RATE#<scope>                     | WINDOW                 |
  *
  * Aggregates are keyed per (service, shard) so a window read is one query per
  * shard, whatever the number of containers or nodes; the shard comes from the
@@ -79,6 +82,10 @@ export const keys = {
   receiver(projectId: string, id: string): ItemKey {
     return { pk: keys.receiverPartition(projectId), sk: id };
   },
+  /** Claims a receiver's name, so names stay unique in a project even under concurrent creates. */
+  receiverName(projectId: string, name: string): ItemKey {
+    return { pk: `RECEIVERNAME#${projectId}`, sk: name };
+  },
   webhookKey(keyId: string): ItemKey {
     return { pk: `WEBHOOKKEY#${keyId}`, sk: 'KEY' };
   },
@@ -88,8 +95,15 @@ export const keys = {
   hostPool(namespace: string, pool: string): ItemKey {
     return { pk: keys.hostPoolPartition(namespace), sk: pool };
   },
+  /** A host pool's lease and recent scalings, apart from its document as a service's state is. */
+  hostPoolState(namespace: string, pool: string): ItemKey {
+    return { pk: `POOLSTATE#${namespace}#${pool}`, sk: 'STATE' };
+  },
   idempotency(scope: string, key: string): ItemKey {
     return { pk: `IDEMPOTENCY#${scope}#${key}`, sk: 'KEY' };
+  },
+  rateWindow(scope: string): ItemKey {
+    return { pk: `RATE#${scope}`, sk: 'WINDOW' };
   },
 };
 
