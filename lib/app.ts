@@ -4,6 +4,11 @@ import { AgentKeyStore } from './store/agentKeys';
 import { AggregateStore } from './store/aggregates';
 import { createDocumentClient } from './store/client';
 import { EventStore } from './store/events';
+import { HostPoolStateStore } from './store/hostPoolState';
+import { HostPoolStore } from './store/hostPools';
+import { IdempotencyStore } from './store/idempotency';
+import { RateLimitStore } from './store/rateLimits';
+import { ReceiverStore } from './store/receivers';
 import { ServiceStateStore } from './store/serviceState';
 import { ServiceStore } from './store/services';
 import { SimulatedServiceStore } from './store/simulatedServices';
@@ -18,6 +23,11 @@ export interface Tide {
   serviceStates: ServiceStateStore;
   events: EventStore;
   simulatedServices: SimulatedServiceStore;
+  receivers: ReceiverStore;
+  hostPools: HostPoolStore;
+  hostPoolStates: HostPoolStateStore;
+  idempotency: IdempotencyStore;
+  rateLimits: RateLimitStore;
   now: () => number;
 }
 
@@ -32,6 +42,11 @@ export function createTide(config: TideConfig = loadConfig(), now: () => number 
     serviceStates: new ServiceStateStore(db, config.tableName),
     events: new EventStore(db, config.tableName, config.eventRetentionSeconds),
     simulatedServices: new SimulatedServiceStore(db, config.tableName),
+    receivers: new ReceiverStore(db, config.tableName),
+    hostPools: new HostPoolStore(db, config.tableName),
+    hostPoolStates: new HostPoolStateStore(db, config.tableName),
+    idempotency: new IdempotencyStore(db, config.tableName),
+    rateLimits: new RateLimitStore(db, config.tableName),
     now,
   };
 }

@@ -1,0 +1,110 @@
+import type { Tide } from '../app';
+import { ConflictError } from '../errors';
+import { ProviderError, type Trigger } from '../providers/provider';
+import type { HostPoolProvider } from '../providers/hostpools/provider';
+import { ScaleRefusedError } from '../scaling/scale';
+import type { HostPoolEvent } from '../store/hostPoolState';
+import type { StoredHostPool } from '../store/hostPools';
+import { LeaseHeldError } from '../store/serviceState';
+import type { DeleteOption } from '../webhooks/receiverSchema';
+import { instancesToRemove } from './deleteOrder';
+
+/** Long enough for a scale-in that terminates instances one call at a time. */
+const LEASE_MS = 60_000;
+/** How long a trigger waits for another scaling of the same pool to finish. */
+const WAIT_FOR_LEASE_MS = 10_000;
+
+export interface PoolScaleIntent {
+  trigger: Trigger;
+  receiver?: string;
+  /** The capacity wanted from the current one, or a ScaleRefusedError: decided inside the lease. */
+  plan(current: number): { to: number; reason: string };
+  /** Which instances a scale-in removes first. */
+  deleteOption: DeleteOption;
+}
+
+export interface PoolScaleOutcome {
+  from: number;
+  to: number;
+  status: HostPoolEvent['status'];
+  reason: string;
+  detail?: string;
+  instances?: string[];
+}
+
+/**
+ * The host pool counterpart of scaleService: take the pool's lease, read its
+ * capacity, plan, then raise the desired capacity or remove the instances
+ * the deleteOption picks, and record the event as the lease is given back.
+ * A refusal is recorded as a skipped event and rethrown.
+ */
+export async function scaleHostPool(
+  app: Tide,
+  pool: StoredHostPool,
+  intent: PoolScaleIntent,
+  options: { owner: string; provider: HostPoolProvider },
+): Promise<PoolScaleOutcome> {
+  const history = await takeLease(app, pool, options.owner);
+  const event = (outcome: PoolScaleOutcome): HostPoolEvent => ({
+    ts: new Date(app.now()).toISOString(),
+    namespace: pool.namespace,
+    pool: pool.pool,
+    trigger: intent.trigger,
+    ...(intent.receiver === undefined ? {} : { receiver: intent.receiver }),
+    ...outcome,
+  });
+  let recorded: HostPoolEvent | undefined;
+  try {
+    const outcome = await act(pool, intent, options.provider, history.at(-1)?.to ?? 0);
+    recorded = event(outcome);
+    return outcome;
+  } catch (error) {
+    if (error instanceof ScaleRefusedError) recorded = event({ from: error.from, to: error.from, status: 'skipped', reason: error.reason });
+    throw error;
+  } finally {
+    await app.hostPoolStates.release(pool.namespace, pool.pool, options.owner, history, recorded);
+  }
+}
+
+async function act(pool: StoredHostPool, intent: PoolScaleIntent, provider: HostPoolProvider, lastKnown: number): Promise<PoolScaleOutcome> {
+  let capacity;
+  try {
+    capacity = await provider.readCapacity();
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return { from: lastKnown, to: lastKnown, status: 'failed', reason: 'could not read the pool capacity', detail: error.message };
+  }
+  const from = capacity.desired;
+  const { to, reason } = intent.plan(from);
+  try {
+    if (to >= from) {
+      await provider.setDesired(to);
+      return { from, to, status: 'applied', reason };
+    }
+    const candidates = capacity.instances.filter((i) => i.removable);
+    const instances = instancesToRemove(candidates, await provider.launchTimes(candidates.map((i) => i.id)), from - to, intent.deleteOption);
+    if (instances.length < from - to) {
+      const why = `only ${instances.length} of host pool ${pool.pool}'s instances can be removed now; the others are protected from scale-in or not running`;
+      throw new ScaleRefusedError(why, new ConflictError(why), from);
+    }
+    await provider.remove(instances);
+    return { from, to, status: 'applied', reason, instances };
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return { from, to, status: 'failed', reason, detail: error.message };
+  }
+}
+
+async function takeLease(app: Tide, pool: StoredHostPool, owner: string): Promise<HostPoolEvent[]> {
+  const deadline = app.now() + WAIT_FOR_LEASE_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await app.hostPoolStates.acquire(pool.namespace, pool.pool, owner, app.now(), LEASE_MS);
+    } catch (error) {
+      if (!(error instanceof LeaseHeldError)) throw error;
+      if (app.now() >= deadline) throw new ConflictError(`host pool ${pool.pool} is being scaled by another request; try again`);
+      // Jittered backoff, so triggers waiting on the same pool do not retry in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, 20 * 2 ** attempt) * (0.5 + Math.random())));
+    }
+  }
+}

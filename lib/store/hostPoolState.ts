@@ -1,0 +1,82 @@
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Trigger } from '../providers/provider';
+import { keys } from './keys';
+import { LeaseHeldError } from './serviceState';
+
+/** A host pool's scaling, as a service's scaling event reads, with the instances it removed. */
+export interface HostPoolEvent {
+  ts: string;
+  namespace: string;
+  pool: string;
+  from: number;
+  to: number;
+  trigger: Trigger;
+  receiver?: string;
+  reason: string;
+  status: 'applied' | 'failed' | 'skipped';
+  detail?: string;
+  /** Instances terminated by a scale-in, in the order chosen. */
+  instances?: string[];
+}
+
+/** Pools scale on webhooks only, so a short history kept on the state item is enough. */
+const HISTORY_ENTRIES = 50;
+
+/**
+ * A host pool's state item: the lease every pool scaling takes before it
+ * reads capacity and acts, so two triggers never act on one pool at once,
+ * and the pool's recent scaling events, written when the lease is given back.
+ */
+export class HostPoolStateStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Takes the lease; returns the recent events it holds, oldest first. */
+  async acquire(namespace: string, pool: string, owner: string, now: number, ttlMs: number): Promise<HostPoolEvent[]> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.hostPoolState(namespace, pool),
+          UpdateExpression: 'SET #owner = :owner, #until = :until',
+          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now',
+          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil' },
+          ExpressionAttributeValues: { ':owner': owner, ':until': now + ttlMs, ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return (out.Attributes?.events as HostPoolEvent[] | undefined) ?? [];
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      throw new LeaseHeldError(now + ttlMs);
+    }
+  }
+
+  /** Appends the event to the history it was given at acquire and gives the lease back; a lease lost to expiry is left alone. */
+  async release(namespace: string, pool: string, owner: string, history: HostPoolEvent[], event: HostPoolEvent | undefined): Promise<void> {
+    const events = event ? [...history, event].slice(-HISTORY_ENTRIES) : history;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.hostPoolState(namespace, pool),
+          UpdateExpression: 'SET #events = :events REMOVE #owner, #until',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#events': 'events' },
+          ExpressionAttributeValues: { ':owner': owner, ':events': events },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  /** Newest first. */
+  async events(namespace: string, pool: string, limit: number): Promise<HostPoolEvent[]> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.hostPoolState(namespace, pool), ConsistentRead: true }));
+    const events = (out.Item?.events as HostPoolEvent[] | undefined) ?? [];
+    return events.slice(-limit).reverse();
+  }
+}

@@ -1,0 +1,56 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HostPoolDocument } from '../hostpools/schema';
+import { attr, keys } from './keys';
+
+export type StoredHostPool = HostPoolDocument & { namespace: string; pool: string; createdAt: string; updatedAt: string };
+
+/** Host pool documents, one partition per namespace, so a receiver's hostSelector is matched with one query. */
+export class HostPoolStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(pool: HostPoolDocument & { namespace: string; pool: string }, now: number): Promise<{ created: boolean; stored: StoredHostPool }> {
+    const existing = await this.get(pool.namespace, pool.pool);
+    const iso = new Date(now).toISOString();
+    const stored: StoredHostPool = { ...pool, createdAt: existing?.createdAt ?? iso, updatedAt: iso };
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.hostPool(pool.namespace, pool.pool), ...stored } }));
+    return { created: existing === undefined, stored };
+  }
+
+  async get(namespace: string, pool: string): Promise<StoredHostPool | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.hostPool(namespace, pool), ConsistentRead: true }));
+    return out.Item ? strip(out.Item) : undefined;
+  }
+
+  async list(namespace: string): Promise<StoredHostPool[]> {
+    const pools: StoredHostPool[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': attr.pk },
+          ExpressionAttributeValues: { ':pk': keys.hostPoolPartition(namespace) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      pools.push(...(page.Items ?? []).map(strip));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return pools;
+  }
+
+  async delete(namespace: string, pool: string): Promise<boolean> {
+    const out = await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.hostPool(namespace, pool), ReturnValues: 'ALL_OLD' }));
+    return out.Attributes !== undefined;
+  }
+}
+
+function strip(item: Record<string, unknown>): StoredHostPool {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as StoredHostPool;
+}
