@@ -37,7 +37,8 @@ export interface EvaluateOptions {
   shard?: { index: number; count: number };
 }
 
-const CONCURRENCY = 8;
+/** Services evaluated at once by one invocation: the work is waiting on DynamoDB and platforms. */
+const CONCURRENCY = 16;
 
 /** Evaluates every matching service in auto or dry-run mode; one service's failure never stops the others. */
 export async function evaluateServices(app: Tide, options: EvaluateOptions): Promise<EvaluationResult[]> {

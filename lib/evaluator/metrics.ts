@@ -7,7 +7,8 @@ import type { StoredService } from '../store/services';
 const metrics = new Metrics({ namespace: 'Tide', serviceName: 'tide' });
 
 export function publishDecision(svc: StoredService, outcome: ScaleOutcome, decision: Decision): void {
-  metrics.addDimensions({ namespace: svc.namespace, service: svc.service });
+  // Powertools' own `service` dimension names the application; Tide's services get their own.
+  metrics.addDimensions({ Namespace: svc.namespace, Service: svc.service });
   metrics.addMetric('CurrentReplicas', MetricUnit.Count, outcome.from);
   metrics.addMetric('DesiredReplicas', MetricUnit.Count, decision.replicas);
   for (const [name, value] of Object.entries(decision.metrics)) metrics.addMetric(name, MetricUnit.NoUnit, value);
