@@ -1,5 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attr, keys } from './keys';
+import { queryAll } from './query';
 
 export interface AgentKeyRecord {
   id: string;
@@ -34,22 +35,13 @@ export class AgentKeyStore {
   }
 
   async list(): Promise<AgentKeyRecord[]> {
-    const records: AgentKeyRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': attr.pk },
-          ExpressionAttributeValues: { ':pk': keys.agentKeyPartition },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      records.push(...(page.Items ?? []).map(toRecord));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return records;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': attr.pk },
+      ExpressionAttributeValues: { ':pk': keys.agentKeyPartition },
+    });
+    return items.map(toRecord);
   }
 
   /** Deletes the key; false when there was none. */

@@ -1,9 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BucketGroup } from '../ingest/aggregate';
 import { aggregateAttributes, attr, keys, type ItemKey } from './keys';
 import { KnownExtremes } from './knownExtremes';
+import { queryAll } from './query';
 
 /** DynamoDB allows 100 items a transaction; one is the batch marker. */
 const GROUPS_PER_TRANSACTION = 99;
@@ -106,7 +107,7 @@ export class AggregateStore {
     const merged = new Map<string, MetricBucket>();
     const perShard = await Promise.all(
       Array.from({ length: shards }, (_, shard) =>
-        this.queryAll({
+        queryAll(this.db, {
           TableName: this.tableName,
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
           ProjectionExpression: projection.join(', '),
@@ -142,17 +143,6 @@ export class AggregateStore {
       }
     }
     return [...merged.values()].sort((a, b) => a.start - b.start || (a.metric < b.metric ? -1 : 1));
-  }
-
-  private async queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
   }
 
   private async updateOne(key: ItemKey, group: BucketGroup, expiresAt: number): Promise<void> {

@@ -1,6 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ServiceDocument } from '../services/schema';
 import { attr, keys } from './keys';
+import { queryAll } from './query';
 
 /** A stored service: its document as converted on PUT, and when it was written. */
 export interface StoredService extends ServiceDocument {
@@ -33,22 +34,13 @@ export class ServiceStore {
 
   /** Every service, or one namespace's: one paginated query of the service partition. */
   async list(namespace?: string): Promise<StoredService[]> {
-    const services: StoredService[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: namespace === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': attr.pk, ...(namespace === undefined ? {} : { '#sk': attr.sk }) },
-          ExpressionAttributeValues: { ':pk': keys.servicePartition, ...(namespace === undefined ? {} : { ':prefix': `${namespace}#` }) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      services.push(...(page.Items ?? []).map(strip));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return services;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: namespace === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': attr.pk, ...(namespace === undefined ? {} : { '#sk': attr.sk }) },
+      ExpressionAttributeValues: { ':pk': keys.servicePartition, ...(namespace === undefined ? {} : { ':prefix': `${namespace}#` }) },
+    });
+    return items.map(strip);
   }
 
   async delete(namespace: string, service: string): Promise<boolean> {
