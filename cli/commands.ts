@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import type { Api } from './client';
+
+/** What a command may use: the API, and where to write. */
+export interface CommandContext {
+  api: Api;
+  namespace: string;
+  json: boolean;
+  out: (line: string) => void;
+}
+
+interface Service {
+  service: string;
+  mode: string;
+  min: number;
+  max: number;
+  target: { provider: string };
+  status?: { replicas: number | null; desired: number | null; lastDecision: { ts: string; reason: string } | null };
+}
+
+interface ScalingEvent {
+  ts: string;
+  from: number;
+  to: number;
+  trigger: string;
+  status: string;
+  reason: string;
+  detail?: string;
+  receiver?: string;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Columns padded to their widest cell, the way kubectl prints. */
+export function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+const q = (ctx: CommandContext, extra = '') => `?namespace=${encodeURIComponent(ctx.namespace)}${extra}`;
+const show = (ctx: CommandContext, value: unknown) => ctx.out(JSON.stringify(value, null, 2));
+const need = (value: string | undefined, what: string): string => {
+  if (!value) throw new UsageError(`missing ${what}`);
+  return value;
+};
+
+export async function status(ctx: CommandContext, service?: string): Promise<void> {
+  if (service) {
+    const svc = (await ctx.api.request('GET', `/v1/services/${encodeURIComponent(service)}${q(ctx)}`)) as Service;
+    if (ctx.json) return show(ctx, svc);
+    const s = svc.status;
+    ctx.out(`${svc.service}  ${svc.mode}  ${svc.target.provider}  replicas ${s?.replicas ?? '?'} (desired ${s?.desired ?? '?'}, min ${svc.min}, max ${svc.max})`);
+    if (s?.lastDecision) ctx.out(`last decision ${s.lastDecision.ts}: ${s.lastDecision.reason}`);
+    return;
+  }
+  const { items } = (await ctx.api.request('GET', `/v1/services${q(ctx)}`)) as { items: Service[] };
+  if (ctx.json) return show(ctx, items);
+  const rows = items.map((s) => [s.service, s.mode, s.target.provider, String(s.status?.replicas ?? '-'), `${s.min}-${s.max}`, s.status?.lastDecision?.reason ?? '']);
+  for (const line of table([['SERVICE', 'MODE', 'TARGET', 'REPLICAS', 'MIN-MAX', 'LAST DECISION'], ...rows])) ctx.out(line);
+}
+
+export async function apply(ctx: CommandContext, file: string | undefined, name: string | undefined): Promise<void> {
+  const document = JSON.parse(readFileSync(need(file, '-f FILE'), 'utf8')) as Record<string, unknown>;
+  const service = need(name ?? (document.service as string | undefined), 'the service name (a "service" field in the file, or --service)');
+  const stored = (await ctx.api.request('PUT', `/v1/services/${encodeURIComponent(service)}${q(ctx)}`, document)) as Service;
+  if (ctx.json) return show(ctx, stored);
+  ctx.out(`service ${stored.service} applied (${stored.mode}, ${stored.min}-${stored.max} replicas, ${stored.target.provider})`);
+}
+
+export async function remove(ctx: CommandContext, service: string | undefined): Promise<void> {
+  await ctx.api.request('DELETE', `/v1/services/${encodeURIComponent(need(service, 'SERVICE'))}${q(ctx)}`);
+  ctx.out(`service ${service} deleted`);
+}
+
+export async function events(ctx: CommandContext, service: string | undefined, limit: string): Promise<void> {
+  const path = `/v1/services/${encodeURIComponent(need(service, 'SERVICE'))}/events${q(ctx, `&limit=${encodeURIComponent(limit)}`)}`;
+  const { items } = (await ctx.api.request('GET', path)) as { items: ScalingEvent[] };
+  if (ctx.json) return show(ctx, items);
+  const rows = items.map((e) => [e.ts, e.trigger + (e.receiver ? `:${e.receiver}` : ''), `${e.from} → ${e.to}`, e.status, e.reason + (e.detail ? ` (${e.detail})` : '')]);
+  for (const line of table([['TIME', 'TRIGGER', 'CHANGE', 'STATUS', 'REASON'], ...rows])) ctx.out(line);
+}
+
+export async function metrics(ctx: CommandContext, service: string | undefined, metric: string, stat: string, since: string): Promise<void> {
+  const seconds = /^(\d+)([smh])$/.exec(since);
+  if (!seconds) throw new UsageError('--since must look like 30m, 2h or 90s');
+  const from = Math.floor(Date.now() / 1000) - Number(seconds[1]) * { s: 1, m: 60, h: 3600 }[seconds[2] as 's' | 'm' | 'h'];
+  const path = `/v1/services/${encodeURIComponent(need(service, 'SERVICE'))}/metrics${q(ctx, `&metric=${encodeURIComponent(metric)}&stat=${encodeURIComponent(stat)}&from=${from}`)}`;
+  const { points } = (await ctx.api.request('GET', path)) as { points: Array<{ ts: string; value: number; count: number }> };
+  if (ctx.json) return show(ctx, points);
+  for (const line of table([['BUCKET', `${metric} ${stat}`.toUpperCase(), 'SAMPLES'], ...points.map((p) => [p.ts, String(Math.round(p.value * 10) / 10), String(p.count)])])) ctx.out(line);
+}
+
+export async function scale(ctx: CommandContext, service: string | undefined, replicas: string | undefined, reason: string | undefined): Promise<void> {
+  const count = Number(need(replicas, 'REPLICAS'));
+  if (!Number.isInteger(count) || count < 0) throw new UsageError('REPLICAS must be a whole number >= 0');
+  const answer = (await ctx.api.request('POST', `/v1/services/${encodeURIComponent(need(service, 'SERVICE'))}/scale${q(ctx)}`, {
+    replicas: count,
+    ...(reason ? { reason } : {}),
+  })) as { from: number; to: number; status: string };
+  if (ctx.json) return show(ctx, answer);
+  ctx.out(`${service}: ${answer.from} → ${answer.to} ${answer.status}`);
+}
+
+export async function evaluate(ctx: CommandContext, services: string[], dryRun: boolean): Promise<void> {
+  const body = { dryRun, namespace: ctx.namespace, ...(services.length > 0 ? { services } : {}) };
+  const { decisions } = (await ctx.api.request('POST', '/v1/evaluate', body)) as {
+    decisions: Array<{ service: string; status: string; from?: number; to?: number; reason: string; detail?: string }>;
+  };
+  if (ctx.json) return show(ctx, decisions);
+  const rows = decisions.map((d) => [d.service, d.status, d.from === undefined ? '-' : `${d.from} → ${d.to}`, d.reason + (d.detail ? ` (${d.detail})` : '')]);
+  for (const line of table([['SERVICE', 'STATUS', 'CHANGE', 'REASON'], ...rows])) ctx.out(line);
+}
+
+export async function keys(ctx: CommandContext, action: string | undefined, arg: string | undefined): Promise<void> {
+  if (action === 'create') {
+    const created = (await ctx.api.request('POST', '/v1/keys', { namespace: ctx.namespace, name: need(arg, 'NAME') })) as { id: string; key: string };
+    if (ctx.json) return show(ctx, created);
+    ctx.out(`agent key ${created.id} for namespace ${ctx.namespace} (shown once):\n${created.key}`);
+    return;
+  }
+  if (action === 'revoke') {
+    await ctx.api.request('DELETE', `/v1/keys/${encodeURIComponent(need(arg, 'KEY_ID'))}`);
+    ctx.out(`agent key ${arg} revoked`);
+    return;
+  }
+  if (action !== 'list') throw new UsageError('keys takes create NAME, list or revoke ID');
+  const { items } = (await ctx.api.request('GET', '/v1/keys')) as { items: Array<{ id: string; namespace: string; name: string; createdAt: string }> };
+  if (ctx.json) return show(ctx, items);
+  for (const line of table([['ID', 'NAMESPACE', 'NAME', 'CREATED'], ...items.map((k) => [k.id, k.namespace, k.name, k.createdAt])])) ctx.out(line);
+}

@@ -1,0 +1,94 @@
+/**
+ * The admin CLI's commands and arguments (the entry point is tide.ts). Talks to the admin API at TIDE_URL with the token
+ * in TIDE_ADMIN_TOKEN (locally, the one `npm start` keeps in .tide/).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiError, createApi } from './client';
+import * as commands from './commands';
+
+const USAGE = `usage: tide [--namespace NS] [--json] COMMAND
+  status [SERVICE]                    services with replicas and last decision
+  apply -f FILE [--service NAME]      create or replace a service from a JSON document
+  delete SERVICE
+  events SERVICE [--limit 20]         the scaling history, newest first
+  metrics SERVICE [--metric cpu_ratio] [--stat mean] [--since 1h]
+  scale SERVICE REPLICAS [--reason TEXT]
+  evaluate [SERVICE...] [--dry-run]   run the evaluator now
+  keys create NAME | keys list | keys revoke ID
+environment: TIDE_URL (http://127.0.0.1:3000), TIDE_ADMIN_TOKEN`;
+
+function adminToken(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.TIDE_ADMIN_TOKEN) return env.TIDE_ADMIN_TOKEN;
+  const local = join(env.TIDE_STATE_DIR ?? '.tide', 'admin-token');
+  return existsSync(local) ? readFileSync(local, 'utf8').trim() : undefined;
+}
+
+/** Runs one command; returns the exit code (0 done, 1 the API refused, 2 usage). */
+export async function run(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        namespace: { type: 'string', short: 'n', default: 'default' },
+        json: { type: 'boolean', default: false },
+        file: { type: 'string', short: 'f' },
+        service: { type: 'string' },
+        limit: { type: 'string', default: '20' },
+        metric: { type: 'string', default: 'cpu_ratio' },
+        stat: { type: 'string', default: 'mean' },
+        since: { type: 'string', default: '1h' },
+        reason: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    err(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values: o, positionals: [command, ...args] } = parsed;
+  if (o.help || !command) {
+    (o.help ? out : err)(USAGE);
+    return o.help ? 0 : 2;
+  }
+  const token = adminToken(env);
+  if (!token) {
+    err('set TIDE_ADMIN_TOKEN (npm start prints it)');
+    return 2;
+  }
+  const ctx: commands.CommandContext = { api: createApi(env.TIDE_URL ?? 'http://127.0.0.1:3000', token), namespace: o.namespace, json: o.json, out };
+  const dispatch: Record<string, () => Promise<void>> = {
+    status: () => commands.status(ctx, args[0]),
+    apply: () => commands.apply(ctx, o.file, o.service),
+    delete: () => commands.remove(ctx, args[0]),
+    events: () => commands.events(ctx, args[0], o.limit),
+    metrics: () => commands.metrics(ctx, args[0], o.metric, o.stat, o.since),
+    scale: () => commands.scale(ctx, args[0], args[1], o.reason),
+    evaluate: () => commands.evaluate(ctx, args, o['dry-run']),
+    keys: () => commands.keys(ctx, args[0], args[1]),
+  };
+  const action = dispatch[command];
+  if (!action) {
+    err(`unknown command ${command}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await action();
+    return 0;
+  } catch (error) {
+    if (error instanceof commands.UsageError) {
+      err(`${error.message}\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ApiError) {
+      err(`tide: ${error.message}`);
+      return 1;
+    }
+    err(`tide: ${(error as Error).message}`);
+    return 1;
+  }
+}

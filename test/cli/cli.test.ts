@@ -1,0 +1,82 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../cli/main';
+import { ADMIN_TOKEN, freshNamespace } from '../support/client';
+import { startHttpTarget } from '../support/fakeHttpTarget';
+import { startHttpApi } from '../support/httpApi';
+import { agentFor } from '../support/metricsFeed';
+
+let api: { url: string; close: () => Promise<void> };
+beforeAll(async () => {
+  api = await startHttpApi();
+});
+afterAll(async () => {
+  await api.close();
+});
+
+async function tide(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(argv, { TIDE_URL: api.url, TIDE_ADMIN_TOKEN: ADMIN_TOKEN }, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('the tide CLI', () => {
+  it('applies a service, evaluates it, shows status and history, and scales it by hand', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(2);
+    const file = join(mkdtempSync(join(tmpdir(), 'tide-cli-')), 'myweb.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        service: 'myweb',
+        min: 1,
+        max: 6,
+        target: { provider: 'http', url: platform.url },
+        policy: { rules: [{ type: 'threshold', metric: 'cpu_ratio', scaleOutAbove: 70, outDuration: '2m', increaseBy: 2 }] },
+      }),
+    );
+    expect(await tide('-n', ns, 'apply', '-f', file)).toMatchObject({ code: 0, out: 'service myweb applied (auto, 1-6 replicas, http)' });
+    await (await agentFor(api.url, ns))('myweb', [90]);
+
+    const evaluated = await tide('-n', ns, 'evaluate');
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.out).toMatch(/myweb\s+applied\s+2 → 4\s+cpu_ratio mean 90 > 70 for 2m/);
+
+    const status = await tide('-n', ns, 'status');
+    expect(status.out.split('\n')[1]).toMatch(/^myweb\s+auto\s+http\s+4\s+1-6\s+cpu_ratio mean 90/);
+
+    expect((await tide('-n', ns, 'scale', 'myweb', '3', '--reason', 'release')).out).toBe('myweb: 4 → 3 applied');
+    const history = await tide('-n', ns, 'events', 'myweb');
+    expect(history.out.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/manual\s+4 → 3\s+applied\s+release$/),
+      expect.stringMatching(/policy\s+2 → 4\s+applied\s+cpu_ratio mean 90/),
+    ]);
+    await platform.close();
+  });
+
+  it('says what the API refused, naming the field, and exits 1', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tide-cli-')), 'bad.json');
+    writeFileSync(file, JSON.stringify({ service: 'bad', min: 3, max: 1, target: { provider: 'sim', offeredLoad: 1, capacityPerReplica: 1 }, mode: 'manual' }));
+    const answer = await tide('-n', freshNamespace(), 'apply', '-f', file);
+    expect(answer.code).toBe(1);
+    expect(answer.err).toBe('tide: 1 problem in request body\n  min: min must not exceed max');
+  });
+
+  it('creates, lists and revokes agent keys', async () => {
+    const ns = freshNamespace();
+    const created = await tide('-n', ns, 'keys', 'create', 'worker9');
+    const id = /agent key (\S+) for namespace/.exec(created.out)?.[1];
+    expect(created.out).toMatch(/tide_ak_/);
+    expect((await tide('keys', 'list')).out).toContain(`${id}  ${ns}`);
+    expect((await tide('keys', 'revoke', id ?? '')).out).toBe(`agent key ${id} revoked`);
+    expect((await tide('keys', 'list')).out).not.toContain(`${id}`);
+  });
+
+  it('exits 2 with the usage for an unknown command or missing arguments', async () => {
+    expect(await tide('frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining('unknown command frobnicate') });
+    expect(await tide('scale', 'myweb')).toMatchObject({ code: 2, err: expect.stringContaining('missing REPLICAS') });
+  });
+});
