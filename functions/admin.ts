@@ -3,6 +3,7 @@ import { tide } from '../lib/app';
 import { createAgentKey, listAgentKeys, revokeAgentKey } from '../lib/credentials/routes';
 import { adminAuth } from '../lib/http/adminAuth';
 import { jsonBody } from '../lib/http/body';
+import { deleteHostPool, getHostPool, listHostPoolEvents, listHostPools, putHostPool } from '../lib/hostpools/routes';
 import { errorResponses } from '../lib/http/errors';
 import { router } from '../lib/http/router';
 import type { HttpEvent } from '../lib/http/types';
@@ -21,6 +22,11 @@ const routes = router({
   'GET /v1/services/{service}/metrics': (event) => readServiceMetrics(event, tide()),
   'POST /v1/services/{service}/scale': (event) => scaleManually(event, tide()),
   'POST /v1/evaluate': (event) => evaluateNow(event, tide()),
+  'GET /v1/hostpools': (event) => listHostPools(event, tide()),
+  'PUT /v1/hostpools/{pool}': (event) => putHostPool(event, tide()),
+  'GET /v1/hostpools/{pool}': (event) => getHostPool(event, tide()),
+  'DELETE /v1/hostpools/{pool}': (event) => deleteHostPool(event, tide()),
+  'GET /v1/hostpools/{pool}/events': (event) => listHostPoolEvents(event, tide()),
 });
 
 export const handler = middy((event: HttpEvent) => routes(event))

@@ -83,7 +83,9 @@ const scaleHostConfig = z
       ctx.addIssue({ code: 'custom', message: `Invalid delete option/Delete option missing ${config.deleteOption}` });
     }
   })
-  .transform(({ deleteOption, ...config }) => (deleteOption ? { ...config, deleteOption: deleteOption as DeleteOption } : config));
+  .transform(({ deleteOption, ...config }): typeof config & { deleteOption?: DeleteOption } =>
+    deleteOption ? { ...config, deleteOption: deleteOption as DeleteOption } : config,
+  );
 
 const receiverHead = z.object(
   {

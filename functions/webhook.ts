@@ -1,0 +1,28 @@
+import middy from '@middy/core';
+import { tide } from '../lib/app';
+import { authenticateAdmin } from '../lib/credentials/adminToken';
+import { bearerToken } from '../lib/credentials/bearer';
+import { rancherErrors } from '../lib/http/rancherErrors';
+import { router, type RouteHandler } from '../lib/http/router';
+import { header, type HttpEvent } from '../lib/http/types';
+import { createReceiver, deleteReceiver, getReceiver, listReceivers } from '../lib/webhooks/receivers';
+import { triggerReceiver } from '../lib/webhooks/trigger';
+
+/** The admin token replaces Rancher's own login on the management routes; the trigger's key is its only credential. */
+const asAdmin =
+  (handle: RouteHandler): RouteHandler =>
+  async (event) => {
+    await authenticateAdmin(bearerToken(header(event, 'authorization')));
+    return handle(event);
+  };
+
+const routes = router({
+  'POST /v1-webhooks/receivers': asAdmin((event) => createReceiver(event, tide())),
+  'GET /v1-webhooks/receivers': asAdmin((event) => listReceivers(event, tide())),
+  'GET /v1-webhooks/receivers/{id}': asAdmin((event) => getReceiver(event, tide())),
+  'DELETE /v1-webhooks/receivers/{id}': asAdmin((event) => deleteReceiver(event, tide())),
+  'POST /v1-webhooks/endpoint': (event) => triggerReceiver(event, tide()),
+});
+
+/** Rancher 1.6's webhook service: receivers and their trigger endpoint, with Rancher's error bodies. */
+export const handler = middy((event: HttpEvent) => routes(event)).use(rancherErrors());
