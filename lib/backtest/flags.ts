@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../duration';
+
+export const USAGE = `usage: npm run backtest -- --trace FILE.csv --capacity N [options]
+  --trace FILE             per-minute request trace, CSV with the header minute,requests (required)
+  --capacity N             requests a minute one replica serves at 100% CPU (required)
+  --policy FILE            {"min","max","policy"} or a whole service document (default examples/policy.json)
+  --startup-delay DURATION time before an added replica serves, e.g. 60s or 2m (default 60s)
+  --initial-replicas N     replicas running when the trace starts (default the policy's min)
+  --series FILE            write minute,load,ready_replicas,desired_replicas,cpu_ratio as CSV
+  --chart FILE             write load, ready capacity and replicas as an SVG chart`;
+
+/** A mistake in what the user gave, worded for the terminal: the CLI prints it with the usage and exits 2. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+/** `--help`, or a backtest to run. */
+export type BacktestFlags = { help: true } | RunFlags;
+
+export interface RunFlags {
+  help: false;
+  trace: string;
+  capacity: number;
+  policy?: string;
+  startupDelayMs: number;
+  initialReplicas?: number;
+  series?: string;
+  chart?: string;
+}
+
+/** The command line of `npm run backtest`, checked; every error names its flag. */
+export function parseFlags(args: readonly string[]): BacktestFlags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        trace: { type: 'string' },
+        capacity: { type: 'string' },
+        policy: { type: 'string' },
+        'startup-delay': { type: 'string', default: '60s' },
+        'initial-replicas': { type: 'string' },
+        series: { type: 'string' },
+        chart: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+  if (values.help) return { help: true };
+  const { trace, policy, series, chart } = values;
+
+  if (trace === undefined) throw new InputError('--trace is required: the CSV file of requests per minute');
+  if (values.capacity === undefined) throw new InputError('--capacity is required: the requests a minute one replica serves at 100% CPU');
+  const capacity = Number(values.capacity);
+  if (!(capacity > 0) || !Number.isFinite(capacity)) throw new InputError(`--capacity must be a number > 0, got ${JSON.stringify(values.capacity)}`);
+
+  let startupDelayMs: number;
+  try {
+    startupDelayMs = parseDuration(values['startup-delay']);
+  } catch (error) {
+    throw new InputError(`--startup-delay ${(error as Error).message}`);
+  }
+
+  const initial = values['initial-replicas'];
+  const initialReplicas = initial === undefined ? undefined : /^\d+$/.test(initial) ? Number(initial) : Number.NaN;
+  if (Number.isNaN(initialReplicas)) throw new InputError(`--initial-replicas must be a whole number >= 0, got ${JSON.stringify(initial)}`);
+
+  return { help: false, trace, capacity, policy, startupDelayMs, initialReplicas, series, chart };
+}

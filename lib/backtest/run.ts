@@ -1,0 +1,114 @@
+import { parseDuration } from '../duration';
+import { decide, observationsFromBuckets, type MetricBucket, type Policy, type Recommendation, type Rule, type ScalingRecord } from '../policy';
+import { cpuRatio, create, DEFAULT_STARTUP_DELAY_MS, desired, overloaded, ready, setDesired } from '../sim/model';
+import { summarize, type BacktestSummary } from './summary';
+
+/** One evaluation and one metric bucket a minute: the trace's resolution and Tide's default. */
+const MINUTE_MS = 60_000;
+
+// The history the evaluator keeps for stabilization, rate limits and cooldowns, as
+// lib/scaling/scale.ts prunes it; the same limits here keep long windows behaving as live.
+const HISTORY_MS = 60 * 60 * 1000;
+const HISTORY_ENTRIES = 120;
+
+export interface BacktestOptions {
+  policy: Policy;
+  min: number;
+  max: number;
+  /** The requests a minute one replica serves at 100% CPU. */
+  capacity: number;
+  /** How long an added replica takes to serve; counted in whole minutes, rounded up. */
+  startupDelayMs?: number;
+  /** Replicas running, all ready, before the first minute; the first evaluation brings them within min/max. Default: min. */
+  initialReplicas?: number;
+}
+
+/** One minute of the replay, after that minute's evaluation. */
+export interface MinuteRow {
+  minute: number;
+  /** Requests offered in this minute. */
+  load: number;
+  readyReplicas: number;
+  /** Ready and starting replicas: what the platform runs, and what it bills. */
+  desiredReplicas: number;
+  cpuRatio: number;
+  /** The load is more than the ready replicas serve. */
+  overloaded: boolean;
+}
+
+export interface BacktestResult {
+  summary: BacktestSummary;
+  series: MinuteRow[];
+}
+
+/**
+ * Replays a per-minute request trace through the real decision engine and the simulated service.
+ *
+ * At the start of each minute the engine decides, as the evaluator would, from the cpu_ratio
+ * buckets of the minutes before (the minute just beginning has no samples yet), with the
+ * recommendations and scalings history the evaluator keeps. The decision is applied to the
+ * simulated service: removals at once, additions ready after the start-up delay. The minute's
+ * load then meets the replicas ready at its start, and its cpu_ratio becomes the next bucket.
+ */
+export function runBacktest(trace: readonly number[], options: BacktestOptions): BacktestResult {
+  const { policy, min, max, capacity } = options;
+  const startupDelayMs = options.startupDelayMs ?? DEFAULT_STARTUP_DELAY_MS;
+  if (trace.length === 0) throw new RangeError('the trace has no minutes');
+
+  // Buckets older than every window are dropped, as the evaluator reads only what its longest window needs.
+  const keepMs = Math.max(MINUTE_MS, ...policy.rules.flatMap(ruleWindows).map(parseDuration));
+  const buckets: MetricBucket[] = [];
+  let oldest = 0;
+  let recommendations: Recommendation[] = [];
+  let scalings: ScalingRecord[] = [];
+  let service = create(options.initialReplicas ?? min, 0);
+  const series: MinuteRow[] = [];
+  const actions = { scaleOuts: 0, scaleIns: 0 };
+
+  trace.forEach((load, minute) => {
+    const now = minute * MINUTE_MS;
+    while ((buckets[oldest]?.start ?? now) < now - keepMs) oldest++;
+    const from = desired(service);
+    const decision = decide({
+      policy,
+      min,
+      max,
+      currentReplicas: from,
+      observations: observationsFromBuckets(buckets.slice(oldest), now, MINUTE_MS),
+      recommendations,
+      scalings,
+      now,
+    });
+    recommendations = recent([...recommendations, { ts: now, replicas: decision.recommendation }], now);
+    if (decision.replicas !== from) {
+      service = setDesired(service, decision.replicas, now, startupDelayMs);
+      scalings = recent([...scalings, { ts: now, from, to: decision.replicas }], now);
+      if (decision.replicas > from) actions.scaleOuts++;
+      else actions.scaleIns++;
+    }
+
+    const readyReplicas = ready(service, now);
+    const cpu = cpuRatio(service, load, now, capacity);
+    // One sample per ready replica, and one from a service with none, as simulatedSamples reports them.
+    const samples = Math.max(readyReplicas, 1);
+    buckets.push({ metric: 'cpu_ratio', start: now, count: samples, sum: cpu * samples, min: cpu, max: cpu });
+    series.push({
+      minute,
+      load,
+      readyReplicas,
+      desiredReplicas: desired(service),
+      cpuRatio: cpu,
+      overloaded: overloaded(service, load, now, capacity),
+    });
+  });
+
+  return { summary: summarize(series, actions, capacity, startupDelayMs), series };
+}
+
+function ruleWindows(rule: Rule): string[] {
+  return rule.type === 'threshold' ? [rule.outDuration, rule.inDuration] : [rule.window];
+}
+
+function recent<T extends { ts: number }>(entries: T[], now: number): T[] {
+  return entries.filter((e) => e.ts > now - HISTORY_MS).slice(-HISTORY_ENTRIES);
+}

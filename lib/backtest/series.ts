@@ -1,0 +1,9 @@
+import type { MinuteRow } from './run';
+
+const SERIES_HEADER = 'minute,load,ready_replicas,desired_replicas,cpu_ratio';
+
+/** The replay as CSV, one row a minute, for a spreadsheet or a plotting tool. */
+export function seriesCsv(series: readonly MinuteRow[]): string {
+  const rows = series.map((r) => `${r.minute},${r.load},${r.readyReplicas},${r.desiredReplicas},${Number(r.cpuRatio.toFixed(2))}`);
+  return `${[SERIES_HEADER, ...rows].join('\n')}\n`;
+}

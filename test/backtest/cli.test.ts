@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError, parseFlags } from '../../lib/backtest/flags';
+
+const root = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'tide-backtest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeTemp(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const trace = writeTemp('step.csv', `minute,requests\n${[5, 5, 5, 30, 30, 30, 30, 5].map((r, i) => `${i},${r}`).join('\n')}\n`);
+
+function backtest(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(join(root, 'node_modules', '.bin', 'tsx'), ['scripts/backtest.ts', ...args], { cwd: root, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (_error, stdout, stderr) =>
+      resolve({ status: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
+describe('Function: parseFlags', () => {
+  it('reads every flag, with a 60s start-up delay by default', () => {
+    expect(parseFlags(['--trace', 't.csv', '--capacity', '50'])).toEqual({ help: false, trace: 't.csv', capacity: 50, startupDelayMs: 60_000 });
+    expect(
+      parseFlags(['--trace', 't.csv', '--capacity', '2.5', '--policy', 'p.json', '--startup-delay', '2m30s', '--initial-replicas', '0', '--series', 's.csv', '--chart', 'c.svg']),
+    ).toEqual({ help: false, trace: 't.csv', capacity: 2.5, policy: 'p.json', startupDelayMs: 150_000, initialReplicas: 0, series: 's.csv', chart: 'c.svg' });
+    expect(parseFlags(['--help'])).toEqual({ help: true });
+  });
+
+  it.each([
+    { name: 'no --trace', args: ['--capacity', '10'], message: '--trace is required: the CSV file of requests per minute' },
+    { name: 'no --capacity', args: ['--trace', 't.csv'], message: '--capacity is required: the requests a minute one replica serves at 100% CPU' },
+    { name: 'a capacity of 0', args: ['--trace', 't.csv', '--capacity', '0'], message: '--capacity must be a number > 0, got "0"' },
+    { name: 'a capacity that is not a number', args: ['--trace', 't.csv', '--capacity', 'lots'], message: '--capacity must be a number > 0, got "lots"' },
+    { name: 'a bad start-up delay', args: ['--trace', 't.csv', '--capacity', '10', '--startup-delay', '1 minute'], message: '--startup-delay "1 minute" must be a duration such as "30s", "10m" or "1h"' },
+    { name: 'fractional initial replicas', args: ['--trace', 't.csv', '--capacity', '10', '--initial-replicas', '1.5'], message: '--initial-replicas must be a whole number >= 0, got "1.5"' },
+    { name: 'an unknown flag', args: ['--trace', 't.csv', '--capacity', '10', '--capcity', '5'], message: expect.stringContaining("Unknown option '--capcity'") },
+    { name: 'a flag without its value', args: ['--trace'], message: expect.stringContaining("Option '--trace <value>' argument missing") },
+  ])('refuses $name, naming the flag', ({ args, message }) => {
+    expect(() => parseFlags(args)).toThrow(InputError);
+    expect(() => parseFlags(args)).toThrow(expect.objectContaining({ message }));
+  });
+});
+
+describe('npm run backtest', () => {
+  it('prints the summary as JSON with the default policy, and writes the series and the chart', async () => {
+    const series = join(dir, 'series.csv');
+    const chart = join(dir, 'chart.svg');
+    const run = await backtest('--trace', trace, '--capacity', '10', '--series', series, '--chart', chart);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ minutes: 8, peakLoad: 30, staticPeakReplicas: 3, startupDelay: '1m' });
+    expect(readFileSync(series, 'utf8').split('\n')).toHaveLength(1 + 8 + 1);
+    expect(readFileSync(chart, 'utf8')).toMatch(/^<svg [^]*<\/svg>\n$/);
+  });
+
+  it('exits 2 on a bad file, naming the flag, the file and each problem', async () => {
+    const policy = writeTemp('bad.json', '{"min": 3, "max": 2, "policy": {"rules": []}}');
+    const run = await backtest('--trace', trace, '--capacity', '10', '--policy', policy);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`backtest: --policy ${policy}: 2 problems in policy file\n  policy.rules: a policy needs at least one rule\n  min: min must not exceed max`);
+    expect(run.stderr).toContain('usage: npm run backtest');
+  });
+});
