@@ -1,6 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HostPoolDocument } from '../hostpools/schema';
 import { attr, keys } from './keys';
+import { queryAll } from './query';
 
 export type StoredHostPool = HostPoolDocument & { namespace: string; pool: string; createdAt: string; updatedAt: string };
 
@@ -25,23 +26,14 @@ export class HostPoolStore {
   }
 
   async list(namespace: string): Promise<StoredHostPool[]> {
-    const pools: StoredHostPool[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': attr.pk },
-          ExpressionAttributeValues: { ':pk': keys.hostPoolPartition(namespace) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      pools.push(...(page.Items ?? []).map(strip));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return pools;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': attr.pk },
+      ExpressionAttributeValues: { ':pk': keys.hostPoolPartition(namespace) },
+      ConsistentRead: true,
+    });
+    return items.map(strip);
   }
 
   async delete(namespace: string, pool: string): Promise<boolean> {

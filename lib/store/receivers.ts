@@ -1,8 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReceiverConfig } from '../webhooks/receiverSchema';
 import { attr, keys } from './keys';
+import { queryAll } from './query';
 
 /** A webhook receiver as stored: everything but its key, of which only a hash is kept. */
 export interface ReceiverRecord {
@@ -75,23 +76,14 @@ export class ReceiverStore {
   }
 
   async list(projectId: string): Promise<ReceiverRecord[]> {
-    const receivers: ReceiverRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': attr.pk },
-          ExpressionAttributeValues: { ':pk': keys.receiverPartition(projectId) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      receivers.push(...(page.Items ?? []).map(toReceiver));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return receivers.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': attr.pk },
+      ExpressionAttributeValues: { ':pk': keys.receiverPartition(projectId) },
+      ConsistentRead: true,
+    });
+    return items.map(toReceiver).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   /** Deletes the receiver, its name and its key at once; false when there was no such receiver. */

@@ -1,0 +1,29 @@
+import { expect } from 'vitest';
+import { call, type Answer } from './client';
+
+/** Puts a manual-mode service on the `http` target: webhooks and manual scaling act, the evaluator leaves it alone. */
+export async function putHttpService(base: string, namespace: string, service: string, url: string, bounds = { min: 1, max: 10 }): Promise<void> {
+  const answer = await call(base, 'PUT', `/v1/services/${service}?namespace=${namespace}`, {
+    body: { mode: 'manual', ...bounds, target: { provider: 'http', url } },
+  });
+  expect(answer.status).toBe(201);
+}
+
+/** Creates a receiver and returns its answer, which carries the only copy of the trigger URL with its key. */
+export async function createReceiver(base: string, projectId: string, body: Record<string, unknown>): Promise<Answer> {
+  const created = await call(base, 'POST', `/v1-webhooks/receivers?projectId=${projectId}`, { body });
+  expect(created.status, created.text).toBe(200);
+  return created;
+}
+
+/** What a script does with a trigger URL: `curl -X POST '<url>'`, no credential, no body. */
+export function trigger(url: string, options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const parsed = new URL(url);
+  return call(parsed.origin, 'POST', `${parsed.pathname}${parsed.search}`, { ...options, token: null });
+}
+
+export const scaleUp = (serviceId: string, extra: Record<string, unknown> = {}) => ({
+  name: `scale-${serviceId}-up`,
+  driver: 'scaleService',
+  scaleServiceConfig: { serviceId, action: 'up', amount: 1, min: 1, max: 10, ...extra },
+});
