@@ -11,6 +11,12 @@ import type { Decision, DecisionInput } from './types';
  * scale-in happens only when every rule agrees, by the least reduction. The proposal then passes
  * through stabilization, rate limits, cooldowns and min/max, in that order.
  */
+/** Replicas added within the readiness delay (inclusive): started, but not yet reporting load. */
+function startingReplicas({ policy, scalings, now }: DecisionInput): number {
+  const from = now - parseDuration(policy.readinessDelay);
+  return scalings.reduce((n, s) => (s.ts >= from && s.to > s.from ? n + s.to - s.from : n), 0);
+}
+
 export function decide(input: DecisionInput): Decision {
   const { policy, currentReplicas: current, now } = input;
 
@@ -21,7 +27,7 @@ export function decide(input: DecisionInput): Decision {
     if (value !== undefined) metrics[`${metric}.${statistic}.${formatDuration(windowMs)}`] = value;
     return value;
   };
-  const rules = policy.rules.map((rule) => evaluateRule(rule, current, read));
+  const rules = policy.rules.map((rule) => evaluateRule(rule, current, startingReplicas(input), read));
 
   const votes = rules.flatMap((r) => (r.proposal === null ? [] : [r.proposal]));
   const proposed = votes.length > 0 ? Math.max(...votes) : current;

@@ -12,6 +12,9 @@
  * - cooldown 0s both ways: stabilization and rate limits already pace scaling; a cooldown is
  *   for platforms that need quiet time after a change (Alauda's `wait_period`).
  * - stabilization scale-out 0s, scale-in 5m: HPA's — react to load at once, give it back slowly.
+ * - readinessDelay 1m: replicas added within the last minute are taken to be still starting,
+ *   like HPA's initial readiness delay, so target tracking does not scale out again on the
+ *   readings of replicas that are about to get help.
  * - limits: HPA's defaults (scale out by 4 replicas or 100%, whichever is more; scale in
  *   unbounded), over 1m periods rather than HPA's 15s because Tide evaluates about once a minute.
  */
@@ -22,6 +25,7 @@ export const POLICY_DEFAULTS = {
   step: { window: '1m' },
   cooldown: { scaleOut: '0s', scaleIn: '0s' },
   stabilization: { scaleOut: '0s', scaleIn: '5m' },
+  readinessDelay: '1m',
   limits: {
     scaleOut: [
       { type: 'replicas', value: 4, period: '1m' },

@@ -20,13 +20,16 @@ function replicasIn(by: number | string, current: number): number {
   return typeof by === 'number' ? by : percentOf(current, Number.parseInt(by, 10));
 }
 
-/** What each rule asks for, given the current replicas and a way to read metrics. */
-export function evaluateRule(rule: Rule, current: number, read: Read): RuleResult {
+/**
+ * What each rule asks for, given the current replicas, how many of them are still
+ * starting (added within the policy's readinessDelay), and a way to read metrics.
+ */
+export function evaluateRule(rule: Rule, current: number, starting: number, read: Read): RuleResult {
   switch (rule.type) {
     case 'threshold':
       return threshold(rule, current, read);
     case 'target':
-      return target(rule, current, read);
+      return target(rule, current, starting, read);
     case 'step':
       return step(rule, current, read);
   }
@@ -88,8 +91,13 @@ function threshold(rule: ThresholdRule, current: number, read: Read): RuleResult
  * wakes the service (as KEDA's activation does) with ceil(value / target) replicas, and 0 or
  * less keeps it at 0. Most built-in metrics have no data at 0 replicas, so this matters for
  * custom metrics such as a queue length.
+ *
+ * Replicas still starting report nothing, so the value is the ready replicas' load. Scaling out
+ * from every replica would count the starting ones as loaded too and overshoot, doubling each
+ * evaluation while they start; like HPA, which takes not-ready pods as idle on scale-up, the
+ * scale-out is computed from the ready replicas, and never proposes fewer than there are.
  */
-function target(rule: TargetRule, current: number, read: Read): RuleResult {
+function target(rule: TargetRule, current: number, starting: number, read: Read): RuleResult {
   const { type, metric, statistic, window } = rule;
   const base = { type, metric, statistic, window };
   const value = read(metric, statistic, window);
@@ -103,6 +111,16 @@ function target(rule: TargetRule, current: number, read: Read): RuleResult {
   }
   if (Math.abs(value / rule.target - 1) <= rule.tolerance + EPSILON) {
     return { ...base, value, proposal: current, explanation: `${subject} within ${fmt(rule.tolerance * 100)}% of target ${goal}` };
+  }
+  const ready = current - Math.min(starting, current);
+  if (value > rule.target && ready < current) {
+    const proposal = Math.max(current, ceil((ready * value) / rule.target));
+    return {
+      ...base,
+      value,
+      proposal,
+      explanation: `${subject} vs target ${goal}; ${current - ready} of ${current} replicas still starting; ceil(${ready} ready × ${fmt(value)} / ${goal}) → ${proposal}`,
+    };
   }
   const proposal = ceil((current * value) / rule.target);
   return { ...base, value, proposal, explanation: `${subject} vs target ${goal}; ceil(${current} × ${fmt(value)} / ${goal}) → ${proposal}` };

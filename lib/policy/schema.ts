@@ -121,6 +121,7 @@ export const policySchema = z.strictObject({
   cooldown: perDirection(D.cooldown).prefault({}),
   stabilization: perDirection(D.stabilization).prefault({}),
   limits: limits.prefault({}),
+  readinessDelay: durationString.default(D.readinessDelay),
 });
 
 /** A policy as decide() runs it: parsed, every default applied. */

@@ -41,10 +41,11 @@ describe('Function: runBacktest', () => {
   it('feeds the engine the replicas the platform runs and the cpu_ratio of the ready ones, as the evaluator does', () => {
     const { series } = runBacktest(step(5, 30, 3, 5), options({ startupDelayMs: 60_000 }));
     // Minute 4 asks for 5. At minute 5 the reading still comes from the 1 replica that served minute 4,
-    // while the platform runs 5: ceil(5 × 300 / 60) = 25, held to +100% a minute = 10. Stabilization then
-    // keeps the 10 for the scale-in window, past the end of this trace.
-    expect(column(series, 'desiredReplicas')).toEqual([1, 1, 1, 1, 5, 10, 10, 10]);
-    expect(column(series, 'readyReplicas')).toEqual([1, 1, 1, 1, 1, 5, 10, 10]);
+    // while the platform runs 5: the 4 added a minute ago are still starting (readinessDelay 1m), so
+    // target tracking scales from the 1 ready replica, ceil(1 × 300 / 60) = 5, and holds at 5
+    // instead of overshooting to ceil(5 × 300 / 60) = 25.
+    expect(column(series, 'desiredReplicas')).toEqual([1, 1, 1, 1, 5, 5, 5, 5]);
+    expect(column(series, 'readyReplicas')).toEqual([1, 1, 1, 1, 1, 5, 5, 5]);
   });
 
   it('scales in after the stabilization window and never below min', () => {

@@ -135,3 +135,20 @@ describe('decide', () => {
     expect(decide([{ ts: NOW - 10 * SECOND, from: 1, to: 2 }]).reason).toBe('cpu_ratio mean 65 > 60 for 5m; +1 → 3; in cooldown for scale-out until 2026-11-22T10:00:20Z');
   });
 });
+
+describe('Function: decide — replicas still starting', () => {
+  const target = { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }], stabilization: { scaleIn: '0s' }, limits: { scaleOut: [], scaleIn: [] } };
+  const reading = (value: number) => ({ value: () => value });
+  const now = Date.parse('2026-11-22T10:00:00Z');
+
+  it.each([
+    { name: 'scales out from the ready replicas while added ones start', value: 300, scalings: [{ ts: now - 60_000, from: 1, to: 5 }], expected: 5, reason: '4 of 5 replicas still starting; ceil(1 ready × 300 / 60) → 5' },
+    { name: 'counts them ready once the readiness delay has passed', value: 300, scalings: [{ ts: now - 61_000, from: 1, to: 5 }], expected: 25, reason: 'ceil(5 × 300 / 60) → 25' },
+    { name: 'still scales out when even the ready ones need more', value: 300, scalings: [{ ts: now - 30_000, from: 4, to: 5 }], expected: 20, reason: '1 of 5 replicas still starting; ceil(4 ready × 300 / 60) → 20' },
+    { name: 'scales in from every replica, as before', value: 12, scalings: [{ ts: now - 30_000, from: 4, to: 5 }], expected: 1, reason: 'ceil(5 × 12 / 60) → 1' },
+  ])('$name', ({ value, scalings, expected, reason }) => {
+    const decision = decide({ policy: policySchema.parse(target), min: 0, max: 100, currentReplicas: 5, observations: reading(value), recommendations: [], scalings, now });
+    expect(decision.replicas).toBe(expected);
+    expect(decision.reason).toContain(reason);
+  });
+});

@@ -37,6 +37,7 @@ describe('policySchema', () => {
         SPEC_POLICY.rules[2],
       ],
       limits: { ...SPEC_POLICY.limits, selectPolicy: { scaleOut: 'max', scaleIn: 'max' } },
+      readinessDelay: '1m',
     });
   });
 
@@ -50,6 +51,7 @@ describe('policySchema', () => {
         scaleIn: [{ type: 'percent', value: 100, period: '1m' }],
         selectPolicy: { scaleOut: 'max', scaleIn: 'max' },
       },
+      readinessDelay: '1m',
     });
   });
 
