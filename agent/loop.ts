@@ -1,0 +1,37 @@
+import type { Collector } from './collector';
+import { reason, type Log } from './log';
+import type { Sender } from './sender';
+import type { Sleep } from './sleep';
+
+export interface AgentParts {
+  collector: Collector;
+  sender: Sender;
+  log: Log;
+}
+
+/** One cycle: read every container, then send what Tide has not taken yet (this cycle's and older batches). */
+export async function runCycle({ collector, sender, log }: AgentParts, signal?: AbortSignal): Promise<void> {
+  try {
+    sender.enqueue(await collector.collect());
+  } catch (error) {
+    // Docker being down for a cycle must not stop the backlog from draining.
+    log('error', 'could not list containers from Docker', { error: reason(error) });
+  }
+  await sender.flush(signal ? { signal } : {});
+}
+
+/**
+ * Runs a cycle every `intervalMs` (measured from each cycle's start) until
+ * `signal` aborts, then tries the backlog once more without backoff: an
+ * orchestrator gives a stopping container only a few seconds.
+ */
+export async function runAgent(parts: AgentParts & { intervalMs: number; now: () => number; sleep: Sleep; signal: AbortSignal }): Promise<void> {
+  const { sender, log, intervalMs, now, sleep, signal } = parts;
+  while (!signal.aborted) {
+    const started = now();
+    await runCycle(parts, signal);
+    await sleep(Math.max(0, started + intervalMs - now()), signal);
+  }
+  await sender.flush({ attempts: 1 });
+  log('info', 'stopped', { unsentSamples: sender.pendingSamples });
+}

@@ -1,0 +1,162 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Sample } from '../../agent/collector';
+import { ATTEMPTS_PER_FLUSH, createSender } from '../../agent/sender';
+import { recordingLog } from './logs';
+import { startFakeTide, type Reply } from './fakeTide';
+
+const NOW = Date.parse('2026-11-22T10:00:10Z');
+const sample = (overrides: Partial<Sample> = {}): Sample => ({ ts: '2026-11-22T10:00:05.000Z', service: 'myweb', container: '1e7563c03ae9', cpu_ratio: 37.5, ...overrides });
+const accepted: Reply = { status: 202, body: { accepted: 1, duplicate: false } };
+
+let tide: Awaited<ReturnType<typeof startFakeTide>> | undefined;
+afterEach(async () => {
+  await tide?.close();
+  tide = undefined;
+});
+
+/** A sender whose waits return at once and are written down, so no test waits on a clock. */
+function senderFor(url: string, options: { backlogSamples?: number; now?: () => number } = {}) {
+  const { log, lines } = recordingLog();
+  const waits: number[] = [];
+  const sender = createSender({
+    tideUrl: `${url}/`,
+    agentKey: 'tide_ak_secret',
+    node: 'worker1',
+    backlogSamples: options.backlogSamples ?? 50_000,
+    log,
+    now: options.now ?? (() => NOW),
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    random: () => 0.5,
+  });
+  return { sender, lines, waits };
+}
+
+describe('what the sender posts', () => {
+  it('gzips JSON with the agent key, the node and a batchId, as SPEC.md’s ingest takes it', async () => {
+    tide = await startFakeTide(() => accepted);
+    const { sender } = senderFor(tide.url);
+    sender.enqueue([sample(), sample({ container: '44fc2346b432', cpu_ratio: 12.5 })]);
+    await sender.flush();
+    expect(tide.received).toHaveLength(1);
+    const [request] = tide.received;
+    expect(request?.headers).toMatchObject({ authorization: 'Bearer tide_ak_secret', 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(request?.batch).toEqual({
+      node: 'worker1',
+      batchId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      samples: [sample(), sample({ container: '44fc2346b432', cpu_ratio: 12.5 })],
+    });
+    expect(sender.pendingSamples).toBe(0);
+  });
+
+  it('sends 2500 samples as three posts of at most 1000', async () => {
+    tide = await startFakeTide(() => accepted);
+    const { sender } = senderFor(tide.url);
+    sender.enqueue(Array.from({ length: 2500 }, (_, i) => sample({ container: `c${i}` })));
+    await sender.flush();
+    expect(tide.received.map((r) => r.batch.samples.length)).toEqual([1000, 1000, 500]);
+  });
+});
+
+describe('retries', () => {
+  it.each([408, 429, 500, 503])('retries a %i with the same batchId and backoff, then stops', async (status) => {
+    tide = await startFakeTide((n) => (n < 2 ? { status, body: { error: { code: 'x', message: 'try later' } } } : accepted));
+    const { sender, waits } = senderFor(tide.url);
+    sender.enqueue([sample()]);
+    await sender.flush();
+    expect(tide.received).toHaveLength(3);
+    expect(new Set(tide.received.map((r) => r.batch.batchId)).size).toBe(1);
+    // 500 ms then 1 s steps, half fixed and half jitter (random pinned at 0.5)
+    expect(waits).toEqual([375, 750]);
+    expect(sender.pendingSamples).toBe(0);
+  });
+
+  it('waits as long as Retry-After says on a 429', async () => {
+    tide = await startFakeTide((n) => (n === 0 ? { status: 429, headers: { 'retry-after': '7' }, body: { error: { code: 'rate_limited' } } } : accepted));
+    const { sender, waits } = senderFor(tide.url);
+    sender.enqueue([sample()]);
+    await sender.flush();
+    expect(waits).toEqual([7000]);
+    expect(tide.received).toHaveLength(2);
+  });
+
+  it('keeps a batch Tide could not take, and sends it with the same batchId on the next flush', async () => {
+    let down = true;
+    tide = await startFakeTide(() => (down ? 'hang up' : accepted));
+    const { sender, lines, waits } = senderFor(tide.url);
+    sender.enqueue([sample()]);
+    await sender.flush();
+    expect(tide.received).toHaveLength(ATTEMPTS_PER_FLUSH);
+    expect(waits).toHaveLength(ATTEMPTS_PER_FLUSH - 1);
+    expect(sender.pendingSamples).toBe(1);
+    expect(lines.at(-1)).toMatchObject({ level: 'warn', message: 'Tide unreachable; keeping the batch for the next cycle' });
+
+    down = false;
+    sender.enqueue([sample({ container: 'next' })]);
+    await sender.flush();
+    const batchIds = tide.received.map((r) => r.batch.batchId);
+    expect(new Set(batchIds.slice(0, ATTEMPTS_PER_FLUSH + 1)).size).toBe(1);
+    expect(tide.received.at(-1)?.batch.samples).toEqual([sample({ container: 'next' })]);
+    expect(sender.pendingSamples).toBe(0);
+  });
+
+  it('stops retrying when the agent is stopping, and keeps the batch', async () => {
+    tide = await startFakeTide(() => ({ status: 503 }));
+    const { sender } = senderFor(tide.url);
+    sender.enqueue([sample()]);
+    const stopping = new AbortController();
+    stopping.abort();
+    await sender.flush({ signal: stopping.signal });
+    expect(tide.received).toHaveLength(1);
+    expect(sender.pendingSamples).toBe(1);
+  });
+});
+
+describe('refusals', () => {
+  const validation = {
+    error: { code: 'validation_failed', message: '1 problem in request body', details: [{ path: 'samples[0].ts', message: 'must be no older than 1h' }] },
+  };
+
+  it.each([
+    { status: 400, body: validation },
+    { status: 401, body: { error: { code: 'unauthorized', message: 'missing or unknown credential' } } },
+    { status: 403, body: { error: { code: 'forbidden', message: 'not this namespace' } } },
+    { status: 413, body: { error: { code: 'payload_too_large', message: 'body must be at most 1048576 bytes' } } },
+  ])('does not retry a $status; logs what Tide said and drops the batch', async ({ status, body }) => {
+    tide = await startFakeTide((n) => (n === 0 ? { status, body } : accepted));
+    const { sender, lines, waits } = senderFor(tide.url);
+    sender.enqueue([sample()]);
+    await sender.flush();
+    expect(tide.received).toHaveLength(1);
+    expect(waits).toEqual([]);
+    expect(sender.pendingSamples).toBe(0);
+    expect(lines).toContainEqual({
+      level: 'error',
+      message: 'Tide refused a batch; dropped it',
+      fields: { status, error: body.error, batchId: tide.received[0]?.batch.batchId, samples: 1 },
+    });
+  });
+
+  it('never logs the agent key', async () => {
+    tide = await startFakeTide(() => ({ status: 401, body: { error: { code: 'unauthorized' } } }));
+    const { sender, lines } = senderFor(tide.url);
+    sender.enqueue([sample()]);
+    await sender.flush();
+    expect(JSON.stringify(lines)).not.toContain('tide_ak_secret');
+  });
+});
+
+describe('old batches', () => {
+  it('drops a kept batch once it is older than Tide accepts, without sending it', async () => {
+    tide = await startFakeTide(() => accepted);
+    let now = NOW;
+    const { sender, lines } = senderFor(tide.url, { now: () => now });
+    sender.enqueue([sample()]);
+    now += 60 * 60 * 1000;
+    await sender.flush();
+    expect(tide.received).toEqual([]);
+    expect(sender.pendingSamples).toBe(0);
+    expect(lines).toContainEqual({ level: 'warn', message: 'dropped a batch older than Tide accepts', fields: { batchId: expect.any(String), samples: 1 } });
+  });
+});
