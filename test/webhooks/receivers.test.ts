@@ -59,7 +59,7 @@ describe('receivers', () => {
   it('builds URLs from X-Forwarded-Proto, -Host and -Port as Rancher does', async () => {
     const ns = freshNamespace();
     await putHttpService(api.url, ns, 'myweb', 'http://127.0.0.1:9/scale');
-    const cases = [
+    const cases: Array<{ headers: Record<string, string>; base: string }> = [
       { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'tide.example.com', 'x-forwarded-port': '443' }, base: 'https://tide.example.com' },
       { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'tide.example.com:8443', 'x-forwarded-port': '9443' }, base: 'https://tide.example.com:9443' },
       { headers: { 'x-forwarded-proto': 'http, https', 'x-forwarded-host': 'a.example, b.example' }, base: 'http://a.example' },
