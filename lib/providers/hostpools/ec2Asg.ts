@@ -5,9 +5,9 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
   type Instance,
 } from '@aws-sdk/client-auto-scaling';
-import { z } from 'zod';
 import { ProviderError } from '../provider';
 import type { HostPoolContext, HostPoolProvider, HostPoolProviderDefinition, PoolCapacity } from './provider';
+import { ec2AsgTarget, type Ec2AsgTarget } from './targets';
 
 // A host pool on an EC2 Auto Scaling group. Scaling out raises the desired
 // capacity and lets the group launch; scaling in terminates the instances the
@@ -17,19 +17,6 @@ import type { HostPoolContext, HostPoolProvider, HostPoolProviderDefinition, Poo
 // so the scale-in order comes from EC2 DescribeInstances' LaunchTime. The EC2
 // client adds about 1 MB to the bundle, so it is loaded only when a pool
 // scales in; a scale-out or a scaleService trigger never evaluates it.
-
-const RULE = {
-  group: 'must be the name of an Auto Scaling group (1-255 characters)',
-  region: 'must be an AWS region such as eu-west-1',
-};
-
-export const ec2AsgTarget = z.strictObject({
-  provider: z.literal('ec2-asg'),
-  autoScalingGroupName: z.string({ error: RULE.group }).min(1, { error: RULE.group }).max(255, { error: RULE.group }),
-  region: z.string({ error: RULE.region }).regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: RULE.region }),
-});
-
-export type Ec2AsgTarget = z.output<typeof ec2AsgTarget>;
 
 /** Instances in these states are running or on their way, so removing one lowers the pool. */
 const REMOVABLE_STATES = /^(InService|Pending)/;

@@ -1,22 +1,9 @@
-import { z } from 'zod';
-import { ec2Asg, ec2AsgTarget } from './ec2Asg';
+import { ec2Asg } from './ec2Asg';
 import type { HostPoolContext, HostPoolProvider, HostPoolProviderDefinition } from './provider';
+import type { HostPoolTarget } from './targets';
 
-/** Every host pool provider, keyed by `target.provider`, alphabetical. */
+/** Every host pool provider, keyed by `target.provider`, alphabetical; their target schemas are in targets.ts. */
 export const hostPoolProviders: Record<string, HostPoolProviderDefinition<any>> = { 'ec2-asg': ec2Asg };
-
-const KNOWN = Object.keys(hostPoolProviders).join(', ');
-
-/** A host pool's target: which platform runs its hosts and how to reach it. */
-export const hostPoolTargetSchema = z.discriminatedUnion('provider', [ec2AsgTarget], {
-  error: (issue) => {
-    if (issue.code === 'invalid_union') return `must be one of: ${KNOWN}`;
-    if (issue.code === 'invalid_type') return `must be an object with a provider (${KNOWN})`;
-    return undefined;
-  },
-});
-
-export type HostPoolTarget = z.output<typeof hostPoolTargetSchema>;
 
 export function createHostPoolProvider(target: HostPoolTarget, context: HostPoolContext): HostPoolProvider {
   const definition = hostPoolProviders[target.provider];
