@@ -1,5 +1,5 @@
 import type { Tide } from '../app';
-import { randomToken, sha256Hex } from '../credentials/random';
+import { randomToken } from '../credentials/random';
 import { json, noContent, type HttpEvent, type HttpResult } from '../http/types';
 import { namespaceName } from '../names';
 import { DuplicateReceiverNameError, type ReceiverRecord } from '../store/receivers';
@@ -7,15 +7,8 @@ import { jsonText, parseJson } from './body';
 import { RancherError } from './errors';
 import { parseReceiverRequest, type ReceiverConfig } from './receiverSchema';
 import { poolFor } from './targets';
-import { apiBase, KEY_LENGTH, maskedTriggerUrl, triggerUrl } from './urls';
-
-/**
- * The key's first characters find its item; the rest (24 characters, 143
- * bits) is what an attacker would have to guess. Only the whole key's hash is
- * kept, compared in constant time.
- */
-export const KEY_ID_LENGTH = 16;
-const KEY_HINT_LENGTH = 4;
+import { apiBase, triggerUrl } from './urls';
+import { issueWebhookKey, maskedKey } from './webhookKey';
 
 /** Rancher's `projectId` query parameter; in Tide it names the namespace the receiver belongs to. */
 export function projectOf(event: HttpEvent): string {
@@ -46,8 +39,8 @@ function view(receiver: ReceiverRecord, base: string, url: string) {
   };
 }
 
-const shown = (receiver: ReceiverRecord, base: string) =>
-  view(receiver, base, maskedTriggerUrl(receiver.endpoint, receiver.keyHint, receiver.projectId));
+/** The key is never shown again after create: list and get mask it. */
+const shown = (receiver: ReceiverRecord, base: string) => view(receiver, base, triggerUrl(receiver.endpoint, maskedKey(receiver.keyHint), receiver.projectId));
 
 /** Rancher checks that what the receiver scales exists when it is created. */
 async function requireTarget(app: Tide, projectId: string, config: ReceiverConfig): Promise<void> {
@@ -66,7 +59,7 @@ export async function createReceiver(event: HttpEvent, app: Tide): Promise<HttpR
   const request = parseReceiverRequest(parseJson(text));
   await requireTarget(app, projectId, request.config);
 
-  const key = randomToken(KEY_LENGTH);
+  const { key, keyId, keyHint, hash } = issueWebhookKey();
   const base = apiBase(event);
   const receiver: ReceiverRecord = {
     id: randomToken(16),
@@ -76,12 +69,12 @@ export async function createReceiver(event: HttpEvent, app: Tide): Promise<HttpR
     config: request.config,
     ...(request.cooldown ? { cooldown: request.cooldown } : {}),
     endpoint: `${base}/v1-webhooks/endpoint`,
-    keyHint: key.slice(0, KEY_HINT_LENGTH),
-    keyId: key.slice(0, KEY_ID_LENGTH),
+    keyHint,
+    keyId,
     createdAt: new Date(app.now()).toISOString(),
   };
   try {
-    await app.receivers.create(receiver, { keyId: receiver.keyId, projectId, receiverId: receiver.id, hash: sha256Hex(key) });
+    await app.receivers.create(receiver, { keyId, projectId, receiverId: receiver.id, hash });
   } catch (error) {
     if (!(error instanceof DuplicateReceiverNameError)) throw error;
     throw new RancherError(400, `Cannot have duplicate webhook name, webhook ${request.name} already exists`);

@@ -10,10 +10,7 @@ import { driveScaleHost, driveScaleService, type DriverOutcome, type DriverReque
 import { RancherError, retryAfter, REVOKED } from './errors';
 import { once } from './idempotency';
 import { holdRateLimit } from './rateLimit';
-import { KEY_ID_LENGTH } from './receivers';
-import { KEY_LENGTH } from './urls';
-
-const KEY_PATTERN = new RegExp(`^[A-Za-z0-9]{${KEY_LENGTH}}$`);
+import { keyIdOf } from './webhookKey';
 
 /**
  * `POST /v1-webhooks/endpoint?key=K&projectId=P`: the key is the only
@@ -31,8 +28,9 @@ export async function triggerReceiver(event: HttpEvent, app: Tide): Promise<Http
 
 /** The receiver the key opens in this project; the same 403 for a malformed, unknown, revoked or other project's key. */
 async function authenticate(app: Tide, key: string, projectId: string): Promise<ReceiverRecord> {
-  if (!KEY_PATTERN.test(key)) throw new RancherError(403, REVOKED);
-  const record = await app.receivers.getKey(key.slice(0, KEY_ID_LENGTH));
+  const keyId = keyIdOf(key);
+  if (!keyId) throw new RancherError(403, REVOKED);
+  const record = await app.receivers.getKey(keyId);
   if (!record || !matchesHash(key, record.hash) || record.projectId !== projectId) throw new RancherError(403, REVOKED);
   const receiver = await app.receivers.get(projectId, record.receiverId);
   if (!receiver) throw new RancherError(403, REVOKED);

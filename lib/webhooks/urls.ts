@@ -38,9 +38,3 @@ export function triggerUrl(endpoint: string, key: string, projectId: string): st
   return `${endpoint}?key=${key}&projectId=${encodeURIComponent(projectId)}`;
 }
 
-/** The same URL after creation: the key is never shown again, only its first characters. */
-export function maskedTriggerUrl(endpoint: string, keyHint: string, projectId: string): string {
-  return triggerUrl(endpoint, `${keyHint}${'*'.repeat(KEY_LENGTH - keyHint.length)}`, projectId);
-}
-
-export const KEY_LENGTH = 40;
