@@ -9,7 +9,7 @@ const MAX_LABELS = 20;
 const COUNT = 'must be a whole number >= 0';
 
 /** Host labels as Rancher put them on hosts, and as a receiver's hostSelector names them. */
-export const hostLabels = z
+const hostLabels = z
   .record(
     z.string().regex(/^[A-Za-z0-9_./-]{1,128}$/, { error: LABEL_NAME }),
     z.string({ error: 'must be a string' }).max(256, { error: 'must be at most 256 characters' }),

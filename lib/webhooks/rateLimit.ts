@@ -9,7 +9,7 @@ const DEFAULT = '60/1m';
  * alert loop or a leaked URL: `TIDE_WEBHOOK_RATE_LIMIT` as "count/duration",
  * 60 a minute unless set.
  */
-export function webhookRateLimit(env: NodeJS.ProcessEnv = process.env): { limit: number; windowMs: number } {
+function webhookRateLimit(env: NodeJS.ProcessEnv = process.env): { limit: number; windowMs: number } {
   const text = env.TIDE_WEBHOOK_RATE_LIMIT || DEFAULT;
   const match = /^(\d+)\/(.+)$/.exec(text);
   const limit = Number(match?.[1]);

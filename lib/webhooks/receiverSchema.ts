@@ -10,7 +10,7 @@ import { RancherError } from './errors';
 // refuses as "not provided/invalid"; a value of the wrong type is refused by
 // Go's JSON decoder before any check, as "Bad request body".
 
-export const DRIVERS = ['scaleService', 'scaleHost'] as const;
+const DRIVERS = ['scaleService', 'scaleHost'] as const;
 export type Driver = (typeof DRIVERS)[number];
 export type Action = 'up' | 'down';
 export type DeleteOption = 'mostRecent' | 'leastRecent';

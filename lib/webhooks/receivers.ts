@@ -11,7 +11,7 @@ import { apiBase, triggerUrl } from './urls';
 import { issueWebhookKey, maskedKey } from './webhookKey';
 
 /** Rancher's `projectId` query parameter; in Tide it names the namespace the receiver belongs to. */
-export function projectOf(event: HttpEvent): string {
+function projectOf(event: HttpEvent): string {
   const projectId = event.queryStringParameters?.projectId;
   if (!projectId) throw new RancherError(400, 'projectId must be supplied as query parameter');
   if (!namespaceName.safeParse(projectId).success) {

@@ -4,7 +4,7 @@ import type { StoredHostPool } from '../store/hostPools';
 import { RancherError } from './errors';
 
 /** Go prints a map as `map[pool:workers tier:web]`, keys sorted; Rancher's messages show selectors that way. */
-export function goMap(labels: Record<string, string>): string {
+function goMap(labels: Record<string, string>): string {
   return `map[${Object.keys(labels)
     .sort()
     .map((name) => `${name}:${labels[name]}`)
