@@ -55,7 +55,7 @@ export async function driveScaleService(app: Tide, receiver: ReceiverRecord, con
         },
       },
       // Two triggers at once both act, one after the other: the second waits for the lease.
-      { owner: `webhook-${randomToken(10)}`, wait: true, dryRun: svc.mode === 'dry-run', provider: createProvider(svc.target, providerContext(app, svc)) },
+      { owner: `webhook-${randomToken(10)}`, wait: true, dryRun: false, provider: createProvider(svc.target, providerContext(app, svc)) },
     ),
   );
   const status = outcome.status === 'applied' || outcome.status === 'failed' ? outcome.status : 'skipped';

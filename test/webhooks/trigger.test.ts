@@ -191,15 +191,15 @@ describe('trigger', () => {
     expect((await eventsOf(ns)).map((e: { status: string }) => e.status)).toEqual(['applied', 'applied']);
   });
 
-  it('in a dry-run service records what it would do and calls no platform', async () => {
+  it('acts on a dry-run service: dry-run holds back only the evaluator, as manual scale does', async () => {
     const { ns, platform, url } = await setUp(2);
     const policy = { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }] };
     await call(api.url, 'PUT', `/v1/services/myweb?namespace=${ns}`, { body: { mode: 'dry-run', min: 1, max: 10, target: { provider: 'http', url: platform.url }, policy } });
     const answer = await trigger(url);
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ status: 'skipped', from: 2, to: 3, detail: 'dry-run: would scale 2 → 3' });
-    expect(platform.state.received).toEqual([]);
-    expect((await eventsOf(ns))[0]).toMatchObject({ status: 'skipped', trigger: 'webhook', from: 2, to: 3 });
+    expect(answer.body).toMatchObject({ status: 'applied', from: 2, to: 3 });
+    expect(platform.state.replicas).toBe(3);
+    expect((await eventsOf(ns))[0]).toMatchObject({ status: 'applied', trigger: 'webhook', from: 2, to: 3 });
   });
 
   it('answers 502 when the platform refuses, records the failure, and keeps no cooldown', async () => {
