@@ -1,15 +1,10 @@
 import { parseDuration } from '../duration';
-import { decide, observationsFromBuckets, type MetricBucket, type Policy, type Recommendation, type Rule, type ScalingRecord } from '../policy';
+import { decide, keepRecent, observationsFromBuckets, ruleWindows, type MetricBucket, type Policy, type Recommendation, type ScalingRecord } from '../policy';
 import { cpuRatio, create, DEFAULT_STARTUP_DELAY_MS, desired, overloaded, ready, setDesired } from '../sim/model';
 import { summarize, type BacktestSummary } from './summary';
 
 /** One evaluation and one metric bucket a minute: the trace's resolution and Tide's default. */
 const MINUTE_MS = 60_000;
-
-// The history the evaluator keeps for stabilization, rate limits and cooldowns, as
-// lib/scaling/scale.ts prunes it; the same limits here keep long windows behaving as live.
-const HISTORY_MS = 60 * 60 * 1000;
-const HISTORY_ENTRIES = 120;
 
 export interface BacktestOptions {
   policy: Policy;
@@ -79,10 +74,10 @@ export function runBacktest(trace: readonly number[], options: BacktestOptions):
       scalings,
       now,
     });
-    recommendations = recent([...recommendations, { ts: now, replicas: decision.recommendation }], now);
+    recommendations = keepRecent([...recommendations, { ts: now, replicas: decision.recommendation }], now);
     if (decision.replicas !== from) {
       service = setDesired(service, decision.replicas, now, startupDelayMs);
-      scalings = recent([...scalings, { ts: now, from, to: decision.replicas }], now);
+      scalings = keepRecent([...scalings, { ts: now, from, to: decision.replicas }], now);
       if (decision.replicas > from) actions.scaleOuts++;
       else actions.scaleIns++;
     }
@@ -105,10 +100,3 @@ export function runBacktest(trace: readonly number[], options: BacktestOptions):
   return { summary: summarize(series, actions, capacity, startupDelayMs), series };
 }
 
-function ruleWindows(rule: Rule): string[] {
-  return rule.type === 'threshold' ? [rule.outDuration, rule.inDuration] : [rule.window];
-}
-
-function recent<T extends { ts: number }>(entries: T[], now: number): T[] {
-  return entries.filter((e) => e.ts > now - HISTORY_MS).slice(-HISTORY_ENTRIES);
-}

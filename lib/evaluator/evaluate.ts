@@ -2,7 +2,7 @@ import type { Tide } from '../app';
 import { parseDuration } from '../duration';
 import { fnv1a } from '../hash';
 import { logger } from '../observability';
-import { decide, observationsFromBuckets, type Decision, type Rule } from '../policy';
+import { decide, observationsFromBuckets, ruleWindows, type Decision, type Rule } from '../policy';
 import { createProvider } from '../providers/registry';
 import { scaleService, type ScaleOutcome } from '../scaling/scale';
 import type { StoredService } from '../store/services';
@@ -117,10 +117,6 @@ async function readWindows(app: Tide, svc: StoredService, rules: readonly Rule[]
     now,
     bucketSeconds * 1000,
   );
-}
-
-function ruleWindows(rule: Rule): string[] {
-  return rule.type === 'threshold' ? [rule.outDuration, rule.inDuration] : [rule.window];
 }
 
 /** A stable spread of services over workers. */

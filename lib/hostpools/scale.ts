@@ -3,16 +3,14 @@ import { ConflictError } from '../errors';
 import { ProviderError, type Trigger } from '../providers/provider';
 import type { HostPoolProvider } from '../providers/hostpools/provider';
 import { ScaleRefusedError } from '../scaling/scale';
+import { waitForLease } from '../scaling/waitForLease';
 import type { HostPoolEvent } from '../store/hostPoolState';
 import type { StoredHostPool } from '../store/hostPools';
-import { LeaseHeldError } from '../store/serviceState';
 import type { DeleteOption } from '../webhooks/receiverSchema';
 import { instancesToRemove } from './deleteOrder';
 
 /** Long enough for a scale-in that terminates instances one call at a time. */
 const LEASE_MS = 60_000;
-/** How long a trigger waits for another scaling of the same pool to finish. */
-const WAIT_FOR_LEASE_MS = 10_000;
 
 export interface PoolScaleIntent {
   trigger: Trigger;
@@ -44,7 +42,11 @@ export async function scaleHostPool(
   intent: PoolScaleIntent,
   options: { owner: string; provider: HostPoolProvider },
 ): Promise<PoolScaleOutcome> {
-  const history = await takeLease(app, pool, options.owner);
+  const history = (await waitForLease(() => app.hostPoolStates.acquire(pool.namespace, pool.pool, options.owner, app.now(), LEASE_MS), {
+    wait: true,
+    now: app.now,
+    what: `host pool ${pool.pool}`,
+  })) as HostPoolEvent[];
   const event = (outcome: PoolScaleOutcome): HostPoolEvent => ({
     ts: new Date(app.now()).toISOString(),
     namespace: pool.namespace,
@@ -92,19 +94,5 @@ async function act(pool: StoredHostPool, intent: PoolScaleIntent, provider: Host
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
     return { from, to, status: 'failed', reason, detail: error.message };
-  }
-}
-
-async function takeLease(app: Tide, pool: StoredHostPool, owner: string): Promise<HostPoolEvent[]> {
-  const deadline = app.now() + WAIT_FOR_LEASE_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await app.hostPoolStates.acquire(pool.namespace, pool.pool, owner, app.now(), LEASE_MS);
-    } catch (error) {
-      if (!(error instanceof LeaseHeldError)) throw error;
-      if (app.now() >= deadline) throw new ConflictError(`host pool ${pool.pool} is being scaled by another request; try again`);
-      // Jittered backoff, so triggers waiting on the same pool do not retry in step.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500, 20 * 2 ** attempt) * (0.5 + Math.random())));
-    }
   }
 }

@@ -4,5 +4,6 @@ export { POLICY_DEFAULTS } from './defaults';
 export * from './schema';
 export * from './legacy';
 export { decide } from './decide';
+export { keepRecent, ruleWindows } from './history';
 export { observationsFromBuckets, type MetricBucket } from './observations';
 export type * from './types';

@@ -1,19 +1,14 @@
 import type { Tide } from '../app';
-import { ConflictError } from '../errors';
-import type { Recommendation, ScalingRecord } from '../policy';
+import { keepRecent, type Recommendation, type ScalingRecord } from '../policy';
 import { ProviderError, type Provider, type Trigger } from '../providers/provider';
 import type { ScalingEvent } from '../store/events';
-import { LeaseHeldError, type ServiceState, type StateChange } from '../store/serviceState';
+import type { ServiceState, StateChange } from '../store/serviceState';
 import type { StoredService } from '../store/services';
+import { waitForLease } from './waitForLease';
 import { reportingContainers } from '../metrics/reporting';
 
 /** How long one scaling may hold a service before another may take over. */
 const LEASE_MS = 30_000;
-/** How long a manual or webhook scaling waits for another one to finish. */
-const WAIT_FOR_LEASE_MS = 10_000;
-/** History kept for stabilization windows, rate-limit periods and cooldowns. */
-const HISTORY_MS = 60 * 60 * 1000;
-const HISTORY_ENTRIES = 120;
 
 /** What a caller wants, decided once the lease is held and the current replicas are known. */
 export interface ScalePlan {
@@ -62,15 +57,17 @@ export interface ScaleOptions {
   provider: Provider;
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * The one path every scaling takes, whatever its trigger: take the service's
  * lease, read the current replicas, plan, call the platform, record the event
  * and the new state, give the lease back.
  */
 export async function scaleService(app: Tide, svc: StoredService, intent: ScaleIntent, options: ScaleOptions): Promise<ScaleOutcome> {
-  const state = await takeLease(app, svc, options);
+  const state = await waitForLease(() => app.serviceStates.acquire(svc.namespace, svc.service, options.owner, app.now(), LEASE_MS), {
+    wait: options.wait,
+    now: app.now,
+    what: `service ${svc.service}`,
+  });
   if (state === undefined) return { from: 0, to: 0, status: 'busy', reason: 'another scaling of this service is in progress' };
   const now = app.now();
   const change: StateChange = {};
@@ -94,7 +91,7 @@ export async function scaleService(app: Tide, svc: StoredService, intent: ScaleI
       }
       throw error;
     }
-    if (plan.recommendation) change.recommendations = recent([...state.recommendations, plan.recommendation], now);
+    if (plan.recommendation) change.recommendations = keepRecent([...state.recommendations, plan.recommendation], now);
     if (plan.lastDecision) change.lastDecision = plan.lastDecision;
     if (plan.to === from) return { from, to: from, status: 'unchanged', reason: plan.reason };
 
@@ -112,25 +109,11 @@ export async function scaleService(app: Tide, svc: StoredService, intent: ScaleI
       return { from, to: plan.to, status: 'failed', reason: plan.reason, detail: error.message, event };
     }
     change.replicas = plan.to;
-    change.scalings = recent<ScalingRecord>([...state.scalings, { ts: now, from, to: plan.to }], now);
+    change.scalings = keepRecent<ScalingRecord>([...state.scalings, { ts: now, from, to: plan.to }], now);
     const event = await record(app, svc, intent, now, { from, to: plan.to, status: 'applied', reason: plan.reason });
     return { from, to: plan.to, status: 'applied', reason: plan.reason, event };
   } finally {
     await app.serviceStates.release(svc.namespace, svc.service, options.owner, change);
-  }
-}
-
-async function takeLease(app: Tide, svc: StoredService, options: ScaleOptions): Promise<ServiceState | undefined> {
-  const deadline = app.now() + WAIT_FOR_LEASE_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await app.serviceStates.acquire(svc.namespace, svc.service, options.owner, app.now(), LEASE_MS);
-    } catch (error) {
-      if (!(error instanceof LeaseHeldError)) throw error;
-      if (!options.wait) return undefined;
-      if (app.now() >= deadline) throw new ConflictError(`service ${svc.service} is being scaled by another request; try again`);
-      await pause(Math.min(500, 20 * 2 ** attempt) * (0.5 + Math.random()));
-    }
   }
 }
 
@@ -146,10 +129,6 @@ async function currentReplicas(app: Tide, svc: StoredService, state: ServiceStat
   const reporting = await reportingContainers(app, svc.namespace, svc.service);
   if (reporting !== undefined) return reporting;
   throw new ProviderError(svc.target.provider, 'read', 'the platform did not say how many replicas run, and no container has reported in the last minute');
-}
-
-function recent<T extends { ts: number }>(entries: T[], now: number): T[] {
-  return entries.filter((e) => e.ts > now - HISTORY_MS).slice(-HISTORY_ENTRIES);
 }
 
 async function record(

@@ -1,7 +1,7 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Trigger } from '../providers/provider';
 import { keys } from './keys';
-import { LeaseHeldError } from './serviceState';
+import { giveBackLease, takeLease } from './lease';
 
 /** A host pool's scaling, as a service's scaling event reads, with the instances it removed. */
 export interface HostPoolEvent {
@@ -35,42 +35,14 @@ export class HostPoolStateStore {
 
   /** Takes the lease; returns the recent events it holds, oldest first. */
   async acquire(namespace: string, pool: string, owner: string, now: number, ttlMs: number): Promise<HostPoolEvent[]> {
-    try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.hostPoolState(namespace, pool),
-          UpdateExpression: 'SET #owner = :owner, #until = :until',
-          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now',
-          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil' },
-          ExpressionAttributeValues: { ':owner': owner, ':until': now + ttlMs, ':now': now },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return (out.Attributes?.events as HostPoolEvent[] | undefined) ?? [];
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      throw new LeaseHeldError(now + ttlMs);
-    }
+    const item = await takeLease(this.db, this.tableName, keys.hostPoolState(namespace, pool), owner, now, ttlMs);
+    return (item.events as HostPoolEvent[] | undefined) ?? [];
   }
 
-  /** Appends the event to the history it was given at acquire and gives the lease back; a lease lost to expiry is left alone. */
-  async release(namespace: string, pool: string, owner: string, history: HostPoolEvent[], event: HostPoolEvent | undefined): Promise<void> {
+  /** Appends the event to the history it was given at acquire and gives the lease back. */
+  release(namespace: string, pool: string, owner: string, history: HostPoolEvent[], event: HostPoolEvent | undefined): Promise<void> {
     const events = event ? [...history, event].slice(-HISTORY_ENTRIES) : history;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.hostPoolState(namespace, pool),
-          UpdateExpression: 'SET #events = :events REMOVE #owner, #until',
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#events': 'events' },
-          ExpressionAttributeValues: { ':owner': owner, ':events': events },
-        }),
-      );
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-    }
+    return giveBackLease(this.db, this.tableName, keys.hostPoolState(namespace, pool), owner, { events });
   }
 
   /** Newest first. */

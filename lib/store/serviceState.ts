@@ -1,7 +1,7 @@
-import { BatchGetCommand, DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Recommendation, ScalingRecord } from '../policy';
 import { attr, keys } from './keys';
+import { giveBackLease, takeLease } from './lease';
 
 /** What Tide remembers about a service between evaluations. Times are epoch milliseconds. */
 export interface ServiceState {
@@ -21,13 +21,6 @@ export type StateChange = Partial<Omit<ServiceState, 'recommendations' | 'scalin
   scalings?: ScalingRecord[];
 };
 
-export class LeaseHeldError extends Error {
-  override readonly name = 'LeaseHeldError';
-  constructor(readonly until: number) {
-    super('another scaling of this service is in progress');
-  }
-}
-
 /**
  * The service's state item doubles as its lease: a conditional write with an
  * expiry that the evaluator, manual scaling and webhooks all take before they
@@ -41,53 +34,13 @@ export class ServiceStateStore {
     private readonly tableName: string,
   ) {}
 
-  async acquire(namespace: string, service: string, owner: string, now: number, ttlMs: number): Promise<ServiceState> {
-    try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.serviceState(namespace, service),
-          UpdateExpression: 'SET #owner = :owner, #until = :until',
-          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil' },
-          ExpressionAttributeValues: { ':owner': owner, ':until': now + ttlMs, ':now': now },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return toState(out.Attributes ?? {});
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      throw new LeaseHeldError(item ? Number(unmarshall(item).leaseUntil) : now + ttlMs);
-    }
+  acquire(namespace: string, service: string, owner: string, now: number, ttlMs: number): Promise<ServiceState> {
+    return takeLease(this.db, this.tableName, keys.serviceState(namespace, service), owner, now, ttlMs).then(toState);
   }
 
-  /** Writes the change and gives the lease back; a lease lost to expiry is not overwritten. */
-  async release(namespace: string, service: string, owner: string, change: StateChange): Promise<void> {
-    const names: Record<string, string> = { '#owner': 'leaseOwner', '#until': 'leaseUntil' };
-    const values: Record<string, unknown> = { ':owner': owner };
-    const sets: string[] = [];
-    Object.entries(change).forEach(([field, value], i) => {
-      if (value === undefined) return;
-      names[`#f${i}`] = field;
-      values[`:v${i}`] = value;
-      sets.push(`#f${i} = :v${i}`);
-    });
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.serviceState(namespace, service),
-          UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}REMOVE #owner, #until`,
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-    }
+  /** Writes the change and gives the lease back. */
+  release(namespace: string, service: string, owner: string, change: StateChange): Promise<void> {
+    return giveBackLease(this.db, this.tableName, keys.serviceState(namespace, service), owner, change);
   }
 
   async delete(namespace: string, service: string): Promise<void> {
