@@ -3,7 +3,8 @@
  * the local stack on free ports with a throw-away data folder, creates an
  * agent key, posts SPEC.md's example batch, reads it back; registers a
  * service behind an http target, posts high CPU, evaluates once and checks
- * the call, the event and the replicas; then stops.
+ * the call, the event and the replicas; triggers a webhook receiver's URL;
+ * then stops.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -105,10 +106,23 @@ async function main(): Promise<void> {
       const shown = (await (await fetch(`${base}/v1/services/myweb`, { headers: admin })).json()) as { status: { replicas: number } };
       if (shown.status.replicas !== 4 || !events.items[0]?.reason.includes('> 70')) throw new Error(`after scaling: ${JSON.stringify({ shown, events })}`);
       console.log(`smoke: scaled myweb 3 → ${shown.status.replicas}: ${events.items[0].reason}`);
+
+      // Issue 4's walk-through: a receiver's URL, POSTed with nothing else, as Rancher's docs show it.
+      const receiver = await fetch(`${base}/v1-webhooks/receivers?projectId=default`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: 'scale-web-up', driver: 'scaleService', scaleServiceConfig: { serviceId: 'myweb', action: 'up', amount: 1, min: 1, max: 10 } }),
+      });
+      const { url } = (await receiver.json()) as { url: string };
+      if (receiver.status !== 200 || !url) throw new Error(`POST /v1-webhooks/receivers answered ${receiver.status}`);
+      const triggered = await fetch(url, { method: 'POST' });
+      const after = (await (await fetch(`${base}/v1/services/myweb`, { headers: admin })).json()) as { status: { replicas: number } };
+      if (triggered.status !== 200 || after.status.replicas !== 5) throw new Error(`webhook answered ${triggered.status}; replicas ${after.status.replicas}`);
+      console.log(`smoke: webhook scaled myweb 4 → ${after.status.replicas}`);
     } finally {
       platform.close();
     }
-    console.log('smoke: 2 passed, 0 failed');
+    console.log('smoke: 3 passed, 0 failed');
   } finally {
     stop();
     await new Promise((resolve) => (stack.exitCode === null ? stack.once('exit', resolve) : resolve(null)));
