@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { backtestCommand } from '../lib/backtest/command';
 import { ApiError, createApi } from './client';
 import * as commands from './commands';
 
@@ -17,6 +18,7 @@ const USAGE = `usage: tide [--namespace NS] [--json] COMMAND
   scale SERVICE REPLICAS [--reason TEXT]
   evaluate [SERVICE...] [--dry-run]   run the evaluator now
   keys create NAME | keys list | keys revoke ID
+  backtest --trace FILE.csv --capacity N [--policy FILE] [...]   replay a load trace (needs no API; see docs/BACKTEST.md)
 environment: TIDE_URL (http://127.0.0.1:3000), TIDE_ADMIN_TOKEN`;
 
 function adminToken(env: NodeJS.ProcessEnv): string | undefined {
@@ -27,6 +29,8 @@ function adminToken(env: NodeJS.ProcessEnv): string | undefined {
 
 /** Runs one command; returns the exit code (0 done, 1 the API refused, 2 usage). */
 export async function run(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  // The backtest runs here, on the engine, and takes flags of its own.
+  if (argv[0] === 'backtest') return backtestCommand(argv.slice(1), out, err);
   let parsed;
   try {
     parsed = parseArgs({

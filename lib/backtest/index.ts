@@ -6,3 +6,4 @@ export { runBacktest, type BacktestOptions, type BacktestResult, type MinuteRow 
 export { seriesCsv } from './series';
 export type { BacktestSummary } from './summary';
 export { parseTrace } from './trace';
+export { backtestCommand } from './command';

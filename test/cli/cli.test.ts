@@ -80,3 +80,17 @@ describe('the tide CLI', () => {
     expect(await tide('scale', 'myweb')).toMatchObject({ code: 2, err: expect.stringContaining('missing REPLICAS') });
   });
 });
+
+describe('tide backtest', () => {
+  it('replays a trace on the engine without the API, and exits 2 naming a bad flag', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tide-cli-'));
+    const trace = join(dir, 'trace.csv');
+    writeFileSync(trace, ['minute,requests', ...Array.from({ length: 10 }, (_, m) => `${m},${m < 3 ? 5 : 30}`)].join('\n'));
+    const out: string[] = [];
+    expect(await run(['backtest', '--trace', trace, '--capacity', '10'], {}, (l) => out.push(l), () => undefined)).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ minutes: 10, peakLoad: 30, staticPeakReplicas: 3 });
+    const err: string[] = [];
+    expect(await run(['backtest', '--trace', trace, '--capacity', 'lots'], {}, () => undefined, (l) => err.push(l))).toBe(2);
+    expect(err.join('\n')).toContain('--capacity');
+  });
+});

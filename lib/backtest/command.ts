@@ -1,0 +1,66 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ValidationError } from '../errors';
+import { InputError, parseFlags, USAGE } from './flags';
+import { parsePolicyFile } from './policyFile';
+import { renderChart } from './chart';
+import { runBacktest } from './run';
+import { seriesCsv } from './series';
+import { parseTrace } from './trace';
+
+const DEFAULT_POLICY = join(import.meta.dirname, '..', '..', 'examples', 'policy.json');
+
+/**
+ * The backtest as a command, for `npm run backtest` and `tide backtest`:
+ * prints the JSON summary, writes the series and chart when asked. Returns
+ * the exit code: 0, or 2 on bad input with a message naming the flag.
+ */
+export function backtestCommand(args: readonly string[], out: (text: string) => void, err: (text: string) => void): number {
+  try {
+    const flags = parseFlags(args);
+    if (flags.help) {
+      out(USAGE);
+      return 0;
+    }
+    const { capacity, startupDelayMs, initialReplicas } = flags;
+    const trace = parseInput('--trace', flags.trace, parseTrace);
+    const { min, max, policy } = parseInput('--policy', flags.policy ?? DEFAULT_POLICY, parsePolicyFile);
+    const { summary, series } = runBacktest(trace, { policy, min, max, capacity, startupDelayMs, initialReplicas });
+    if (flags.series !== undefined) write('--series', flags.series, seriesCsv(series));
+    if (flags.chart !== undefined) {
+      const title = `Backtest: ${basename(flags.trace)}, ${capacity} requests/min per replica, start-up ${summary.startupDelay}`;
+      write('--chart', flags.chart, renderChart(series, { capacity, title }));
+    }
+    out(JSON.stringify(summary, null, 2));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    err(`backtest: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+}
+
+/** Reads and parses a file, naming the flag and the file in any error. */
+function parseInput<T>(flag: string, path: string, parse: (text: string) => T): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`${flag} ${path}: cannot read: ${(error as Error).message}`);
+  }
+  try {
+    return parse(text);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const problems = (error.details ?? []).map((p) => `  ${p.path === '' ? '(file)' : p.path}: ${p.message}`);
+    throw new InputError([`${flag} ${path}: ${error.message}`, ...problems].join('\n'));
+  }
+}
+
+function write(flag: string, path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new InputError(`${flag} ${path}: cannot write: ${(error as Error).message}`);
+  }
+}
