@@ -1,0 +1,331 @@
+/**
+ * `npm run bench:ingest`: ingest through the real middy handler into an
+ * in-memory DynamoDB Local on 127.0.0.1, with API Gateway v2 events built
+ * in-process. Phases: with batchId (one transaction per batch), without
+ * (one UpdateItem per group), then the handler's own CPU per sample with
+ * DynamoDB answering instantly. See docs/BENCHMARKS.md.
+ *
+ * Flags: --nodes 1000 --samples 100 (per batch) --rounds 1 (batches per node
+ * and phase) --concurrency 16 --plain (uncompressed bodies; the agent gzips).
+ */
+import { randomUUID } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { Context } from 'aws-lambda';
+import { handler } from '../../functions/ingest';
+import { tide } from '../../lib/app';
+import { issueAgentKey } from '../../lib/credentials/agentKeys';
+import type { AgentKeyRecord } from '../../lib/store/agentKeys';
+import type { HttpEvent, HttpResult } from '../../lib/http/types';
+import { ensureTable, startDynamoDbLocal } from '../local/dynamodb';
+
+const { values: flags } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '1000' },
+    samples: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '16' },
+    plain: { type: 'boolean', default: false },
+  },
+});
+const positive = (name: keyof typeof flags): number => {
+  const value = Number(flags[name]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
+  return value;
+};
+const NODES = positive('nodes');
+const SAMPLES = positive('samples');
+const ROUNDS = positive('rounds');
+const CONCURRENCY = positive('concurrency');
+const CONTAINERS_PER_NODE = 10;
+const SERVICES = 40;
+const WARMUP_BATCHES = 200;
+/** The CPU phase measures its batches in this many slices and reports the median, as GC and neighbours make single figures jumpy. */
+const CPU_SLICES = 5;
+
+// ---- The simulated fleet: seeded, so every run sends the same shape of data.
+
+let seed = 42;
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+const hex = (length: number) => Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('');
+
+interface Container {
+  id: string;
+  service: string;
+  cpu: number;
+  memLimit: number;
+}
+
+const serviceNames = Array.from({ length: SERVICES }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
+/** Each node runs ten containers of two to four services. */
+const fleet = Array.from({ length: NODES }, (_, n) => {
+  const first = Math.floor(random() * SERVICES);
+  const services = Array.from({ length: 2 + Math.floor(random() * 3) }, (_, i) => serviceNames[(first + i) % SERVICES] as string);
+  const containers: Container[] = Array.from({ length: CONTAINERS_PER_NODE }, () => ({
+    id: hex(12),
+    service: pick(services),
+    cpu: 5 + random() * 80,
+    memLimit: pick([256, 512, 1024, 2048]) * 1024 * 1024,
+  }));
+  return { node: `node-${String(n).padStart(4, '0')}`, containers };
+});
+
+/** One agent batch: ticks of every container's stats, all within the current minute. */
+function batch(node: string, containers: Container[], withBatchId: boolean) {
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const ticks = Math.ceil(SAMPLES / containers.length);
+  const samples = Array.from({ length: SAMPLES }, (_, i) => {
+    const c = containers[i % containers.length] as Container;
+    const tick = Math.floor(i / containers.length);
+    const memUsage = Math.round(c.memLimit * (0.2 + random() * 0.6));
+    return {
+      ts: new Date(minute + Math.floor((tick * 60_000) / ticks)).toISOString(),
+      service: c.service,
+      container: c.id,
+      cpu_ratio: Math.round(c.cpu * (0.5 + random()) * 100) / 100,
+      mem_usage: memUsage,
+      mem_limit: c.memLimit,
+      mem_ratio: Math.round((memUsage / c.memLimit) * 10_000) / 100,
+      net_read: Math.round(random() * 2e6),
+      net_write: Math.round(random() * 1e6),
+      custom: { http_requests_per_second: Math.round(random() * 5000) / 10, response_time_ms: Math.round(20 + random() * 400) },
+    };
+  });
+  return { node, ...(withBatchId ? { batchId: randomUUID() } : {}), samples };
+}
+
+/** What API Gateway (HTTP API, payload 2.0) hands the function for `POST /v1/metrics`. */
+function requestEvent(agentKey: string, body: unknown): HttpEvent {
+  const text = JSON.stringify(body);
+  const headers: Record<string, string> = { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' };
+  if (!flags.plain) headers['content-encoding'] = 'gzip';
+  return {
+    version: '2.0',
+    routeKey: 'POST /v1/metrics',
+    rawPath: '/v1/metrics',
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      http: { method: 'POST', path: '/v1/metrics', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'tide-bench' },
+      domainName: '127.0.0.1',
+      stage: '$default',
+      routeKey: 'POST /v1/metrics',
+    },
+    body: flags.plain ? text : gzipSync(text).toString('base64'),
+    isBase64Encoded: !flags.plain,
+  } as unknown as HttpEvent;
+}
+
+const lambdaContext = { functionName: 'ingest', awsRequestId: 'bench' } as Context;
+const invoke = (event: HttpEvent) => handler(event, lambdaContext) as Promise<HttpResult>;
+
+/** `count` batches, node after node, round after round. */
+function events(agentKey: string, withBatchId: boolean, count = NODES * ROUNDS): HttpEvent[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { node, containers } = fleet[i % NODES] as (typeof fleet)[number];
+    return requestEvent(agentKey, batch(node, containers, withBatchId));
+  });
+}
+
+// ---- Exact DynamoDB request counts: one per `send`, so the store's own retries count too.
+
+const requests = new Map<string, number>();
+/** Items written, by request kind: a transaction writes each of its TransactItems. */
+const items = new Map<string, number>();
+const failures = new Map<string, number>();
+const bump = (map: Map<string, number>, key: string, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
+
+function countRequests(): void {
+  tide().db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const kind = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      bump(requests, kind);
+      bump(items, kind, (args.input as { TransactItems?: unknown[] }).TransactItems?.length ?? 1);
+      try {
+        return await next(args);
+      } catch (error) {
+        bump(failures, `${kind}: ${(error as Error).name}`);
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'benchRequestCount' },
+  );
+}
+
+// ---- Phases.
+
+const READS = new Set(['GetItem', 'Query', 'BatchGetItem', 'Scan']);
+
+async function throughput(name: string, queue: HttpEvent[]) {
+  const samples = queue.length * SAMPLES;
+  requests.clear();
+  items.clear();
+  failures.clear();
+  const latencies: number[] = [];
+  const started = performance.now();
+  let next = 0;
+  let failed = false;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (!failed && next < queue.length) {
+        const event = queue[next++] as HttpEvent;
+        const t0 = performance.now();
+        const result = await invoke(event);
+        latencies.push(performance.now() - t0);
+        const accepted = result.statusCode === 202 ? (JSON.parse(result.body ?? '{}') as { accepted?: number }).accepted : undefined;
+        if (accepted !== SAMPLES) {
+          failed = true;
+          throw new Error(`${name}: answer ${result.statusCode} ${result.body ?? ''}`);
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const byKind = Object.fromEntries([...requests].sort());
+  const writeKinds = (map: Map<string, number>) => [...map].filter(([kind]) => !READS.has(kind));
+  const writes = writeKinds(requests).reduce((n, [, count]) => n + count, 0);
+  // On AWS an item write of up to 1 KB (Tide's aggregates are about 0.65 KB) is 1 WCU, 2 inside a transaction.
+  const writeUnits = writeKinds(items).reduce((n, [kind, count]) => n + count * (kind === 'TransactWriteItems' ? 2 : 1), 0);
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0, 1);
+  return {
+    phase: name,
+    batches: queue.length,
+    samples,
+    seconds: round(seconds, 2),
+    samplesPerSecond: Math.round(samples / seconds),
+    latencyMs: { p50: percentile(0.5), p99: percentile(0.99) },
+    requests: byKind,
+    failedRequests: Object.fromEntries([...failures].sort()),
+    writeRequestsPer1000Samples: round((writes / samples) * 1000, 1),
+    writeRequestsPerBatch: round(writes / queue.length, 2),
+    itemWritesPer1000Samples: round((writeKinds(items).reduce((n, [, count]) => n + count, 0) / samples) * 1000, 1),
+    writeUnitsPer1000Samples: round((writeUnits / samples) * 1000, 1),
+  };
+}
+
+/**
+ * The handler's CPU per sample without the database: the SDK still builds,
+ * signs and parses every request, but its HTTP handler answers at once, as
+ * DynamoDB would on success, so only the network and the database are left out.
+ */
+async function handlerCpu(agentKey: string, agent: AgentKeyRecord, withBatchId: boolean) {
+  const config = tide().db.config as unknown as { requestHandler: unknown };
+  const real = config.requestHandler;
+  const agentItem = JSON.stringify({ Item: marshall({ ...agent }) });
+  config.requestHandler = {
+    handle: async (request: { headers: Record<string, string> }) => {
+      const body = request.headers['x-amz-target']?.endsWith('.GetItem') ? agentItem : '{}';
+      return { response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Buffer.from(body) } };
+    },
+  };
+  try {
+    for (const event of events(agentKey, withBatchId, WARMUP_BATCHES)) await invoke(event);
+    const perSlice = Math.ceil((NODES * ROUNDS) / CPU_SLICES);
+    const microsPerSample: number[] = [];
+    for (let slice = 0; slice < CPU_SLICES; slice++) {
+      const queue = events(agentKey, withBatchId, perSlice);
+      const before = process.cpuUsage();
+      for (const event of queue) {
+        const result = await invoke(event);
+        if (result.statusCode !== 202) throw new Error(`cpu: answer ${result.statusCode} ${result.body ?? ''}`);
+      }
+      const used = process.cpuUsage(before);
+      microsPerSample.push((used.user + used.system) / (perSlice * SAMPLES));
+    }
+    microsPerSample.sort((a, b) => a - b);
+    const median = microsPerSample[Math.floor(CPU_SLICES / 2)] ?? 0;
+    return {
+      phase: withBatchId ? 'cpu, batchId' : 'cpu, no batchId',
+      batches: perSlice * CPU_SLICES,
+      cpuMicrosPerSample: round(median, 2),
+      cpuMicrosPerSampleSlices: microsPerSample.map((m) => round(m, 2)),
+      cpuMillisPerBatch: round((median * SAMPLES) / 1000, 3),
+    };
+  } finally {
+    config.requestHandler = real;
+  }
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  // Other work on the machine skews every figure; the summary says how busy it was.
+  const loadAtStart = round(loadavg()[0] ?? 0, 2);
+  const dynamodb = await startDynamoDbLocal();
+  const tableName = 'tide-bench';
+  Object.assign(process.env, {
+    TIDE_DYNAMODB_ENDPOINT: dynamodb.endpoint,
+    TIDE_TABLE: tableName,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+  });
+  try {
+    await ensureTable(dynamodb.endpoint, tableName);
+    countRequests();
+    const keyFor = (namespace: string) => issueAgentKey(tide().agentKeys, { namespace, name: 'bench' }, Date.now());
+    const [warm, tx, update] = await Promise.all([keyFor('bench-warmup'), keyFor('bench-tx'), keyFor('bench-update')]);
+
+    // DynamoDB Local's JIT and the handler's first calls are slow; neither phase should pay for that.
+    await throughput('warm-up', events(warm.key, true, WARMUP_BATCHES));
+    const phases = [await throughput('batchId', events(tx.key, true)), await throughput('no batchId', events(update.key, false))];
+    tide().db.middlewareStack.remove('benchRequestCount');
+    const cpu = [await handlerCpu(tx.key, tx.record, true), await handlerCpu(update.key, update.record, false)];
+
+    const summary = {
+      node: process.version,
+      cpus: availableParallelism(),
+      loadAtStart,
+      flags: { nodes: NODES, samples: SAMPLES, rounds: ROUNDS, concurrency: CONCURRENCY, gzip: !flags.plain },
+      writeShards: tide().config.writeShards,
+      phases,
+      cpu,
+    };
+    console.log(JSON.stringify(summary, null, 2));
+    console.log();
+    console.log(
+      table([
+        ['phase', 'samples/s', 'p50 ms', 'p99 ms', 'writes/1k samples', 'writes/batch', 'TransactWriteItems', 'UpdateItem', 'GetItem', 'failed', 'item writes/1k', 'WCU/1k'],
+        ...phases.map((p) => [
+          p.phase,
+          String(p.samplesPerSecond),
+          String(p.latencyMs.p50),
+          String(p.latencyMs.p99),
+          String(p.writeRequestsPer1000Samples),
+          String(p.writeRequestsPerBatch),
+          String(p.requests.TransactWriteItems ?? 0),
+          String(p.requests.UpdateItem ?? 0),
+          String(p.requests.GetItem ?? 0),
+          String(Object.values(p.failedRequests).reduce((n, c) => n + c, 0)),
+          String(p.itemWritesPer1000Samples),
+          String(p.writeUnitsPer1000Samples),
+        ]),
+      ]),
+    );
+    console.log();
+    console.log(
+      table([
+        ['handler CPU, no database', 'µs/sample (median)', 'ms/batch', 'slices µs/sample'],
+        ...cpu.map((c) => [c.phase, String(c.cpuMicrosPerSample), String(c.cpuMillisPerBatch), c.cpuMicrosPerSampleSlices.join(' ')]),
+      ]),
+    );
+  } finally {
+    tide().db.destroy();
+    await dynamodb.stop();
+  }
+}
+
+await main();
