@@ -98,6 +98,11 @@ async function main(): Promise<void> {
       lastTickStatuses: statuses,
     };
     console.log(JSON.stringify(summary, null, 2));
+    // Every service's load sits at its target: anything but "unchanged" means the bench measured something else.
+    if (Object.keys(statuses).some((status) => status !== 'unchanged')) {
+      console.error('bench: expected every evaluation to be "unchanged"');
+      process.exitCode = 1;
+    }
   } finally {
     platform.close();
     await dynamodb.stop();

@@ -170,3 +170,22 @@ describe('manual scale', () => {
     expect((await call(api.url, 'POST', `/v1/services/nope/scale?namespace=${freshNamespace()}`, { body: { replicas: 1 } })).status).toBe(404);
   });
 });
+
+describe('stored documents', () => {
+  it('evaluates a service stored before a newer policy default existed, filling the default in', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(2);
+    const app = tide();
+    // As an older Tide stored it: no readinessDelay.
+    const old = {
+      namespace: ns, service: 'legacy', mode: 'auto', min: 1, max: 5, evaluationInterval: '1m',
+      target: { provider: 'http', url: platform.url, timeout: '5s' },
+      policy: { rules: [{ type: 'target', metric: 'cpu_ratio', statistic: 'mean', target: 60, tolerance: 0.1, window: '1m' }], cooldown: { scaleOut: '0s', scaleIn: '0s' }, stabilization: { scaleOut: '0s', scaleIn: '5m' }, limits: { scaleOut: [], scaleIn: [], selectPolicy: { scaleOut: 'max', scaleIn: 'max' } } },
+    };
+    await app.services.put(old as never, app.now());
+    await (await agentFor(api.url, ns))('legacy', [90]);
+    const [result] = await evaluateServices(app, { owner: 'old-doc', namespace: ns });
+    expect(result).toMatchObject({ status: 'applied', from: 2, to: 3 });
+    await platform.close();
+  });
+});
