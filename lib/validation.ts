@@ -25,3 +25,11 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, wha
   if (!result.success) throw new ValidationError(problemsOf(result.error), what);
   return result.data;
 }
+
+/** A name a body repeats from its path or query must agree with it; 400 naming each that does not. */
+export function requireSameNames(checks: ReadonlyArray<{ path: string; given: string | undefined; expected: string; where: string }>): void {
+  const problems = checks
+    .filter((c) => c.given !== undefined && c.given !== c.expected)
+    .map((c) => ({ path: c.path, message: `must match the ${c.where} (${c.expected})` }));
+  if (problems.length > 0) throw new ValidationError(problems);
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors';
 import { namespaceName, resourceName } from '../names';
 import { hostPoolTargetSchema } from '../providers/hostpools/targets';
-import { problemsOf } from '../validation';
+import { problemsOf, requireSameNames } from '../validation';
 
 const LABEL_NAME = 'must be 1-128 characters of A-Z a-z 0-9 _ . / -';
 const MAX_LABELS = 20;
@@ -41,11 +41,10 @@ export function parseHostPoolDocument(body: unknown, pool: string, namespace: st
   const result = hostPoolDocumentSchema.safeParse(body);
   if (!result.success) throw new ValidationError(problemsOf(result.error));
   const { pool: named, namespace: namedNamespace, ...document } = result.data;
-  const mismatch = [
-    ...(named !== undefined && named !== pool ? [{ path: 'pool', message: `must match the path (${pool})` }] : []),
-    ...(namedNamespace !== undefined && namedNamespace !== namespace ? [{ path: 'namespace', message: `must match the namespace query (${namespace})` }] : []),
-  ];
-  if (mismatch.length > 0) throw new ValidationError(mismatch);
+  requireSameNames([
+    { path: 'pool', given: named, expected: pool, where: 'path' },
+    { path: 'namespace', given: namedNamespace, expected: namespace, where: 'namespace query' },
+  ]);
   return document;
 }
 

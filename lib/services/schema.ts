@@ -4,7 +4,7 @@ import { ValidationError } from '../errors';
 import { convertLegacyPolicy, policySchema } from '../policy';
 import { targetSchema } from '../providers/registry';
 import { namespaceName, resourceName } from '../names';
-import { problemsOf } from '../validation';
+import { problemsOf, requireSameNames } from '../validation';
 
 export const MODES = ['auto', 'dry-run', 'manual'] as const;
 export type Mode = (typeof MODES)[number];
@@ -70,10 +70,9 @@ export function parseServiceDocument(body: unknown, service: string, namespace: 
   const result = serviceDocumentSchema.safeParse(doc);
   if (!result.success) throw new ValidationError(problemsOf(result.error));
   const { service: named, namespace: namedNamespace, ...document } = result.data;
-  const mismatch = [
-    ...(named !== undefined && named !== service ? [{ path: 'service', message: `must match the path (${service})` }] : []),
-    ...(namedNamespace !== undefined && namedNamespace !== namespace ? [{ path: 'namespace', message: `must match the namespace query (${namespace})` }] : []),
-  ];
-  if (mismatch.length > 0) throw new ValidationError(mismatch);
+  requireSameNames([
+    { path: 'service', given: named, expected: service, where: 'path' },
+    { path: 'namespace', given: namedNamespace, expected: namespace, where: 'namespace query' },
+  ]);
   return document;
 }

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HostPoolDocument } from '../hostpools/schema';
-import { attr, keys } from './keys';
+import { attr, keys, withoutKeys } from './keys';
 import { queryAll } from './query';
 
 export type StoredHostPool = HostPoolDocument & { namespace: string; pool: string; createdAt: string; updatedAt: string };
@@ -22,7 +22,7 @@ export class HostPoolStore {
 
   async get(namespace: string, pool: string): Promise<StoredHostPool | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.hostPool(namespace, pool), ConsistentRead: true }));
-    return out.Item ? strip(out.Item) : undefined;
+    return out.Item ? withoutKeys<StoredHostPool>(out.Item) : undefined;
   }
 
   async list(namespace: string): Promise<StoredHostPool[]> {
@@ -33,16 +33,11 @@ export class HostPoolStore {
       ExpressionAttributeValues: { ':pk': keys.hostPoolPartition(namespace) },
       ConsistentRead: true,
     });
-    return items.map(strip);
+    return items.map((item) => withoutKeys<StoredHostPool>(item));
   }
 
   async delete(namespace: string, pool: string): Promise<boolean> {
     const out = await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.hostPool(namespace, pool), ReturnValues: 'ALL_OLD' }));
     return out.Attributes !== undefined;
   }
-}
-
-function strip(item: Record<string, unknown>): StoredHostPool {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as StoredHostPool;
 }

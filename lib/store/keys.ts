@@ -112,6 +112,12 @@ export function aggregateAttributes(metric: string): { count: string; sum: strin
   return { count: `c:${metric}`, sum: `s:${metric}`, min: `lo:${metric}`, max: `hi:${metric}` };
 }
 
+/** An item as its entity: the table's key attributes taken off. */
+export function withoutKeys<T>(item: Record<string, unknown>): T {
+  const { [attr.pk]: _pk, [attr.sk]: _sk, ...rest } = item;
+  return rest as T;
+}
+
 /** Tells a min or max attribute's metric from its name; undefined for any other attribute. */
 export function extremeAttribute(name: string): { kind: 'min' | 'max'; metric: string } | undefined {
   if (name.startsWith('lo:')) return { kind: 'min', metric: name.slice(3) };

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ServiceDocument } from '../services/schema';
-import { attr, keys } from './keys';
+import { attr, keys, withoutKeys } from './keys';
 import { queryAll } from './query';
 
 /** A stored service: its document as converted on PUT, and when it was written. */
@@ -29,7 +29,7 @@ export class ServiceStore {
 
   async get(namespace: string, service: string): Promise<StoredService | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.service(namespace, service), ConsistentRead: true }));
-    return out.Item ? strip(out.Item) : undefined;
+    return out.Item ? withoutKeys<StoredService>(out.Item) : undefined;
   }
 
   /** Every service, or one namespace's: one paginated query of the service partition. */
@@ -40,16 +40,11 @@ export class ServiceStore {
       ExpressionAttributeNames: { '#pk': attr.pk, ...(namespace === undefined ? {} : { '#sk': attr.sk }) },
       ExpressionAttributeValues: { ':pk': keys.servicePartition, ...(namespace === undefined ? {} : { ':prefix': `${namespace}#` }) },
     });
-    return items.map(strip);
+    return items.map((item) => withoutKeys<StoredService>(item));
   }
 
   async delete(namespace: string, service: string): Promise<boolean> {
     const out = await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.service(namespace, service), ReturnValues: 'ALL_OLD' }));
     return out.Attributes !== undefined;
   }
-}
-
-function strip(item: Record<string, unknown>): StoredService {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as StoredService;
 }
