@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationString, parseDuration } from '../lib/duration';
 import { MAX_SAMPLES } from '../lib/ingest/schema';
 import type { DockerEndpoint } from './docker';

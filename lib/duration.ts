@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Durations in documents stay strings ("30s", "10m", "1h30m", "500ms") so a stored
 // document reads as it was written; code converts them to milliseconds when it needs them.

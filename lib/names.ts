@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Names of nodes, services, containers and namespaces, as SPEC.md allows them. */
 export const resourceName = z

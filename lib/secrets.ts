@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A reference to a secret, never the secret itself: `ssm:/path`, `secretsmanager:name` or `env:NAME`. */
 export const secretReference = z

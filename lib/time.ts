@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** SPEC.md's input times: ISO-8601 UTC strings or Unix seconds, as epoch milliseconds. */
 export const timestamp = z.union(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Tide } from '../app';
 import { NotFoundError } from '../errors';
 import { json, noContent, type HttpEvent, type HttpResult } from '../http/types';

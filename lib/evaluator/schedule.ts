@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Tide } from '../app';
 import { parseDuration } from '../duration';
 import { evaluateServices, type EvaluationResult } from './evaluate';

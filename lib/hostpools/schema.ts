@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors';
 import { namespaceName, resourceName } from '../names';
 import { hostPoolTargetSchema } from '../providers/hostpools/targets';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProblemDetail } from '../errors';
 import { BUILT_IN_METRICS, CUSTOM_METRIC_PATTERN, resourceName } from '../names';
 import { timestamp } from '../time';

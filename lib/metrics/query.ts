@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Tide } from '../app';
 import { ValidationError } from '../errors';
 import type { HttpEvent, HttpResult } from '../http/types';

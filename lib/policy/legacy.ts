@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatDuration, positiveDurationString } from '../duration';
 import { metricName } from '../names';
 import type { PolicyInput } from './schema';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationString, positiveDurationString } from '../duration';
 import { metricName } from '../names';
 import { POLICY_DEFAULTS as D } from './defaults';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration, positiveDurationString } from '../duration';
 import { secretReference } from '../secrets';
 import { isoTime } from '../time';

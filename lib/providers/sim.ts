@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationString, parseDuration } from '../duration';
 import { create, cpuRatio, desired, ready, setDesired, type SimulatedService } from '../sim/model';
 import type { SimulatedServiceStore } from '../store/simulatedServices';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Tide } from '../app';
 import { randomToken } from '../credentials/random';
 import { evaluateServices } from '../evaluator/evaluate';

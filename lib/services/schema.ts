@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationString, parseDuration } from '../duration';
 import { ValidationError } from '../errors';
 import { convertLegacyPolicy, policySchema } from '../policy';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Host pool targets, apart from the providers that act on them: the admin API
 // validates pools with these schemas alone, so its bundle carries none of the

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { parseDuration } from '../duration';
+import { shownUrl, type HttpCall } from './http';
+
+// What the providers for REST/JSON platforms (occs, alauda) share: the rule for
+// their API root, and one call with a timeout whose failures read well in a
+// scaling event. Messages name the method and the URL without its query, never
+// a header, so the token stays out of them.
+
+const API_URL_RULE = 'must be an http:// or https:// URL';
+
+/** The platform's API root, e.g. `https://api.alauda.cn`; paths are appended to it. */
+export const apiUrl = z
+  .string({ error: API_URL_RULE })
+  .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), { error: API_URL_RULE, abort: true })
+  .refine((text) => !new URL(text).username && !new URL(text).password, {
+    error: 'must not carry a user or password; name the secret in credentials',
+  })
+  .refine((text) => !new URL(text).search && !new URL(text).hash, { error: 'must not carry a query or fragment; Tide appends the API path' });
+
+/** One segment of an API path (a namespace, a deployment id): it is encoded, but a "/" would still mean something else. */
+export function pathSegment(example: string) {
+  const rule = `must be a name such as "${example}", without "/", "?", "#" or spaces`;
+  return z.string({ error: rule }).regex(/^[^\s/?#]+$/, { error: rule });
+}
+
+/** The API root with `path` appended, keeping any path prefix the root has (a proxy's, say). */
+export function apiPath(root: string, path: string): string {
+  const url = new URL(root);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  return url.toString();
+}
+
+export class ApiCallError extends Error {
+  override readonly name = 'ApiCallError';
+}
+
+export interface JsonRequest {
+  method: 'GET' | 'PUT';
+  url: string;
+  authorization: string;
+  body?: unknown;
+  /** A duration string, so a timeout's message says what was configured. */
+  timeout: string;
+}
+
+/** The answer's parsed JSON body; throws ApiCallError saying what went wrong on anything but a 2xx JSON answer. */
+export async function callJson(call: HttpCall, request: JsonRequest): Promise<unknown> {
+  const where = `${request.method} ${shownUrl(request.url)}`;
+  const headers: Record<string, string> = { accept: 'application/json', authorization: request.authorization, 'user-agent': 'tide' };
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await call(request.url, {
+      method: request.method,
+      headers,
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal: AbortSignal.timeout(parseDuration(request.timeout)),
+    });
+  } catch (error) {
+    throw new ApiCallError(`${where} did not answer: ${failure(error, request.timeout)}`, { cause: error });
+  }
+  // Read the body even on a refusal: it frees the connection, and it says why.
+  const text = await response.text().catch(() => '');
+  if (!response.ok) {
+    const excerpt = oneLine(text);
+    throw new ApiCallError(`${where} answered ${[response.status, response.statusText, excerpt && `(${excerpt})`].filter(Boolean).join(' ')}`);
+  }
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiCallError(`${where} answered ${response.status} with a body that is not JSON (${oneLine(text, 80)})`);
+  }
+}
+
+function failure(error: unknown, timeout: string): string {
+  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (name === 'TimeoutError') return `timed out after ${timeout}`;
+  // fetch says only "fetch failed" and keeps the useful part (ECONNREFUSED, a certificate error…) in its cause.
+  for (const detail of [cause?.code, cause?.message, message]) if (typeof detail === 'string' && detail) return detail;
+  return String(error);
+}
+
+/** The start of a body, on one line: enough to tell "not found" from a stack trace. */
+function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
