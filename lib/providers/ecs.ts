@@ -1,5 +1,5 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProviderError, type Provider, type ProviderDefinition, type ScaleRequest } from './provider';
 
 // An Amazon ECS service: its desiredCount is the replicas. Tide calls ECS with

@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { ecs, ecsTarget } from './ecs';
 import { http, httpTarget } from './http';
 import { occs, occsTarget } from './occs';
 import type { Provider, ProviderContext, ProviderDefinition } from './provider';
 import { sim, simTarget } from './sim';
 
 /** Every provider, keyed by `target.provider`, alphabetical. */
-export const providers: Record<string, ProviderDefinition<any>> = { http, occs, sim };
+export const providers: Record<string, ProviderDefinition<any>> = { ecs, http, occs, sim };
 
 const KNOWN = Object.keys(providers).join(', ');
 
 /** A service's target: which platform runs it and how to reach it; secrets only as references. */
-export const targetSchema = z.discriminatedUnion('provider', [httpTarget, occsTarget, simTarget], {
+export const targetSchema = z.discriminatedUnion('provider', [ecsTarget, httpTarget, occsTarget, simTarget], {
   error: (issue) => {
     if (issue.code === 'invalid_union') return `must be one of: ${KNOWN}`;
     if (issue.code === 'invalid_type') return `must be an object with a provider (${KNOWN})`;
