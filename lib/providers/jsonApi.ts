@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../duration';
 import { shownUrl, type HttpCall } from './http';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretReference } from '../secrets';
 import type { HttpCall } from './http';
 import { apiPath, apiUrl, ApiCallError, callJson, pathSegment } from './jsonApi';
