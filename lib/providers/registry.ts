@@ -4,14 +4,15 @@ import { http, httpTarget } from './http';
 import { occs, occsTarget } from './occs';
 import type { Provider, ProviderContext, ProviderDefinition } from './provider';
 import { sim, simTarget } from './sim';
+import { swarm, swarmTarget } from './swarm';
 
 /** Every provider, keyed by `target.provider`, alphabetical. */
-export const providers: Record<string, ProviderDefinition<any>> = { ecs, http, occs, sim };
+export const providers: Record<string, ProviderDefinition<any>> = { ecs, http, occs, sim, swarm };
 
 const KNOWN = Object.keys(providers).join(', ');
 
 /** A service's target: which platform runs it and how to reach it; secrets only as references. */
-export const targetSchema = z.discriminatedUnion('provider', [ecsTarget, httpTarget, occsTarget, simTarget], {
+export const targetSchema = z.discriminatedUnion('provider', [ecsTarget, httpTarget, occsTarget, simTarget, swarmTarget], {
   error: (issue) => {
     if (issue.code === 'invalid_union') return `must be one of: ${KNOWN}`;
     if (issue.code === 'invalid_type') return `must be an object with a provider (${KNOWN})`;
