@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alauda, alaudaTarget } from './alauda';
 import { ecs, ecsTarget } from './ecs';
 import { http, httpTarget } from './http';
 import { occs, occsTarget } from './occs';
@@ -7,12 +8,12 @@ import { sim, simTarget } from './sim';
 import { swarm, swarmTarget } from './swarm';
 
 /** Every provider, keyed by `target.provider`, alphabetical. */
-export const providers: Record<string, ProviderDefinition<any>> = { ecs, http, occs, sim, swarm };
+export const providers: Record<string, ProviderDefinition<any>> = { alauda, ecs, http, occs, sim, swarm };
 
 const KNOWN = Object.keys(providers).join(', ');
 
 /** A service's target: which platform runs it and how to reach it; secrets only as references. */
-export const targetSchema = z.discriminatedUnion('provider', [ecsTarget, httpTarget, occsTarget, simTarget, swarmTarget], {
+export const targetSchema = z.discriminatedUnion('provider', [alaudaTarget, ecsTarget, httpTarget, occsTarget, simTarget, swarmTarget], {
   error: (issue) => {
     if (issue.code === 'invalid_union') return `must be one of: ${KNOWN}`;
     if (issue.code === 'invalid_type') return `must be an object with a provider (${KNOWN})`;

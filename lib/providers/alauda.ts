@@ -1,0 +1,78 @@
+import * as z from 'zod';
+import { secretReference } from '../secrets';
+import type { HttpCall } from './http';
+import { apiPath, apiUrl, ApiCallError, callJson, pathSegment } from './jsonApi';
+import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+
+// Alauda's v1 service API, as its documentation gives it:
+// `GET /v1/services/(namespace)/(service_name)/` answers the service with
+// `target_num_instances` (what should run) and `current_num_instances` (what runs);
+// `PUT` to the same path with `{"service_name", "target_num_instances"}` scales it
+// ("更新服务 … 比如调整其实例个数"). The trailing slash is part of the documented path.
+// Requests carry `Authorization: Token <token>`, the API token Alauda's clients send.
+
+const TIMEOUT = '10s';
+
+export const alaudaTarget = z.strictObject({
+  provider: z.literal('alauda'),
+  /** The API root, e.g. https://api.alauda.cn. */
+  url: apiUrl,
+  /** The user or organisation owning the service. */
+  namespace: pathSegment('madams'),
+  serviceName: pathSegment('test'),
+  /** Names the secret holding the API token. */
+  credentials: secretReference,
+});
+
+export type AlaudaTarget = z.output<typeof alaudaTarget>;
+
+const serviceAnswer = z.object({ target_num_instances: z.number().int().min(0) });
+
+export class AlaudaProvider implements Provider {
+  private readonly url: string;
+
+  constructor(
+    private readonly target: AlaudaTarget,
+    private readonly context: ProviderContext,
+    private readonly call: HttpCall = fetch,
+  ) {
+    this.url = apiPath(target.url, `/v1/services/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.serviceName)}/`);
+  }
+
+  /** `target_num_instances`, not `current_num_instances`: Tide compares and sets what should run. */
+  async readReplicas(): Promise<number | undefined> {
+    const answer = serviceAnswer.safeParse(await this.send('read', { method: 'GET' }));
+    if (!answer.success) throw new ProviderError('alauda', 'read', `GET ${this.url} answered without target_num_instances`);
+    return answer.data.target_num_instances;
+  }
+
+  async setReplicas(request: ScaleRequest): Promise<void> {
+    await this.send('scale', { method: 'PUT', body: { service_name: this.target.serviceName, target_num_instances: request.to } });
+  }
+
+  private async send(operation: 'read' | 'scale', request: { method: 'GET' | 'PUT'; body?: unknown }): Promise<unknown> {
+    const token = await this.token(operation);
+    try {
+      return await callJson(this.call, { ...request, url: this.url, authorization: `Token ${token}`, timeout: TIMEOUT });
+    } catch (error) {
+      if (error instanceof ApiCallError) throw new ProviderError('alauda', operation, error.message, { cause: error });
+      throw error;
+    }
+  }
+
+  private async token(operation: 'read' | 'scale'): Promise<string> {
+    try {
+      return await this.context.resolveSecret(this.target.credentials);
+    } catch (error) {
+      // The reference names the secret, never holds it, so it may appear in the message.
+      throw new ProviderError('alauda', operation, `cannot read the API token from ${this.target.credentials}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+export const alauda: ProviderDefinition<AlaudaTarget> = {
+  schema: alaudaTarget,
+  create: (target, context) => new AlaudaProvider(target, context),
+};
