@@ -1,0 +1,169 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import * as z from 'zod';
+import { secretReference } from '../secrets';
+import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+
+// A Deployment or StatefulSet, scaled through its scale subresource as
+// `kubectl scale` and the HPA do: GET …/scale reads an autoscaling/v1 Scale,
+// a merge patch of {"spec":{"replicas":N}} sets it. Only the replica count is
+// touched, so Tide needs RBAC on `deployments/scale` or `statefulsets/scale`
+// alone, never on the workloads themselves.
+
+const RULE = {
+  apiServer: 'must be an https:// URL of the API server (http:// only on localhost or 127.0.0.1), without a user, password or query',
+  namespace: 'must be a Kubernetes namespace name (lowercase letters, digits and -, at most 63)',
+  name: 'must be a Kubernetes object name (lowercase letters, digits, - and ., at most 253)',
+  kind: 'must be Deployment or StatefulSet',
+  insecure: 'must be false: Tide will not send its token to an API server it cannot verify; name its CA in caCertificate',
+};
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const TIMEOUT_MS = 10_000;
+const PLURAL = { Deployment: 'deployments', StatefulSet: 'statefulsets' } as const;
+
+export const kubernetesTarget = z.strictObject({
+  provider: z.literal('kubernetes'),
+  apiServer: z.string({ error: RULE.apiServer }).refine(allowedApiServer, { error: RULE.apiServer }),
+  namespace: z
+    .string({ error: RULE.namespace })
+    .max(63, { error: RULE.namespace })
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: RULE.namespace }),
+  kind: z.enum(['Deployment', 'StatefulSet'], { error: RULE.kind }),
+  name: z
+    .string({ error: RULE.name })
+    .max(253, { error: RULE.name })
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: RULE.name }),
+  /** A secret holding a bearer token, such as a ServiceAccount's. */
+  credentials: secretReference,
+  /** A secret holding the PEM CA that signed the API server's certificate; without it, Node's trusted CAs. */
+  caCertificate: secretReference.optional(),
+  insecureSkipTlsVerify: z.literal(false, { error: RULE.insecure }).default(false),
+});
+
+export type KubernetesTarget = z.output<typeof kubernetesTarget>;
+
+export interface ApiRequest {
+  method: 'GET' | 'PATCH';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  /** PEM CA to verify the server with, instead of Node's trusted ones. */
+  ca?: string;
+}
+
+/** The one call the provider makes: node:http(s) in production, anything with this shape in a test. */
+export type ApiCall = (request: ApiRequest) => Promise<{ status: number; body: string }>;
+
+/** The part of an autoscaling/v1 Scale Tide reads; Kubernetes leaves spec.replicas out when it is 0. */
+const scaleAnswer = z.object({ kind: z.literal('Scale'), spec: z.object({ replicas: z.number().int().min(0).default(0) }) });
+
+/** A Kubernetes Status answer, which every API error is. */
+const statusAnswer = z.object({ kind: z.literal('Status'), reason: z.string().optional(), message: z.string().optional() });
+
+export class KubernetesProvider implements Provider {
+  private readonly url: URL;
+
+  constructor(
+    private readonly target: KubernetesTarget,
+    private readonly context: ProviderContext,
+    private readonly call: ApiCall = nodeCall,
+  ) {
+    this.url = scaleUrl(target);
+  }
+
+  async readReplicas(): Promise<number | undefined> {
+    const body = await this.send('read', 'GET');
+    const scale = scaleAnswer.safeParse(parseJson(body));
+    if (!scale.success) throw new ProviderError('kubernetes', 'read', `GET ${this.url} answered something other than a Scale`);
+    return scale.data.spec.replicas;
+  }
+
+  async setReplicas(request: ScaleRequest): Promise<void> {
+    await this.send('scale', 'PATCH', JSON.stringify({ spec: { replicas: request.to } }));
+  }
+
+  private async send(operation: 'read' | 'scale', method: ApiRequest['method'], body?: string): Promise<string> {
+    const token = (await this.secret(operation, this.target.credentials)).trim();
+    const ca = this.target.caCertificate ? await this.secret(operation, this.target.caCertificate) : undefined;
+    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}`, 'user-agent': 'tide' };
+    if (body !== undefined) headers['content-type'] = 'application/merge-patch+json';
+    const where = `${method} ${this.url}`;
+    let answer: { status: number; body: string };
+    try {
+      answer = await this.call({ method, url: this.url, headers, ...(body !== undefined ? { body } : {}), ...(ca ? { ca } : {}) });
+    } catch (error) {
+      throw new ProviderError('kubernetes', operation, `${where} did not answer: ${failure(error)}`, { cause: error });
+    }
+    if (answer.status < 200 || answer.status > 299) throw new ProviderError('kubernetes', operation, `${where} answered ${refusal(answer)}`);
+    return answer.body;
+  }
+
+  private async secret(operation: 'read' | 'scale', reference: string): Promise<string> {
+    try {
+      return await this.context.resolveSecret(reference);
+    } catch (error) {
+      // The reference names the secret, never holds it, so it may appear in the message.
+      throw new ProviderError('kubernetes', operation, `cannot read ${reference}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+export const kubernetes: ProviderDefinition<KubernetesTarget> = {
+  schema: kubernetesTarget,
+  create: (target, context) => new KubernetesProvider(target, context),
+};
+
+/** …/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale, under any path the API server sits at (a Rancher proxy). */
+export function scaleUrl(target: Pick<KubernetesTarget, 'apiServer' | 'namespace' | 'kind' | 'name'>): URL {
+  const base = target.apiServer.endsWith('/') ? target.apiServer : `${target.apiServer}/`;
+  return new URL(`apis/apps/v1/namespaces/${target.namespace}/${PLURAL[target.kind]}/${target.name}/scale`, base);
+}
+
+function allowedApiServer(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  if (url.username || url.password || url.search || url.hash) return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+}
+
+/** node:https verifies the server against `ca` when given; plain http is only ever loopback (kubectl proxy, tests). */
+const nodeCall: ApiCall = ({ method, url, headers, body, ca }) =>
+  new Promise((resolve, reject) => {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = request(url, { method, headers, ...(ca ? { ca } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`timed out after ${TIMEOUT_MS / 1000}s`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(body);
+  });
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `404 NotFound: deployments.apps "web" not found`, from the API's Status; or the status and the body's start. */
+function refusal(answer: { status: number; body: string }): string {
+  const status = statusAnswer.safeParse(parseJson(answer.body));
+  if (status.success) {
+    const { reason, message } = status.data;
+    return `${answer.status}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`;
+  }
+  const flat = answer.body.replace(/\s+/g, ' ').trim();
+  return flat ? `${answer.status} (${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat})` : `${answer.status}`;
+}
+
+function failure(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  // TLS failures carry their reason in the code (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID…).
+  const text = typeof message === 'string' && message ? message : String(error);
+  return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
+}
