@@ -5,16 +5,17 @@ import { http, httpTarget } from './http';
 import { kubernetes, kubernetesTarget } from './kubernetes';
 import { occs, occsTarget } from './occs';
 import type { Provider, ProviderContext, ProviderDefinition } from './provider';
+import { rancher, rancherTarget } from './rancher';
 import { sim, simTarget } from './sim';
 import { swarm, swarmTarget } from './swarm';
 
 /** Every provider, keyed by `target.provider`, alphabetical. */
-export const providers: Record<string, ProviderDefinition<any>> = { alauda, ecs, http, kubernetes, occs, sim, swarm };
+export const providers: Record<string, ProviderDefinition<any>> = { alauda, ecs, http, kubernetes, occs, rancher, sim, swarm };
 
 const KNOWN = Object.keys(providers).join(', ');
 
 /** A service's target: which platform runs it and how to reach it; secrets only as references. */
-export const targetSchema = z.discriminatedUnion('provider', [alaudaTarget, ecsTarget, httpTarget, kubernetesTarget, occsTarget, simTarget, swarmTarget], {
+export const targetSchema = z.discriminatedUnion('provider', [alaudaTarget, ecsTarget, httpTarget, kubernetesTarget, occsTarget, rancherTarget, simTarget, swarmTarget], {
   error: (issue) => {
     if (issue.code === 'invalid_union') return `must be one of: ${KNOWN}`;
     if (issue.code === 'invalid_type') return `must be an object with a provider (${KNOWN})`;
