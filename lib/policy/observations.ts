@@ -13,11 +13,12 @@ export interface MetricBucket {
 /**
  * Observations over stored buckets, for decide().
  *
- * A window of W ms ending at `now` covers the buckets whose start is ≥ now − W: whole buckets
- * only, so a window never mixes in samples older than W, and the bucket still being filled
- * counts. A window shorter than one bucket is widened to one bucket, or it could fall between
- * two bucket starts and never see data. Buckets starting after `now` count too: ingest accepts
- * samples up to 5 minutes ahead, and a node whose clock runs fast should not vanish.
+ * A window of W ms ending at `now` covers every bucket that overlaps [now − W, now]: the bucket
+ * still being filled, and the older one the window's start falls in. So a window always holds at
+ * least W of samples, whenever in the minute the evaluator runs; with whole buckets only, a 1m
+ * window read a few seconds into a minute would see just those seconds, often nothing at all.
+ * The price is up to one bucket more than W. Buckets starting after `now` count too: ingest
+ * accepts samples up to 5 minutes ahead, and a node whose clock runs fast should not vanish.
  *
  * mean = Σsum / Σcount; min and max over the buckets; count = Σcount; sum = Σsum.
  * No samples in the window: undefined.
@@ -25,13 +26,13 @@ export interface MetricBucket {
 export function observationsFromBuckets(buckets: readonly MetricBucket[], now: number, bucketMs: number): Observations {
   return {
     value(metric, statistic, windowMs) {
-      const from = now - Math.max(windowMs, bucketMs);
+      const from = now - windowMs;
       let count = 0;
       let sum = 0;
       let min = Infinity;
       let max = -Infinity;
       for (const b of buckets) {
-        if (b.metric !== metric || b.start < from || b.count === 0) continue;
+        if (b.metric !== metric || b.start + bucketMs <= from || b.count === 0) continue;
         count += b.count;
         sum += b.sum;
         min = Math.min(min, b.min);

@@ -26,9 +26,14 @@ describe('observationsFromBuckets', () => {
     expect(observations.value('cpu_ratio', statistic, windowMs)).toBe(expected);
   });
 
-  it('covers a bucket starting exactly at now − window, and not one a millisecond earlier', () => {
+  it('covers every bucket that overlaps the window, and not one that ends where the window starts', () => {
     expect(observations.value('cpu_ratio', 'count', 2 * MINUTE)).toBe(6);
-    expect(observations.value('cpu_ratio', 'count', 2 * MINUTE - 1)).toBe(3);
+    expect(observations.value('cpu_ratio', 'count', 2 * MINUTE + 1)).toBe(7);
+  });
+
+  it('holds a whole window of samples a few seconds into a minute', () => {
+    const early = observationsFromBuckets([bucket(1, [40, 42]), bucket(0, [50])], NOW + 3 * SECOND, MINUTE);
+    expect(early.value('cpu_ratio', 'count', MINUTE)).toBe(3);
   });
 
   it('reads only the asked metric', () => {
@@ -36,7 +41,7 @@ describe('observationsFromBuckets', () => {
     expect(observations.value('mem_ratio', 'mean', 10 * MINUTE)).toBeUndefined();
   });
 
-  it('widens a window shorter than a bucket to one bucket, so it can see data', () => {
+  it('sees the bucket a window shorter than a bucket falls in', () => {
     const midBucket = observationsFromBuckets([bucket(0, [50, 60])], NOW + 45 * SECOND, MINUTE);
     expect(midBucket.value('cpu_ratio', 'mean', 30 * SECOND)).toBe(55);
   });
