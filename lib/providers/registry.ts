@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { alauda, alaudaTarget } from './alauda';
 import { ecs, ecsTarget } from './ecs';
 import { http, httpTarget } from './http';
