@@ -12,10 +12,10 @@ const KiB = 1024;
 
 /** Sizes measured on 2026-11-22 plus about 15%. Raise one only for a change that is worth its weight. */
 const BUDGETS: Record<string, { zip: number; cjs: number }> = {
-  admin: { zip: 1740 * KiB, cjs: 1500 * KiB },
-  evaluator: { zip: 1840 * KiB, cjs: 1610 * KiB },
-  ingest: { zip: 1400 * KiB, cjs: 1180 * KiB },
-  webhook: { zip: 2920 * KiB, cjs: 2750 * KiB },
+  admin: { zip: 1670 * KiB, cjs: 1280 * KiB },
+  evaluator: { zip: 1760 * KiB, cjs: 1390 * KiB },
+  ingest: { zip: 1130 * KiB, cjs: 790 * KiB },
+  webhook: { zip: 2830 * KiB, cjs: 2510 * KiB },
 };
 
 const root = join(import.meta.dirname, '..', '..');
