@@ -4,6 +4,7 @@ import { parseDuration, positiveDurationString } from '../duration';
 import { secretReference } from '../secrets';
 import { isoTime } from '../time';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { excerpt, shownUrl, unanswered } from './messages';
 
 // The generic outgoing webhook of SPEC.md, for platforms Tide has no provider for:
 // GET url answers {"replicas": N}; POST url applies a scaling, signed with the secret.
@@ -80,13 +81,13 @@ export class HttpProvider implements Provider {
     try {
       response = await this.call(this.target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      throw new ProviderError('http', 'scale', `${where} did not answer: ${failure(error, this.target.timeout)}`, { cause: error });
+      throw new ProviderError('http', 'scale', `${where} did not answer: ${unanswered(error, this.target.timeout)}`, { cause: error });
     }
     // Read the body even on success: it frees the connection, and a refusal's body says why.
     const text = await response.text().catch(() => '');
     if (!response.ok) {
-      const excerpt = oneLine(text);
-      const answer = [response.status, response.statusText, excerpt && `(${excerpt})`].filter(Boolean).join(' ');
+      const start = excerpt(text);
+      const answer = [response.status, response.statusText, start && `(${start})`].filter(Boolean).join(' ');
       throw new ProviderError('http', 'scale', `${where} answered ${answer}`);
     }
   }
@@ -111,22 +112,3 @@ function sign(body: string, secret: string): string {
   return createHmac('sha256', secret).update(body, 'utf8').digest('hex');
 }
 
-/** The URL as messages may show it: no user, password, query or fragment, where tokens tend to hide. */
-export function shownUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-}
-
-function failure(error: unknown, timeout: string): string {
-  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  if (name === 'TimeoutError') return `timed out after ${timeout}`;
-  // fetch says only "fetch failed" and keeps the useful part (ECONNREFUSED, ENOTFOUND…) in its cause.
-  for (const detail of [cause?.code, cause?.message, message]) if (typeof detail === 'string' && detail) return detail;
-  return String(error);
-}
-
-/** The start of an error body, on one line: enough to tell "maintenance" from a stack trace. */
-function oneLine(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}

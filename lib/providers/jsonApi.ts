@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { parseDuration } from '../duration';
-import { shownUrl, type HttpCall } from './http';
+import type { HttpCall } from './http';
+import { excerpt, shownUrl, unanswered } from './messages';
 
 // What the providers for REST/JSON platforms (occs, alauda) share: the rule for
 // their API root, and one call with a timeout whose failures read well in a
@@ -58,32 +59,19 @@ export async function callJson(call: HttpCall, request: JsonRequest): Promise<un
       signal: AbortSignal.timeout(parseDuration(request.timeout)),
     });
   } catch (error) {
-    throw new ApiCallError(`${where} did not answer: ${failure(error, request.timeout)}`, { cause: error });
+    throw new ApiCallError(`${where} did not answer: ${unanswered(error, request.timeout)}`, { cause: error });
   }
   // Read the body even on a refusal: it frees the connection, and it says why.
   const text = await response.text().catch(() => '');
   if (!response.ok) {
-    const excerpt = oneLine(text);
-    throw new ApiCallError(`${where} answered ${[response.status, response.statusText, excerpt && `(${excerpt})`].filter(Boolean).join(' ')}`);
+    const start = excerpt(text);
+    throw new ApiCallError(`${where} answered ${[response.status, response.statusText, start && `(${start})`].filter(Boolean).join(' ')}`);
   }
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ApiCallError(`${where} answered ${response.status} with a body that is not JSON (${oneLine(text, 80)})`);
+    throw new ApiCallError(`${where} answered ${response.status} with a body that is not JSON (${excerpt(text, 80)})`);
   }
 }
 
-function failure(error: unknown, timeout: string): string {
-  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  if (name === 'TimeoutError') return `timed out after ${timeout}`;
-  // fetch says only "fetch failed" and keeps the useful part (ECONNREFUSED, a certificate error…) in its cause.
-  for (const detail of [cause?.code, cause?.message, message]) if (typeof detail === 'string' && detail) return detail;
-  return String(error);
-}
-
-/** The start of a body, on one line: enough to tell "not found" from a stack trace. */
-function oneLine(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}

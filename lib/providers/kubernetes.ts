@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import * as z from 'zod';
 import { secretReference } from '../secrets';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { excerpt, safeJson } from './messages';
 
 // A Deployment or StatefulSet, scaled through its scale subresource as
 // `kubectl scale` and the HPA do: GET …/scale reads an autoscaling/v1 Scale,
@@ -74,7 +75,7 @@ export class KubernetesProvider implements Provider {
 
   async readReplicas(): Promise<number | undefined> {
     const body = await this.send('read', 'GET');
-    const scale = scaleAnswer.safeParse(parseJson(body));
+    const scale = scaleAnswer.safeParse(safeJson(body));
     if (!scale.success) throw new ProviderError('kubernetes', 'read', `GET ${this.url} answered something other than a Scale`);
     return scale.data.spec.replicas;
   }
@@ -142,23 +143,15 @@ const nodeCall: ApiCall = ({ method, url, headers, body, ca }) =>
     req.end(body);
   });
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** `404 NotFound: deployments.apps "web" not found`, from the API's Status; or the status and the body's start. */
 function refusal(answer: { status: number; body: string }): string {
-  const status = statusAnswer.safeParse(parseJson(answer.body));
+  const status = statusAnswer.safeParse(safeJson(answer.body));
   if (status.success) {
     const { reason, message } = status.data;
     return `${answer.status}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`;
   }
-  const flat = answer.body.replace(/\s+/g, ' ').trim();
-  return flat ? `${answer.status} (${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat})` : `${answer.status}`;
+  const flat = excerpt(answer.body);
+  return flat ? `${answer.status} (${flat})` : `${answer.status}`;
 }
 
 function failure(error: unknown): string {

@@ -3,6 +3,7 @@ import { parseDuration, positiveDurationString } from '../duration';
 import { secretReference } from '../secrets';
 import type { HttpCall } from './http';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { excerpt, safeJson, unanswered } from './messages';
 
 // Rancher's own API, both generations. A resource's `scale` is its desired
 // containers: 1.6 (Cattle, the v2-beta API) keeps it on a service, 2.x (the v3
@@ -140,7 +141,7 @@ export class RancherProvider implements Provider {
     try {
       response = await this.call(`${this.base}${this.resource.path}`, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      throw new ProviderError('rancher', operation, `${where} did not answer: ${failure(error, this.target.timeout)}`, { cause: error });
+      throw new ProviderError('rancher', operation, `${where} did not answer: ${unanswered(error, this.target.timeout)}`, { cause: error });
     }
     const text = await response.text().catch(() => '');
     if (!response.ok) throw new ProviderError('rancher', operation, `${where} answered ${response.status}${rancherError(text)}`);
@@ -194,22 +195,7 @@ function resourceOf(target: RancherTarget): Resource {
 function rancherError(text: string): string {
   const parsed = z.object({ code: z.string().optional(), message: z.string().nullish() }).safeParse(safeJson(text));
   const code = parsed.success && parsed.data.code ? ` ${parsed.data.code}` : '';
-  const message = (parsed.success ? (parsed.data.message ?? '') : text).replace(/\s+/g, ' ').trim();
-  return `${code}${message ? ` (${message.length > 200 ? `${message.slice(0, 200)}…` : message})` : ''}`;
+  const message = excerpt(parsed.success ? (parsed.data.message ?? '') : text);
+  return `${code}${message ? ` (${message})` : ''}`;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function failure(error: unknown, timeout: string): string {
-  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  if (name === 'TimeoutError') return `timed out after ${timeout}`;
-  // fetch says only "fetch failed" and keeps the useful part (ECONNREFUSED, ENOTFOUND…) in its cause.
-  for (const detail of [cause?.code, cause?.message, message]) if (typeof detail === 'string' && detail) return detail;
-  return String(error);
-}

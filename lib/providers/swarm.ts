@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { parseDuration, positiveDurationString } from '../duration';
 import { secretReference } from '../secrets';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { excerpt, safeJson, unanswered } from './messages';
 
 // Docker Swarm through the Docker Engine API, the calls `docker service scale` makes:
 // GET /services/{id} for the spec and its version, then POST /services/{id}/update?version=N
@@ -112,7 +113,7 @@ export class SwarmProvider implements Provider {
       return await this.call(method, path, body);
     } catch (error) {
       const shownPath = path.split('?')[0];
-      throw new ProviderError('swarm', operation, `${method} ${shownPath} on ${this.where} did not answer: ${failure(error, this.target.timeout)}`, {
+      throw new ProviderError('swarm', operation, `${method} ${shownPath} on ${this.where} did not answer: ${unanswered(error, this.target.timeout)}`, {
         cause: error,
       });
     }
@@ -214,22 +215,7 @@ function isOutOfSequence(answer: { status: number; text: string }): boolean {
 /** The daemon's `{"message": "…"}`, or the start of whatever else it sent, as " (…)". */
 function daemonMessage(text: string): string {
   const parsed = z.object({ message: z.string() }).safeParse(safeJson(text));
-  const flat = (parsed.success ? parsed.data.message : text).replace(/\s+/g, ' ').trim();
-  if (!flat) return '';
-  return ` (${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat})`;
+  const flat = excerpt(parsed.success ? parsed.data.message : text);
+  return flat ? ` (${flat})` : '';
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function failure(error: unknown, timeout: string): string {
-  const { name, code, message } = (error ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
-  if (name === 'TimeoutError' || name === 'AbortError') return `timed out after ${timeout}`;
-  for (const detail of [code, message]) if (typeof detail === 'string' && detail) return detail;
-  return String(error);
-}
