@@ -27,11 +27,11 @@ function replicasIn(by: number | string, current: number): number {
 export function evaluateRule(rule: Rule, current: number, starting: number, read: Read): RuleResult {
   switch (rule.type) {
     case 'threshold':
-      return threshold(rule, current, read);
+      return threshold(rule, current, starting, read);
     case 'target':
       return target(rule, current, starting, read);
     case 'step':
-      return step(rule, current, read);
+      return step(rule, current, starting, read);
   }
 }
 
@@ -43,7 +43,20 @@ const noData = (base: Omit<RuleResult, 'window' | 'value' | 'proposal' | 'explan
   explanation: `no data for ${base.metric} in ${window}: no scale-in`,
 });
 
-function threshold(rule: ThresholdRule, current: number, read: Read): RuleResult {
+/**
+ * A scale-out while replicas are still starting counts from the ready ones, and the starting ones
+ * count toward it (as AWS step scaling's warm-up does): the metric has not yet seen them carry
+ * load, so "+1 while above 70" must not add a replica every evaluation until they report.
+ */
+function scaleOutFromReady(current: number, starting: number, added: (base: number) => number): { proposal: number; note: string } {
+  const ready = current - Math.min(starting, current);
+  const proposal = Math.max(current, ready + added(ready));
+  if (ready === current) return { proposal, note: `+${proposal - current} → ${proposal}` };
+  const held = proposal === current ? `held at ${current}` : `→ ${proposal}`;
+  return { proposal, note: `+${added(ready)} on ${ready} ready (${current - ready} still starting) ${held}` };
+}
+
+function threshold(rule: ThresholdRule, current: number, starting: number, read: Read): RuleResult {
   const { type, metric, statistic, scaleOutAbove: above, scaleInBelow: below, outDuration, inDuration } = rule;
   const base = { type, metric, statistic };
   const subject = `${metric} ${statistic}`;
@@ -51,9 +64,8 @@ function threshold(rule: ThresholdRule, current: number, read: Read): RuleResult
   const inn = below === undefined ? undefined : read(metric, statistic, inDuration);
 
   if (above !== undefined && out !== undefined && out > above) {
-    const by = replicasIn(rule.increaseBy, current);
-    const proposal = current + by;
-    return { ...base, window: outDuration, value: out, proposal, explanation: `${subject} ${fmt(out)} > ${fmt(above)} for ${outDuration}; +${by} → ${proposal}` };
+    const { proposal, note } = scaleOutFromReady(current, starting, (ready) => replicasIn(rule.increaseBy, ready));
+    return { ...base, window: outDuration, value: out, proposal, explanation: `${subject} ${fmt(out)} > ${fmt(above)} for ${outDuration}; ${note}` };
   }
   // A window without data may hide load: hold rather than let any rule scale in.
   if (above !== undefined && out === undefined) return noData(base, outDuration, current);
@@ -126,7 +138,7 @@ function target(rule: TargetRule, current: number, starting: number, read: Read)
   return { ...base, value, proposal, explanation: `${subject} vs target ${goal}; ceil(${current} × ${fmt(value)} / ${goal}) → ${proposal}` };
 }
 
-function step(rule: StepRule, current: number, read: Read): RuleResult {
+function step(rule: StepRule, current: number, starting: number, read: Read): RuleResult {
   const { type, metric, statistic, window } = rule;
   const base = { type, metric, statistic, window };
   const value = read(metric, statistic, window);
@@ -137,6 +149,11 @@ function step(rule: StepRule, current: number, read: Read): RuleResult {
   if (!match) return { ...base, value, proposal: current, explanation: `${subject} matches no step` };
 
   const condition = match.above !== undefined ? `> ${fmt(match.above)}` : `< ${fmt(match.below ?? 0)}`;
+  const grows = typeof match.change === 'number' ? match.change > 0 : typeof match.change === 'string' && match.change.startsWith('+');
+  if (grows && starting > 0) {
+    const { proposal, note } = scaleOutFromReady(current, starting, (ready) => applyChange(match.change, ready).proposal - ready);
+    return { ...base, value, proposal, explanation: `${subject} ${condition} for ${window}; ${note}` };
+  }
   const { proposal, change } = applyChange(match.change, current);
   return { ...base, value, proposal, explanation: `${subject} ${condition} for ${window}; ${change}` };
 }

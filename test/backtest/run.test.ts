@@ -20,13 +20,14 @@ const options = (overrides: Partial<BacktestOptions>): BacktestOptions => ({ pol
 const column = <K extends keyof MinuteRow>(rows: readonly MinuteRow[], key: K): Array<MinuteRow[K]> => rows.map((r) => r[key]);
 
 describe('Function: runBacktest', () => {
-  it('a threshold rule adds a replica a minute, and each serves one start-up delay later', () => {
+  it('a threshold rule adds a replica once the last one has had time to start, and stops where the load is under the line', () => {
     const { series, summary } = runBacktest(step(5, 30, 3, 8), options({ policy: THRESHOLD, startupDelayMs: 60_000 }));
-    expect(column(series, 'desiredReplicas')).toEqual([1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 6]);
-    expect(column(series, 'readyReplicas')).toEqual([1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6]);
-    // Minute 3 meets the step with 1 replica; the first added one serves from minute 5, the third (30 = 3 × 10) from minute 6.
-    expect(column(series, 'overloaded')).toEqual([false, false, false, true, true, true, false, false, false, false, false]);
-    expect(summary).toMatchObject({ minutesOverloaded: 3, loadAboveCapacity: 20 + 20 + 10, scaleOuts: 5, scaleIns: 0, scalingActions: 5, maxReplicas: 6 });
+    // Every other minute: the replica added a minute ago is still within readinessDelay, and counts toward the +1.
+    expect(column(series, 'desiredReplicas')).toEqual([1, 1, 1, 1, 2, 2, 3, 3, 4, 4, 5]);
+    expect(column(series, 'readyReplicas')).toEqual([1, 1, 1, 1, 1, 2, 2, 3, 3, 4, 4]);
+    // Minute 3 meets the step with 1 replica; 3 replicas (30 = 3 × 10) serve from minute 7. At 5 the load reads 60%, under 70.
+    expect(column(series, 'overloaded')).toEqual([false, false, false, true, true, true, true, false, false, false, false]);
+    expect(summary).toMatchObject({ minutesOverloaded: 4, loadAboveCapacity: 20 + 20 + 10 + 10, scaleOuts: 4, scaleIns: 0, scalingActions: 4, maxReplicas: 5 });
   });
 
   it('target tracking sizes a step in one evaluation when replicas serve at once', () => {

@@ -129,10 +129,10 @@ describe('decide', () => {
     const converted = convertLegacyPolicy({
       autoscaling_config: { metric_name: 'CPU_UTILIZATION', upper_threshold: '0.6', lower_threshold: '0.1', minimum_num_instances: '1', maximum_num_instances: '6', wait_period: '30' },
     });
-    const decide = (scalings: DecisionInput['scalings']) =>
-      decideCase({ policy: converted?.policy, min: converted?.min, max: converted?.max, current: 2, values: { 'cpu_ratio.mean.5m': 65 }, scalings });
-    expect(decide([]).reason).toBe('cpu_ratio mean 65 > 60 for 5m; +1 → 3');
-    expect(decide([{ ts: NOW - 10 * SECOND, from: 1, to: 2 }]).reason).toBe('cpu_ratio mean 65 > 60 for 5m; +1 → 3; in cooldown for scale-out until 2026-11-22T10:00:20Z');
+    const decide = (cpu: number, scalings: DecisionInput['scalings']) =>
+      decideCase({ policy: converted?.policy, min: converted?.min, max: converted?.max, current: 2, values: { 'cpu_ratio.mean.5m': cpu }, scalings });
+    expect(decide(65, []).reason).toBe('cpu_ratio mean 65 > 60 for 5m; +1 → 3');
+    expect(decide(5, [{ ts: NOW - 10 * SECOND, from: 3, to: 2 }]).reason).toBe('cpu_ratio mean 5 < 10 for 5m; -1 → 1; in cooldown for scale-in until 2026-11-22T10:00:20Z');
   });
 });
 
@@ -148,6 +148,34 @@ describe('Function: decide — replicas still starting', () => {
     { name: 'scales in from every replica, as before', value: 12, scalings: [{ ts: now - 30_000, from: 4, to: 5 }], expected: 1, reason: 'ceil(5 × 12 / 60) → 1' },
   ])('$name', ({ value, scalings, expected, reason }) => {
     const decision = decide({ policy: policySchema.parse(target), min: 0, max: 100, currentReplicas: 5, observations: reading(value), recommendations: [], scalings, now });
+    expect(decision.replicas).toBe(expected);
+    expect(decision.reason).toContain(reason);
+  });
+});
+
+describe('Function: decide — threshold and step rules while replicas start', () => {
+  const now = Date.parse('2026-11-22T10:00:00Z');
+  const threshold = { type: 'threshold', metric: 'cpu_ratio', scaleOutAbove: 70, outDuration: '2m', increaseBy: 1 };
+  const step = { type: 'step', metric: 'cpu_ratio', window: '2m', steps: [{ above: 90, change: '+100%' }, { above: 70, change: 2 }] };
+  const decideWith = (rule: Record<string, unknown>, value: number, scalings: DecisionInput['scalings']) =>
+    decide({
+      policy: policySchema.parse({ rules: [rule], limits: { scaleOut: [], scaleIn: [] } }),
+      min: 1,
+      max: 100,
+      currentReplicas: 5,
+      observations: { value: () => value },
+      recommendations: [],
+      scalings,
+      now,
+    });
+
+  it.each([
+    { name: 'threshold: the replica still starting counts toward +1', rule: threshold, value: 85, scalings: [{ ts: now - 30_000, from: 4, to: 5 }], expected: 5, reason: '+1 on 4 ready (1 still starting) held at 5' },
+    { name: 'threshold: +1 again once it is ready', rule: threshold, value: 85, scalings: [{ ts: now - 90_000, from: 4, to: 5 }], expected: 6, reason: '+1 → 6' },
+    { name: 'step: a larger step than the one in progress still adds the difference', rule: step, value: 95, scalings: [{ ts: now - 30_000, from: 3, to: 5 }], expected: 6, reason: '+3 on 3 ready (2 still starting) → 6' },
+    { name: 'step: the same step again is held', rule: step, value: 80, scalings: [{ ts: now - 30_000, from: 3, to: 5 }], expected: 5, reason: '+2 on 3 ready (2 still starting) held at 5' },
+  ])('$name', ({ rule, value, scalings, expected, reason }) => {
+    const decision = decideWith(rule, value, scalings);
     expect(decision.replicas).toBe(expected);
     expect(decision.reason).toContain(reason);
   });
