@@ -13,7 +13,7 @@
  *   for platforms that need quiet time after a change (Alauda's `wait_period`).
  * - stabilization scale-out 0s, scale-in 5m: HPA's — react to load at once, give it back slowly.
  * - readinessDelay 1m: replicas added within the last minute are taken to be still starting,
- *   like HPA's initial readiness delay, so target tracking does not scale out again on the
+ *   like HPA's initial readiness delay and AWS's warm-up, so no rule scales out again on the
  *   readings of replicas that are about to get help.
  * - limits: HPA's defaults (scale out by 4 replicas or 100%, whichever is more; scale in
  *   unbounded), over 1m periods rather than HPA's 15s because Tide evaluates about once a minute.
