@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { POLICY_DEFAULTS } from '../../lib/policy/defaults';
 import { policySchema } from '../../lib/policy/schema';
-import { formatPath } from '../../lib/validation';
+import { problemLines } from '../support/problems';
 
 // The policy block of SPEC.md's service document, verbatim.
 const SPEC_POLICY = {
@@ -20,8 +20,7 @@ const SPEC_POLICY = {
 
 /** Each problem as "path: message", the way the API reports it. */
 function problems(input: unknown): string[] {
-  const result = policySchema.safeParse(input);
-  return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+  return problemLines(policySchema, input);
 }
 
 const withRule = (rule: Record<string, unknown>) => ({ rules: [rule] });

@@ -3,8 +3,9 @@ import { alauda, alaudaTarget } from '../../lib/providers/alauda';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { targetSchema } from '../../lib/providers/registry';
 import { resolveSecret } from '../../lib/secrets';
-import { formatPath } from '../../lib/validation';
-import { closedPortUrl, startRestPlatform } from '../support/fakeRestPlatform';
+import { startRestPlatform } from '../support/fakeRestPlatform';
+import { closedPortUrl } from '../support/loopback';
+import { problemLines } from '../support/problems';
 
 const TOKEN = 'alauda-api-token-do-not-leak';
 process.env.TIDE_TEST_ALAUDA_TOKEN = TOKEN;
@@ -155,8 +156,7 @@ describe('Target: alauda', () => {
   const valid = { provider: 'alauda', url: 'https://api.alauda.cn', namespace: 'madams', serviceName: 'test', credentials: 'secretsmanager:tide/alauda' };
 
   function problems(input: unknown): string[] {
-    const result = targetSchema.safeParse(input);
-    return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    return problemLines(targetSchema, input);
   }
 
   it('accepts the SPEC.md fields', () => {

@@ -1,10 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ecs, ecsTarget } from '../../lib/providers/ecs';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { formatPath } from '../../lib/validation';
 import { startFakeEcs } from '../support/fakeEcs';
+import { closedPortUrl } from '../support/loopback';
+import { problemLines } from '../support/problems';
 
 let fake: Awaited<ReturnType<typeof startFakeEcs>>;
 
@@ -98,8 +97,7 @@ describe('Method: setReplicas', () => {
 
 describe('ecsTarget', () => {
   function problems(input: Record<string, unknown>): string[] {
-    const result = ecsTarget.safeParse({ provider: 'ecs', cluster: 'web', service: 'myweb', region: 'eu-west-1', ...input });
-    return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    return problemLines(ecsTarget, { provider: 'ecs', cluster: 'web', service: 'myweb', region: 'eu-west-1', ...input });
   }
 
   it.each([
@@ -133,12 +131,3 @@ describe('ecsTarget', () => {
     expect(problems(input)).toEqual(expected);
   });
 });
-
-/** A URL on a port the kernel handed out and that nothing listens on any more. */
-async function closedPortUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { http, httpTarget } from '../../lib/providers/http';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { resolveSecret } from '../../lib/secrets';
+import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
 
 const SECRET = 'hook-secret-do-not-leak';
 process.env.TIDE_TEST_HOOK_SECRET = SECRET;
@@ -31,14 +31,10 @@ beforeAll(async () => {
     const reply = replies.shift() ?? { status: 200, body: '' };
     res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => stopServer(server));
 
 beforeEach(() => {
   received = [];
@@ -143,7 +139,7 @@ describe('Method: setReplicas', () => {
   });
 
   it('fails when nothing listens', async () => {
-    const url = await closedPortUrl();
+    const url = `${await closedPortUrl()}/scale`;
     await expect(http.create(httpTarget.parse({ provider: 'http', url }), context).setReplicas(request)).rejects.toThrow(
       new ProviderError('http', 'scale', `POST ${url} did not answer: ECONNREFUSED`),
     );
@@ -162,12 +158,3 @@ describe('Method: setReplicas', () => {
     expect(received).toEqual([]);
   });
 });
-
-/** A URL on a port the kernel handed out and that nothing listens on any more. */
-async function closedPortUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return `http://127.0.0.1:${port}/scale/myweb`;
-}

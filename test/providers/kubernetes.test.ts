@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kubernetes, kubernetesTarget } from '../../lib/providers/kubernetes';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { resolveSecret } from '../../lib/secrets';
-import { formatPath } from '../../lib/validation';
 import { startFakeKubernetes } from '../support/fakeKubernetes';
+import { closedPortUrl } from '../support/loopback';
+import { problemLines } from '../support/problems';
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.service-account-token-do-not-leak';
 process.env.TIDE_TEST_K8S_TOKEN = `${TOKEN}\n`; // as read from a token file, newline included
@@ -156,8 +155,7 @@ describe('TLS', () => {
 describe('kubernetesTarget', () => {
   function problems(input: Record<string, unknown>): string[] {
     const base = { provider: 'kubernetes', apiServer: 'https://k8s.example:6443', namespace: 'shop', kind: 'Deployment', name: 'web', credentials: 'ssm:/tide/k8s-token' };
-    const result = kubernetesTarget.safeParse({ ...base, ...input });
-    return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    return problemLines(kubernetesTarget, { ...base, ...input });
   }
 
   it('fills in insecureSkipTlsVerify', () => {
@@ -181,12 +179,3 @@ describe('kubernetesTarget', () => {
     expect(found[0]).toContain(`${field}: ${rule}`);
   });
 });
-
-/** A URL on a port the kernel handed out and that nothing listens on any more. */
-async function closedPortUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}

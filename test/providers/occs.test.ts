@@ -3,8 +3,9 @@ import { occs, occsTarget } from '../../lib/providers/occs';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { targetSchema } from '../../lib/providers/registry';
 import { resolveSecret } from '../../lib/secrets';
-import { formatPath } from '../../lib/validation';
-import { closedPortUrl, startRestPlatform } from '../support/fakeRestPlatform';
+import { startRestPlatform } from '../support/fakeRestPlatform';
+import { closedPortUrl } from '../support/loopback';
+import { problemLines } from '../support/problems';
 
 const TOKEN = '0829416b6aedfdd9aa50f5eff0e58e8faa4768c4a507bbc04a58b039fd61dc19';
 process.env.TIDE_TEST_OCCS_TOKEN = TOKEN;
@@ -163,8 +164,7 @@ describe('Target: occs', () => {
   const valid = { provider: 'occs', url: 'https://140.86.1.119', deploymentId: 'Redis-20170923-175443', serviceName: 'redis', credentials: 'ssm:/tide/occs-token' };
 
   function problems(input: unknown): string[] {
-    const result = targetSchema.safeParse(input);
-    return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    return problemLines(targetSchema, input);
   }
 
   it('accepts the SPEC.md fields', () => {

@@ -1,10 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { rancher, rancherTarget } from '../../lib/providers/rancher';
 import { resolveSecret } from '../../lib/secrets';
-import { formatPath } from '../../lib/validation';
+import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
+import { problemLines } from '../support/problems';
 
 const ACCESS_KEY = '8C0A9D0B7A6A4E1D4E2C';
 const SECRET_KEY = 'rancher16-secret-key-do-not-leak';
@@ -92,14 +92,10 @@ beforeAll(async () => {
     if (req.method === 'PUT') Object.assign(resource, JSON.parse(body));
     return answer(200, resource);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => stopServer(server));
 
 beforeEach(() => {
   received = [];
@@ -210,8 +206,7 @@ describe('Rancher 1.6 specifics', () => {
 
 describe('rancherTarget', () => {
   function problems(input: Record<string, unknown>): string[] {
-    const result = rancherTarget.safeParse({ provider: 'rancher', url: 'https://rancher.example', ...input });
-    return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    return problemLines(rancherTarget, { provider: 'rancher', url: 'https://rancher.example', ...input });
   }
 
   it('tells 1.6 from 2.x by their fields and fills in the timeout', () => {
@@ -270,12 +265,3 @@ describe('rancherTarget', () => {
     expect(problems(input)).toEqual(expected);
   });
 });
-
-/** A URL on a port the kernel handed out and that nothing listens on any more. */
-async function closedPortUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { providers, redactTarget, targetSchema, type Target } from '../../lib/providers/registry';
-import { formatPath } from '../../lib/validation';
+import { problemLines } from '../support/problems';
 
 /** The providers as messages list them: every provider added lengthens it. */
 const KNOWN = Object.keys(providers).join(', ');
 
 /** Each problem as "path: message", the way the API reports it. */
 function problems(input: unknown): string[] {
-  const result = targetSchema.safeParse(input);
-  return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+  return problemLines(targetSchema, input);
 }
 
 describe('providers', () => {

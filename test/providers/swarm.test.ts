@@ -10,7 +10,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { engineUrl, parseClientTls, swarm, swarmTarget } from '../../lib/providers/swarm';
 import { resolveSecret } from '../../lib/secrets';
-import { formatPath } from '../../lib/validation';
+import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
+import { problemLines } from '../support/problems';
 
 /** The service of the Engine API reference (`docker service inspect`, ServiceUpdate's example spec). */
 function inspected(index: number, replicas: number) {
@@ -89,14 +90,10 @@ beforeAll(async () => {
     }
     return answer(404, { message: `service ${url.pathname.split('/')[3]} not found` });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => stopServer(server));
 
 beforeEach(() => {
   received = [];
@@ -286,8 +283,7 @@ describe('parseClientTls', () => {
 
 describe('swarmTarget', () => {
   function problems(input: Record<string, unknown>): string[] {
-    const result = swarmTarget.safeParse({ provider: 'swarm', ...input });
-    return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    return problemLines(swarmTarget, { provider: 'swarm', ...input });
   }
 
   it("accepts SPEC.md's example and fills in the timeout", () => {
@@ -331,15 +327,6 @@ describe('swarmTarget', () => {
     expect(problems(input)).toEqual(expected);
   });
 });
-
-/** A URL on a port the kernel handed out and that nothing listens on any more. */
-async function closedPortUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
 
 /** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, as `docker-machine` would issue. */
 function issueCertificates(dir: string) {
