@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TIDE_HTTP_PORT: String(httpPort), TIDE_LAMBDA_PORT: String(lambdaPort), TIDE_ADMIN_TOKEN: token, TIDE_STATE_DIR: dataDir, NODE_NO_WARNINGS: '1' },
+    // The smoke evaluates on demand; a scheduled run at the same moment would hold the lease and answer "busy".
+    env: { ...process.env, TIDE_HTTP_PORT: String(httpPort), TIDE_LAMBDA_PORT: String(lambdaPort), TIDE_ADMIN_TOKEN: token, TIDE_STATE_DIR: dataDir, TIDE_EVALUATOR_SCHEDULE: 'false', NODE_NO_WARNINGS: '1' },
   });
   let log = '';
   const ready = new Promise<void>((resolve, reject) => {
