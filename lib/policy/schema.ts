@@ -124,6 +124,13 @@ export const policySchema = z.strictObject({
   readinessDelay: durationString.default(D.readinessDelay),
 });
 
+/**
+ * A policy as a service document may hold it: a manual service is scaled by
+ * webhooks and operators only, so it may keep a policy with no rules. The
+ * service document says when a rule is needed.
+ */
+export const policyWithoutRulesSchema = policySchema.extend({ rules: z.array(rule).max(20) });
+
 /** A policy as decide() runs it: parsed, every default applied. */
 export type Policy = z.output<typeof policySchema>;
 /** A policy as a client may write it. */

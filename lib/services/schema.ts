@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { durationString, parseDuration } from '../duration';
 import { ValidationError } from '../errors';
-import { convertLegacyPolicy, policySchema } from '../policy';
+import { convertLegacyPolicy, policyWithoutRulesSchema } from '../policy';
 import { targetSchema } from '../providers/registry';
 import { namespaceName, resourceName } from '../names';
 import { problemsOf, requireSameNames } from '../validation';
@@ -33,12 +33,16 @@ export const serviceDocumentSchema = z
     max: replicaCount('max').refine((n) => n >= 1, { error: 'max must be >= 1' }),
     evaluationInterval: evaluationInterval.default('1m'),
     target: targetSchema,
-    policy: policySchema.optional(),
+    policy: policyWithoutRulesSchema.optional(),
   })
   .superRefine((doc, ctx) => {
     if (doc.min > doc.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not exceed max' });
+    // Only the evaluator needs rules; a manual service is scaled by webhooks and operators.
     if (doc.mode !== 'manual' && doc.policy === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['policy'], message: `a policy is required in mode ${doc.mode}` });
+      ctx.addIssue({ code: 'custom', path: ['policy'], message: `a policy is required in mode ${doc.mode}; only a manual service may go without` });
+    }
+    if (doc.mode !== 'manual' && doc.policy?.rules.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['policy', 'rules'], message: `a rule is needed unless mode is manual (mode is ${doc.mode})` });
     }
   });
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, freshNamespace } from '../support/client';
+import { startHttpTarget } from '../support/fakeHttpTarget';
 import { startHttpApi } from '../support/httpApi';
+import { createReceiver, scaleUp, trigger } from '../support/webhooks';
 
 let api: { url: string; close: () => Promise<void> };
 beforeAll(async () => {
@@ -52,6 +54,8 @@ describe('services API', () => {
     { name: 'a password in the url', body: { min: 1, max: 2, target: { provider: 'http', url: 'https://u:p@ops.example/x' }, policy }, path: 'target.url', message: /must not carry a user or password/ },
     { name: 'credentials not a reference', body: { min: 1, max: 2, target: { ...target, credentials: 's3cret' }, policy }, path: 'target.credentials', message: /ssm:\/path/ },
     { name: 'no policy in auto mode', body: { min: 1, max: 2, target }, path: 'policy', message: /required in mode auto/ },
+    { name: 'no rules in auto mode', body: { min: 1, max: 2, target, policy: { rules: [] } }, path: 'policy.rules', message: /a rule is needed unless mode is manual/ },
+    { name: 'no rules in dry-run mode', body: { mode: 'dry-run', min: 1, max: 2, target, policy: { rules: [] } }, path: 'policy.rules', message: /a rule is needed unless mode is manual/ },
     { name: 'bad mode', body: { mode: 'sometimes', min: 1, max: 2, target, policy }, path: 'mode', message: /auto, dry-run or manual/ },
     { name: 'bad duration', body: { min: 1, max: 2, target, policy: { rules: [{ ...policy.rules[0], outDuration: 'ten minutes' }] } }, path: 'policy.rules[0].outDuration', message: /duration/ },
     { name: 'unknown field', body: { min: 1, max: 2, target, policy, replicas: 3 }, path: '', message: /replicas/ },
@@ -67,6 +71,30 @@ describe('services API', () => {
     expect(detail, JSON.stringify(answer.body.error.details)).toBeDefined();
     expect(detail.message).toMatch(message);
     expect((await call(api.url, 'GET', `/v1/services/myweb?namespace=${ns}`)).status).toBe(404);
+  });
+
+  describe('a manual service without rules', () => {
+    it.each([
+      { name: 'no policy', extra: {}, shownPolicy: undefined },
+      { name: 'a policy with no rules', extra: { policy: { rules: [] } }, shownPolicy: expect.objectContaining({ rules: [] }) },
+    ])('with $name is stored, shown as given, left alone by the evaluator, and scaled by hand and by webhook', async ({ extra, shownPolicy }) => {
+      const ns = freshNamespace();
+      const platform = await startHttpTarget(2);
+      const put = await call(api.url, 'PUT', `/v1/services/myweb?namespace=${ns}`, {
+        body: { mode: 'manual', min: 1, max: 5, target: { provider: 'http', url: platform.url }, ...extra },
+      });
+      expect(put.status, put.text).toBe(201);
+      const shown = await call(api.url, 'GET', `/v1/services/myweb?namespace=${ns}`);
+      expect(shown.body.policy).toEqual(shownPolicy);
+
+      expect((await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } })).body.decisions).toEqual([]);
+      const scaled = await call(api.url, 'POST', `/v1/services/myweb/scale?namespace=${ns}`, { body: { replicas: 3, reason: 'release' } });
+      expect(scaled.body).toMatchObject({ from: 2, to: 3, status: 'applied' });
+      const receiver = await createReceiver(api.url, ns, scaleUp('myweb'));
+      expect((await trigger(receiver.body.url)).body).toMatchObject({ from: 3, to: 4, status: 'applied' });
+      expect(platform.state.replicas).toBe(4);
+      await platform.close();
+    });
   });
 
   it('converts a pasted Alauda autoscaling_config into the native rule on PUT', async () => {
