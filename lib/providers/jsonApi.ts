@@ -34,21 +34,31 @@ export function apiPath(root: string, path: string): string {
 
 export class ApiCallError extends Error {
   override readonly name = 'ApiCallError';
+  /** The status the platform answered, when it answered: a 401 tells a caller its token was refused. */
+  readonly status: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options);
+    this.status = options?.status;
+  }
 }
 
 export interface JsonRequest {
-  method: 'GET' | 'PUT';
+  method: 'GET' | 'PUT' | 'POST';
   url: string;
-  authorization: string;
+  /** The Authorization header; a login call has none. */
+  authorization?: string;
   body?: unknown;
   /** A duration string, so a timeout's message says what was configured. */
   timeout: string;
+  /** The call sends a password or answers a token: its messages quote no body, in case one echoes them. */
+  secretBodies?: boolean;
 }
 
 /** The answer's parsed JSON body; throws ApiCallError saying what went wrong on anything but a 2xx JSON answer. */
 export async function callJson(call: HttpCall, request: JsonRequest): Promise<unknown> {
   const where = `${request.method} ${shownUrl(request.url)}`;
-  const headers: Record<string, string> = { accept: 'application/json', authorization: request.authorization, 'user-agent': 'tide' };
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'tide' };
+  if (request.authorization !== undefined) headers.authorization = request.authorization;
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -63,15 +73,19 @@ export async function callJson(call: HttpCall, request: JsonRequest): Promise<un
   }
   // Read the body even on a refusal: it frees the connection, and it says why.
   const text = await response.text().catch(() => '');
+  const quoted = (max?: number) => (request.secretBodies ? '' : excerpt(text, max));
   if (!response.ok) {
-    const start = excerpt(text);
-    throw new ApiCallError(`${where} answered ${[response.status, response.statusText, start && `(${start})`].filter(Boolean).join(' ')}`);
+    const start = quoted();
+    throw new ApiCallError(`${where} answered ${[response.status, response.statusText, start && `(${start})`].filter(Boolean).join(' ')}`, {
+      status: response.status,
+    });
   }
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ApiCallError(`${where} answered ${response.status} with a body that is not JSON (${excerpt(text, 80)})`);
+    const start = quoted(80);
+    throw new ApiCallError(`${where} answered ${response.status} with a body that is not JSON${start && ` (${start})`}`, { status: response.status });
   }
 }
 

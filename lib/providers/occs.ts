@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { secretReference } from '../secrets';
 import type { HttpCall } from './http';
-import { apiPath, apiUrl, ApiCallError, callJson, pathSegment } from './jsonApi';
+import { apiPath, apiUrl, ApiCallError, callJson, pathSegment, type JsonRequest } from './jsonApi';
+import { safeJson, shownUrl } from './messages';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
 
 // Oracle Container Cloud Service. A deployment runs a stack of services, and its
@@ -15,6 +17,11 @@ import { ProviderError, type Provider, type ProviderContext, type ProviderDefini
 // The seed is silent on the read and on the PUT body (its scale_deployment.json is
 // not shown), so both follow Oracle's REST reference: `GET /api/v2/deployments/{deployment_id}`
 // answers the document above, and the PUT body is the deployment's own fields, unwrapped.
+//
+// The secret is either that bearer token, or the user and password the seed logs
+// in with: `POST /api/auth` {"username", "password"} answers the user with a session
+// `token`, and `GET /api/token` with `Authorization: Session <token>` answers
+// {"token": <bearer>}. Bearers from a login expire, so a 401 means: log in anew, once.
 
 const TIMEOUT = '10s';
 
@@ -27,7 +34,7 @@ export const occsTarget = z.strictObject({
   serviceName: z.string({ error: 'must name a service of the deployment, such as "redis"' }).min(1, {
     error: 'must name a service of the deployment, such as "redis"',
   }),
-  /** Names the secret holding the API bearer token. */
+  /** Names the secret holding the API bearer token, or {"username", "password"} to log in with. */
   credentials: secretReference,
 });
 
@@ -38,6 +45,24 @@ const deploymentAnswer = z.object({
 });
 
 type Deployment = z.output<typeof deploymentAnswer>['deployment'];
+
+/** What both `POST /api/auth` (a user, among other fields) and `GET /api/token` answer. */
+const tokenAnswer = z.object({ token: z.string().min(1) });
+
+/** A login as the secret holds it: Secrets Manager's usual shape for a user and password. */
+const loginSecret = z.object({ username: z.string().min(1), password: z.string().min(1) });
+
+type Login = z.output<typeof loginSecret>;
+
+type ApiRequest = Pick<JsonRequest, 'method' | 'body'>;
+
+/**
+ * Bearer tokens from logins, kept while the Lambda is warm so it logs in once, not
+ * on every call. Keyed by the manager, the user and a hash of the password, so a
+ * target with a wrong password never borrows another target's login. A pending
+ * login is shared, so services evaluated together log in once.
+ */
+const bearers = new Map<string, Promise<string>>();
 
 /** The fields Oracle's "Update a Deployment" takes; the rest of what GET answers (generation, states) is the manager's. */
 const UPDATABLE = ['deployment_id', 'deployment_name', 'desired_state', 'placement', 'stack'] as const;
@@ -76,22 +101,90 @@ export class OccsProvider implements Provider {
     return answer.data.deployment;
   }
 
-  private async send(operation: 'read' | 'scale', request: { method: 'GET' | 'PUT'; body?: unknown }): Promise<unknown> {
-    const token = await this.token(operation);
+  private async send(operation: 'read' | 'scale', request: ApiRequest): Promise<unknown> {
+    const secret = await this.secret(operation);
+    const credentials = secret.trimStart().startsWith('{') ? this.loginIn(secret, operation) : undefined;
     try {
-      return await callJson(this.call, { ...request, url: this.url, authorization: `Bearer ${token}`, timeout: TIMEOUT });
+      return await (credentials ? this.callLoggedIn(request, credentials) : this.callApi(request, secret));
     } catch (error) {
       if (error instanceof ApiCallError) throw new ProviderError('occs', operation, error.message, { cause: error });
       throw error;
     }
   }
 
-  private async token(operation: 'read' | 'scale'): Promise<string> {
+  private callApi(request: ApiRequest, bearer: string): Promise<unknown> {
+    return callJson(this.call, { ...request, url: this.url, authorization: `Bearer ${bearer}`, timeout: TIMEOUT });
+  }
+
+  /** With the cached bearer; when it has expired (a 401), with one from a new login, once. */
+  private async callLoggedIn(request: ApiRequest, credentials: Login): Promise<unknown> {
+    const key = [apiPath(this.target.url, ''), credentials.username, createHash('sha256').update(credentials.password).digest('hex')].join('\n');
+    const cached = this.bearer(key, credentials);
+    // A refused login is not worth a second try: it fails here, before the retry below.
+    const bearer = await cached;
+    try {
+      return await this.callApi(request, bearer);
+    } catch (error) {
+      if (!(error instanceof ApiCallError && error.status === 401)) throw error;
+      // Only if no other call has logged in anew meanwhile.
+      if (bearers.get(key) === cached) bearers.delete(key);
+    }
+    try {
+      return await this.callApi(request, await this.bearer(key, credentials));
+    } catch (error) {
+      if (!(error instanceof ApiCallError && error.status === 401)) throw error;
+      throw new ApiCallError(`${error.message}, again after logging in anew as ${credentials.username}`, { cause: error, status: error.status });
+    }
+  }
+
+  private bearer(key: string, credentials: Login): Promise<string> {
+    const cached = bearers.get(key);
+    if (cached) return cached;
+    const pending = this.logIn(credentials);
+    bearers.set(key, pending);
+    // A failed login is not remembered: the next call tries again.
+    pending.catch(() => {
+      if (bearers.get(key) === pending) bearers.delete(key);
+    });
+    return pending;
+  }
+
+  /** The seed's login: a session token for the user and password, traded for a bearer token. */
+  private async logIn({ username, password }: Login): Promise<string> {
+    // These calls send the password and answer tokens, so their messages quote no body.
+    const auth = apiPath(this.target.url, '/api/auth');
+    let user: unknown;
+    try {
+      user = await callJson(this.call, { method: 'POST', url: auth, body: { username, password }, timeout: TIMEOUT, secretBodies: true });
+    } catch (error) {
+      if (!(error instanceof ApiCallError && error.status === 401)) throw error;
+      // No status on this one: it is the login that failed, not a bearer that expired.
+      throw new ApiCallError(`the manager refused the user ${username} and the password in ${this.target.credentials}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    const session = tokenAnswer.safeParse(user);
+    if (!session.success) throw new ApiCallError(`POST ${shownUrl(auth)} answered without a session token`);
+    const exchange = apiPath(this.target.url, '/api/token');
+    const answer = await callJson(this.call, { method: 'GET', url: exchange, authorization: `Session ${session.data.token}`, timeout: TIMEOUT, secretBodies: true });
+    const bearer = tokenAnswer.safeParse(answer);
+    if (!bearer.success) throw new ApiCallError(`GET ${shownUrl(exchange)} answered without a bearer token`);
+    return bearer.data.token;
+  }
+
+  /** A secret that is a JSON object is a login; its message shows none of it, a mistyped password could be in the rest. */
+  private loginIn(secret: string, operation: 'read' | 'scale'): Login {
+    const credentials = loginSecret.safeParse(safeJson(secret));
+    if (credentials.success) return credentials.data;
+    throw new ProviderError('occs', operation, `${this.target.credentials} holds JSON but not a login: it needs "username" and "password", both non-empty strings`);
+  }
+
+  private async secret(operation: 'read' | 'scale'): Promise<string> {
     try {
       return await this.context.resolveSecret(this.target.credentials);
     } catch (error) {
       // The reference names the secret, never holds it, so it may appear in the message.
-      throw new ProviderError('occs', operation, `cannot read the API token from ${this.target.credentials}: ${(error as Error).message}`, {
+      throw new ProviderError('occs', operation, `cannot read the credentials from ${this.target.credentials}: ${(error as Error).message}`, {
         cause: error,
       });
     }
