@@ -44,18 +44,21 @@ export function createSender(options: SenderOptions): Sender {
   const endpoint = `${options.tideUrl.replace(/\/+$/, '')}/v1/metrics`;
   const backlog = new Backlog(options.backlogSamples, log);
 
+  // Compressed until Tide says it could not read a compressed batch; then plain JSON, which every gateway passes intact.
+  let compress = true;
+
   async function post(batch: Batch): Promise<Answer> {
-    const body = gzipSync(JSON.stringify({ node: options.node, batchId: batch.batchId, samples: batch.samples }));
+    const json = JSON.stringify({ node: options.node, batchId: batch.batchId, samples: batch.samples });
     let response: Response;
     try {
       response = await fetch(endpoint, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${options.agentKey}`,
-          'content-type': 'application/json',
-          'content-encoding': 'gzip',
+          // A binary type: API Gateway's HTTP APIs pass a body labelled application/json as text, which breaks gzip.
+          ...(compress ? { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' } : { 'content-type': 'application/json' }),
         },
-        body,
+        body: compress ? gzipSync(json) : json,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
@@ -82,6 +85,13 @@ export function createSender(options: SenderOptions): Sender {
     for (let attempt = 1; ; attempt++) {
       const answer = await post(batch);
       if (answer.kind === 'accepted') return true;
+      if (answer.kind === 'refused' && compress && unreadableCompressed(answer)) {
+        // A gateway in front mangled the gzip, or an older Tide refuses the binary type: the same batch, uncompressed.
+        compress = false;
+        log('warn', 'Tide could not read a compressed batch; sending uncompressed JSON from now on', { status: answer.status, error: answer.error });
+        attempt--;
+        continue;
+      }
       if (answer.kind === 'refused') {
         // Sending it again would be refused again: say why, so the operator can fix the agent or its key.
         log('error', 'Tide refused a batch; dropped it', {
@@ -125,6 +135,11 @@ export function createSender(options: SenderOptions): Sender {
       return backlog.pendingSamples;
     },
   };
+}
+
+/** 415 (the media type) or a 400 about the gzip data: what Tide answers when the compressed form did not reach it intact. */
+function unreadableCompressed(answer: { status: number; error: unknown }): boolean {
+  return answer.status === 415 || (answer.status === 400 && /gzip/i.test(JSON.stringify(answer.error)));
 }
 
 /** SPEC.md's `{"error": {code, message, details}}`, or the raw text when a proxy answered instead. */

@@ -8,4 +8,4 @@ import { ingestMetrics } from '../lib/ingest/ingest';
 export const handler = middy((event: AgentEvent) => ingestMetrics(event, tide()))
   .use(errorResponses())
   .use(agentAuth(() => tide().agentKeys))
-  .use(jsonBody());
+  .use(jsonBody({ acceptOctetStream: true }));

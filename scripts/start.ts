@@ -1,18 +1,23 @@
 /**
- * `npm start`: Tide on this machine. DynamoDB Local (data kept in .tide/),
- * the table, and serverless-offline on 127.0.0.1 with every HTTP route and
- * the evaluator's schedule. Ctrl-C stops it all.
+ * `npm start`: Tide on this machine, as AWS runs it. DynamoDB Local (data kept
+ * in .tide/), the table, each function bundled as it is deployed and run in
+ * its own worker threads with the environment serverless.yml gives it on top
+ * of this shell's, the HTTP API on 127.0.0.1 (payload 2.0, bodies byte-exact),
+ * the evaluator's schedule, and the Lambda Invoke API for its fan-out.
+ * Writes the API's URL to .tide/url. Ctrl-C stops it all.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomToken } from '../lib/credentials/random';
-import { ensureTable, freePort, startDynamoDbLocal, type LocalDynamoDb } from './local/dynamodb';
+import { ensureTable, startDynamoDbLocal, type LocalDynamoDb } from './local/dynamodb';
+import { httpRoutes, startHttpApi } from './local/httpApi';
+import { bundleFunctions, startInvokeApi, startLambda, startSchedules, type LocalLambda } from './local/lambda';
+import { declaredConfig, resolvedConfig, type LocalFunction } from './local/serverlessConfig';
 
 const root = join(import.meta.dirname, '..');
 const stateDir = process.env.TIDE_STATE_DIR ?? join(root, '.tide');
 const stage = 'local';
-const tableName = `tide-${stage}`;
+const started = Date.now();
 
 function adminToken(): string {
   if (process.env.TIDE_ADMIN_TOKEN) return process.env.TIDE_ADMIN_TOKEN;
@@ -23,82 +28,116 @@ function adminToken(): string {
   return token;
 }
 
-async function portOr(preferred: number): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => void freePort().then(resolve));
-    probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(preferred)));
-  });
+/** TIDE_HTTP_PORT exactly, or 3000, else the next free one up to 3009, else any. */
+function apiPorts(): number[] {
+  const chosen = process.env.TIDE_HTTP_PORT;
+  if (chosen) return [Number(chosen)];
+  return [...Array.from({ length: 10 }, (_, i) => 3000 + i), 0];
+}
+
+/** A stack already running from this state folder keeps its DynamoDB data; a second one keeps its own in memory. */
+function otherStackPid(): number | undefined {
+  const file = join(stateDir, 'stack.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8'));
+  try {
+    process.kill(pid, 0);
+    return pid === process.pid ? undefined : pid;
+  } catch {
+    return undefined;
+  }
+}
+
+function logFailure(name: string, error: unknown): void {
+  console.error(`[${name}] ${error instanceof Error ? error.message : String(error)}`);
 }
 
 async function main(): Promise<void> {
   mkdirSync(stateDir, { recursive: true });
-  let dynamodb: LocalDynamoDb | undefined;
-  let endpoint = process.env.TIDE_DYNAMODB_ENDPOINT;
-  if (!endpoint) {
-    dynamodb = await startDynamoDbLocal({ port: await portOr(8000), dataDir: join(stateDir, 'dynamodb') });
-    endpoint = dynamodb.endpoint;
-  }
+  const token = adminToken();
+  const declared = declaredConfig(root, stage);
+  let lambda: LocalLambda | undefined;
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  // The API's port is bound first and kept: requests wait until the functions are up.
+  const api = await startHttpApi({
+    routes: httpRoutes(declared.functions),
+    invoke: (name, event) => (lambda as LocalLambda).invoke(name, event),
+    ports: apiPorts(),
+    ready,
+    onError: logFailure,
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}: set TIDE_HTTP_PORT to a free port, or stop what holds it`);
+  });
+
+  const sharedState = otherStackPid();
+  const buildDir = join(stateDir, 'build', String(process.pid));
+  const [dynamodb, config, bundles] = await Promise.all([
+    process.env.TIDE_DYNAMODB_ENDPOINT
+      ? undefined
+      : startDynamoDbLocal(sharedState === undefined ? { dataDir: join(stateDir, 'dynamodb') } : {}),
+    resolvedConfig(root, stage, { ...process.env, TIDE_ADMIN_TOKEN: token, TIDE_ADMIN_TOKEN_SECRET: 'env:TIDE_ADMIN_TOKEN' }),
+    bundleFunctions(root, declared, buildDir),
+  ]);
+  const endpoint = process.env.TIDE_DYNAMODB_ENDPOINT ?? (dynamodb as LocalDynamoDb).endpoint;
+  const tableName = config.functions[0]?.environment.TIDE_TABLE ?? `tide-${stage}`;
   await ensureTable(endpoint, tableName);
 
-  const token = adminToken();
-  const httpPort = Number(process.env.TIDE_HTTP_PORT ?? (await portOr(3000)));
-  const lambdaPort = Number(process.env.TIDE_LAMBDA_PORT ?? (await portOr(3002)));
-  const url = `http://127.0.0.1:${httpPort}`;
-  const offline = spawn(join(root, 'node_modules', '.bin', 'osls'), ['offline', 'start', '--stage', stage], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-    env: {
-      ...process.env,
-      TIDE_DYNAMODB_ENDPOINT: endpoint,
-      TIDE_ADMIN_TOKEN: token,
-      TIDE_ADMIN_TOKEN_SECRET: 'env:TIDE_ADMIN_TOKEN',
-      TIDE_HTTP_PORT: String(httpPort),
-      TIDE_LAMBDA_PORT: String(lambdaPort),
-      TIDE_API_URL: url,
-      // The evaluator fans out to workers through serverless-offline's Lambda API.
-      TIDE_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-    },
+  const invokeApi = await startInvokeApi((name, event) => (lambda as LocalLambda).invoke(name, event), config.functions, logFailure);
+  const region = process.env.AWS_REGION ?? config.region;
+  // What Lambda sets, what only the local stack sets (serverless.yml says which), over this shell's environment.
+  const environment = (fn: LocalFunction): Record<string, string> => ({
+    ...(process.env as Record<string, string>),
+    ...fn.environment,
+    TIDE_DYNAMODB_ENDPOINT: endpoint,
+    TIDE_LAMBDA_ENDPOINT: invokeApi.url,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    AWS_LAMBDA_FUNCTION_NAME: fn.deployedName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
   });
-  let announced = false;
-  const relay = (out: NodeJS.WriteStream) => (chunk: Buffer) => {
-    out.write(chunk);
-    if (!announced && chunk.toString().includes('Server ready')) {
-      announced = true;
-      process.stdout.write(
-        `\nTide is running.\n  API:         ${url}\n  Admin token: ${token}\n  DynamoDB:    ${endpoint} (table ${tableName})\n` +
-          `Try: curl -s -X POST ${url}/v1/keys -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"namespace":"default","name":"worker1"}'\n\n`,
-      );
-    }
-  };
-  offline.stdout?.on('data', relay(process.stdout));
-  offline.stderr?.on('data', relay(process.stderr));
+  lambda = startLambda(config.functions, bundles, environment);
+  await lambda.warm();
+  const stopSchedules = startSchedules(config, lambda, logFailure);
+  markReady();
+
+  writeFileSync(join(stateDir, 'url'), `${api.url}\n`);
+  if (sharedState === undefined) writeFileSync(join(stateDir, 'stack.pid'), `${process.pid}\n`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const notes = [
+    api.port !== 3000 && !process.env.TIDE_HTTP_PORT ? `Port 3000 is taken (another Tide?), so this one serves on ${api.port}.` : '',
+    sharedState !== undefined ? `Another Tide (pid ${sharedState}) is using ${join(stateDir, 'dynamodb')}; this one keeps its data in memory.` : '',
+    config.functions.some((fn) => fn.schedules.some((s) => !s.enabled)) ? 'The evaluator schedule is off (TIDE_EVALUATOR_SCHEDULE=false).' : '',
+  ].filter(Boolean);
+  process.stdout.write(
+    `\nTide is running (ready in ${seconds} s).\n  API:         ${api.url}   (also in ${join(stateDir, 'url')})\n  Admin token: ${token}\n  DynamoDB:    ${endpoint} (table ${tableName})\n` +
+      notes.map((note) => `  ${note}\n`).join('') +
+      `Try: curl -s ${api.url}/v1/services -H "Authorization: Bearer $(cat ${join(stateDir, 'admin-token')})"\n\n`,
+  );
 
   let stopping = false;
-  const stop = async (code: number) => {
+  const stop = async () => {
     if (stopping) return;
     stopping = true;
-    if (offline.exitCode === null && offline.pid) {
-      try {
-        process.kill(-offline.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
+    stopSchedules();
+    // Leave the url file to whichever stack wrote it last.
+    const urlFile = join(stateDir, 'url');
+    if (existsSync(urlFile) && readFileSync(urlFile, 'utf8').trim() === api.url) rmSync(urlFile);
+    if (sharedState === undefined) rmSync(join(stateDir, 'stack.pid'), { force: true });
+    await Promise.all([api.close(), invokeApi.close(), lambda?.stop()]);
     await dynamodb?.stop();
-    process.exit(code);
+    rmSync(buildDir, { recursive: true, force: true });
+    process.exit(0);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-  offline.on('exit', (code) => void stop(code ?? 1));
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -46,16 +46,27 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
   if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) {
     throw new Error('DynamoDB Local needs Java 17 or newer on the PATH (Debian: apt-get install openjdk-17-jre-headless), or set TIDE_DYNAMODB_ENDPOINT to an existing DynamoDB.');
   }
-  const port = options.port ?? (await freePort());
   const folder = jarFolder();
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const child = spawn(
-    'java',
-    [`-Djava.library.path=${join(folder, 'DynamoDBLocal_lib')}`, '-jar', join(folder, 'DynamoDBLocal.jar'), '-port', String(port), '-sharedDb', '-disableTelemetry', ...storage],
-    { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await readyOrExit(child, port);
+  // DynamoDB Local cannot be handed a bound socket: a kernel-chosen port can be taken before Java binds it, so try again.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const child = spawn(
+      'java',
+      [`-Djava.library.path=${join(folder, 'DynamoDBLocal_lib')}`, '-jar', join(folder, 'DynamoDBLocal.jar'), '-port', String(port), '-sharedDb', '-disableTelemetry', ...storage],
+      { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      await readyOrExit(child, port);
+      return running(child, port);
+    } catch (error) {
+      if (options.port !== undefined || attempt === 3) throw error;
+    }
+  }
+}
+
+function running(child: ChildProcess, port: number): LocalDynamoDb {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stop: () =>

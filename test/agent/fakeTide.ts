@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 
 export interface Received {
   headers: IncomingHttpHeaders;
-  /** The gzip body as it went over the wire. */
+  /** The body as it went over the wire, gzip or not. */
   raw: Buffer;
   batch: { node: string; batchId: string; samples: Array<Record<string, unknown>> };
 }
@@ -22,7 +22,7 @@ export async function startFakeTide(reply: (n: number, received: Received) => Re
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const raw = Buffer.concat(chunks);
-      const entry = { headers: req.headers, raw, batch: JSON.parse(gunzipSync(raw).toString('utf8')) as Received['batch'] };
+      const entry = { headers: req.headers, raw, batch: JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')) as Received['batch'] };
       received.push(entry);
       const answer = await reply(received.length - 1, entry);
       if (answer === 'hang up') {
@@ -45,7 +45,7 @@ export async function startFakeTide(reply: (n: number, received: Received) => Re
 /** Passes a recorded request on to the real ingest handler and answers what it answered. */
 export async function forward(base: string, request: Received): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = {};
-  for (const name of ['authorization', 'content-type', 'content-encoding']) headers[name] = String(request.headers[name]);
+  for (const name of ['authorization', 'content-type', 'content-encoding']) if (request.headers[name]) headers[name] = String(request.headers[name]);
   const response = await fetch(`${base}/v1/metrics`, { method: 'POST', headers, body: request.raw });
   return { status: response.status, body: await response.json() };
 }

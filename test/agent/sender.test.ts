@@ -34,20 +34,40 @@ function senderFor(url: string, options: { backlogSamples?: number; now?: () => 
 }
 
 describe('what the sender posts', () => {
-  it('gzips JSON with the agent key, the node and a batchId, as SPEC.md’s ingest takes it', async () => {
+  it('gzips JSON with the agent key, the node and a batchId, labelled as bytes so a gateway passes it intact', async () => {
     tide = await startFakeTide(() => accepted);
     const { sender } = senderFor(tide.url);
     sender.enqueue([sample(), sample({ container: '44fc2346b432', cpu_ratio: 12.5 })]);
     await sender.flush();
     expect(tide.received).toHaveLength(1);
     const [request] = tide.received;
-    expect(request?.headers).toMatchObject({ authorization: 'Bearer tide_ak_secret', 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(request?.headers).toMatchObject({ authorization: 'Bearer tide_ak_secret', 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' });
     expect(request?.batch).toEqual({
       node: 'worker1',
       batchId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       samples: [sample(), sample({ container: '44fc2346b432', cpu_ratio: 12.5 })],
     });
     expect(sender.pendingSamples).toBe(0);
+  });
+
+  it.each([
+    ['a gateway mangled the gzip', { status: 400, body: { error: { code: 'validation_failed', message: '1 problem in request body', details: [{ path: '', message: 'must be valid gzip data' }] } } }],
+    ['an older Tide refuses the binary type', { status: 415, body: { error: { code: 'unsupported_media_type', message: 'Content-Type must be application/json' } } }],
+  ] as const)('sends the same batch as plain JSON when %s, and keeps doing so', async (_case, refusal) => {
+    tide = await startFakeTide((n) => (n === 0 ? refusal : accepted));
+    const { sender, lines } = senderFor(tide.url);
+    sender.enqueue([sample()]);
+    await sender.flush();
+    sender.enqueue([sample({ cpu_ratio: 12.5 })]);
+    await sender.flush();
+    expect(tide.received.map((r) => [r.headers['content-type'], r.headers['content-encoding']])).toEqual([
+      ['application/octet-stream', 'gzip'],
+      ['application/json', undefined],
+      ['application/json', undefined],
+    ]);
+    expect(tide.received[1]?.batch).toEqual(tide.received[0]?.batch);
+    expect(sender.pendingSamples).toBe(0);
+    expect(lines.filter((l) => l.message.includes('sending uncompressed JSON'))).toHaveLength(1);
   });
 
   it('sends 2500 samples as three posts of at most 1000', async () => {

@@ -28,8 +28,13 @@ function sample(overrides: Record<string, unknown> = {}) {
   return { ts: iso(base + 5_000), service: 'myweb', container: 'c1', cpu_ratio: 37.5, ...overrides };
 }
 
+/** `gzip` posts as the agent does: compressed, labelled application/octet-stream so the HTTP API passes the bytes intact. */
 const post = (key: string | null, body: unknown, options: { gzip?: boolean; query?: string } = {}) =>
-  call(api.url, 'POST', `/v1/metrics${options.query ?? ''}`, { body, token: key, ...(options.gzip ? { gzip: true } : {}) });
+  call(api.url, 'POST', `/v1/metrics${options.query ?? ''}`, {
+    body,
+    token: key,
+    ...(options.gzip ? { gzip: true, headers: { 'content-type': 'application/octet-stream' } } : {}),
+  });
 
 async function points(namespace: string, service: string, metric: string, stat = 'mean') {
   const answer = await call(
@@ -159,6 +164,19 @@ describe('gzip', () => {
     expect(answer.status).toBe(202);
     expect(answer.body).toEqual({ accepted: 2, duplicate: false });
     expect(await points(agent.namespace, 'myweb', 'cpu_ratio')).toEqual([{ ts: iso(base), value: 25, count: 2 }]);
+  });
+
+  it('cannot read a gzip body labelled application/json, which the HTTP API hands over as text, and stores nothing', async () => {
+    const agent = await newAgent();
+    const answer = await call(api.url, 'POST', '/v1/metrics', { body: { node: 'n1', samples: [sample()] }, token: agent.key, gzip: true });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toEqual([{ path: '', message: 'must be valid gzip data' }]);
+    expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([]);
+  });
+
+  it('takes application/octet-stream only on ingest', async () => {
+    const answer = await call(api.url, 'POST', '/v1/keys', { body: { namespace: 'default', name: 'w' }, headers: { 'content-type': 'application/octet-stream' } });
+    expect(answer.status).toBe(415);
   });
 
   it('answers 413 when the body grows past 1 MiB once gzip is undone', async () => {
