@@ -1,13 +1,14 @@
 /**
- * The admin CLI's commands and arguments (the entry point is tide.ts). Talks to the admin API at TIDE_URL with the token
- * in TIDE_ADMIN_TOKEN (locally, the one `npm start` keeps in .tide/).
+ * The admin CLI's commands and arguments (the entry point is tide.ts). Talks to the admin API at TIDE_URL, else the URL
+ * `npm start` keeps in its state dir, with the token in TIDE_ADMIN_TOKEN, else the one `npm start` keeps there too.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { backtestCommand } from '../lib/backtest/command';
-import { ApiError, createApi } from './client';
+import { ApiError, createApi, type ApiUrl } from './client';
 import * as commands from './commands';
+
+const DEFAULT_URL = 'http://127.0.0.1:3000';
 
 const USAGE = `usage: tide [--namespace NS] [--json] COMMAND
   status [SERVICE]                    services with replicas and last decision
@@ -19,18 +20,31 @@ const USAGE = `usage: tide [--namespace NS] [--json] COMMAND
   evaluate [SERVICE...] [--dry-run]   run the evaluator now
   keys create NAME | keys list | keys revoke ID
   backtest --trace FILE.csv --capacity N [--policy FILE] [...]   replay a load trace (needs no API; see docs/BACKTEST.md)
-environment: TIDE_URL (http://127.0.0.1:3000), TIDE_ADMIN_TOKEN`;
+environment: TIDE_URL (else the URL in .tide/url that npm start writes, else ${DEFAULT_URL}),
+  TIDE_ADMIN_TOKEN (else .tide/admin-token), TIDE_STATE_DIR (instead of .tide)`;
 
-function adminToken(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.TIDE_ADMIN_TOKEN) return env.TIDE_ADMIN_TOKEN;
-  const local = join(env.TIDE_STATE_DIR ?? '.tide', 'admin-token');
-  return existsSync(local) ? readFileSync(local, 'utf8').trim() : undefined;
+/** What `npm start` keeps in its state dir (.tide in the current directory, or TIDE_STATE_DIR), or undefined. */
+function stateFile(env: NodeJS.ProcessEnv, name: string): { path: string; text: string } | undefined {
+  const path = join(env.TIDE_STATE_DIR ?? '.tide', name);
+  const text = existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
+  return text ? { path, text } : undefined;
 }
 
-/** Runs one command; returns the exit code (0 done, 1 the API refused, 2 usage). */
+function adminToken(env: NodeJS.ProcessEnv): string | undefined {
+  return env.TIDE_ADMIN_TOKEN || stateFile(env, 'admin-token')?.text;
+}
+
+/** TIDE_URL, else where `npm start` says it serves, else its usual port. */
+function apiUrl(env: NodeJS.ProcessEnv): ApiUrl {
+  if (env.TIDE_URL) return { url: env.TIDE_URL, from: 'TIDE_URL' };
+  const written = stateFile(env, 'url');
+  return written ? { url: written.text, from: written.path } : { url: DEFAULT_URL, from: 'the default' };
+}
+
+/** Runs one command; returns the exit code (0 done, 1 the API refused or could not be reached, 2 usage). */
 export async function run(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
-  // The backtest runs here, on the engine, and takes flags of its own.
-  if (argv[0] === 'backtest') return backtestCommand(argv.slice(1), out, err);
+  // The backtest runs here, on the engine, and takes flags of its own; loaded only for it, so other commands start faster.
+  if (argv[0] === 'backtest') return (await import('../lib/backtest/command')).backtestCommand(argv.slice(1), out, err);
   let parsed;
   try {
     parsed = parseArgs({
@@ -64,7 +78,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, out: (line: st
     err('set TIDE_ADMIN_TOKEN (npm start prints it)');
     return 2;
   }
-  const ctx: commands.CommandContext = { api: createApi(env.TIDE_URL ?? 'http://127.0.0.1:3000', token), namespace: o.namespace, json: o.json, out };
+  const url = apiUrl(env);
+  if (!/^https?:\/\/[^/]/.test(url.url) || !URL.canParse(url.url)) {
+    err(`the URL in ${url.from} must be an http:// or https:// URL`);
+    return 2;
+  }
+  const ctx: commands.CommandContext = { api: createApi(url, token), namespace: o.namespace, json: o.json, out };
   const dispatch: Record<string, () => Promise<void>> = {
     status: () => commands.status(ctx, args[0]),
     apply: () => commands.apply(ctx, o.file, o.service),

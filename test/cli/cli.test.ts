@@ -1,4 +1,5 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { run } from '../../cli/main';
 import { ADMIN_TOKEN, freshNamespace } from '../support/client';
 import { startHttpTarget } from '../support/fakeHttpTarget';
 import { startHttpApi } from '../support/httpApi';
+import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
 import { agentFor } from '../support/metricsFeed';
 
 let api: { url: string; close: () => Promise<void> };
@@ -92,5 +94,78 @@ describe('tide backtest', () => {
     const err: string[] = [];
     expect(await run(['backtest', '--trace', trace, '--capacity', 'lots'], {}, () => undefined, (l) => err.push(l))).toBe(2);
     expect(err.join('\n')).toContain('--capacity');
+  });
+});
+
+describe('where the CLI finds Tide', () => {
+  // A stand-in admin API: an empty service list, a web page for anything else; it notes who asked what.
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+    if (req.url?.startsWith('/v1/services?')) res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[]}');
+    else res.writeHead(404, { 'content-type': 'text/html' }).end('<html>Not Found</html>');
+  });
+  let fakeUrl: string;
+  beforeAll(async () => {
+    fakeUrl = await listenOnLoopback(server);
+  });
+  afterAll(() => stopServer(server));
+
+  /** A state dir as `npm start` leaves it. */
+  function stateDir(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'tide-state-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    return dir;
+  }
+
+  async function tideWith(env: NodeJS.ProcessEnv, ...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await run(argv, env, (l) => out.push(l), (l) => err.push(l));
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  const HEADER = 'SERVICE  MODE  TARGET  REPLICAS  MIN-MAX  LAST DECISION';
+
+  it('talks to the URL npm start wrote to its state dir, with the token it keeps there', async () => {
+    const dir = stateDir({ url: `${fakeUrl}\n`, 'admin-token': 'local-token\n' });
+    expect(await tideWith({ TIDE_STATE_DIR: dir }, 'status')).toEqual({ code: 0, out: HEADER, err: '' });
+    expect(seen).toContain('GET /v1/services?namespace=default Bearer local-token');
+  });
+
+  it('prefers TIDE_URL to the state dir', async () => {
+    const dir = stateDir({ url: `${await closedPortUrl()}\n`, 'admin-token': 'local-token' });
+    expect(await tideWith({ TIDE_STATE_DIR: dir, TIDE_URL: fakeUrl }, 'status')).toEqual({ code: 0, out: HEADER, err: '' });
+  });
+
+  it('names the URL it could not reach and where that URL came from, and exits 1', async () => {
+    const closed = await closedPortUrl();
+    expect(await tideWith({ TIDE_URL: closed, TIDE_ADMIN_TOKEN: 't' }, 'status')).toEqual({
+      code: 1,
+      out: '',
+      err: `tide: cannot reach Tide at ${closed} (connection refused, from TIDE_URL): is Tide running there? check TIDE_URL`,
+    });
+    const dir = stateDir({ url: closed, 'admin-token': 't' });
+    expect(await tideWith({ TIDE_STATE_DIR: dir }, 'status')).toMatchObject({
+      code: 1,
+      err: `tide: cannot reach Tide at ${closed} (connection refused, from ${join(dir, 'url')}): is \`npm start\` running? set TIDE_URL to choose another`,
+    });
+  });
+
+  it('says so when what answers at the URL is not Tide', async () => {
+    expect(await tideWith({ TIDE_URL: fakeUrl, TIDE_ADMIN_TOKEN: 't' }, 'status', 'myweb')).toMatchObject({
+      code: 1,
+      err: `tide: ${fakeUrl} answered GET /v1/services/myweb with HTTP 404 and no JSON ("<html>Not Found</html>", from TIDE_URL): is Tide running there? check TIDE_URL`,
+    });
+  });
+
+  it('exits 2 naming TIDE_URL when it is not an http URL, and asks nothing', async () => {
+    const before = seen.length;
+    expect(await tideWith({ TIDE_URL: '127.0.0.1:3000', TIDE_ADMIN_TOKEN: 't' }, 'status')).toEqual({
+      code: 2,
+      out: '',
+      err: 'the URL in TIDE_URL must be an http:// or https:// URL',
+    });
+    expect(seen.length).toBe(before);
   });
 });
