@@ -1,6 +1,6 @@
 /**
- * `tide`: the admin CLI. Talks to the admin API at TIDE_URL with the token in
- * TIDE_ADMIN_TOKEN (locally, the one `npm start` keeps in .tide/).
+ * `tide`: the admin CLI, the entry point of its bundle (dist/tide.cjs, which cli/bin.cjs builds and runs). Talks to the
+ * admin API at TIDE_URL, else the URL `npm start` writes to .tide/url, with TIDE_ADMIN_TOKEN, else .tide/admin-token.
  */
 import { run } from './main';
 
