@@ -1,21 +1,48 @@
 import type { Tide } from '../app';
+import type { MetricBucket } from '../store/aggregates';
+
+/** "Reported in the last minute": the window the replicas fallback counts containers over. */
+const WINDOW_SECONDS = 60;
+/** Every agent sample carries CPU and memory; the busier count stands for the containers. */
+const COUNTED_METRICS = ['cpu_ratio', 'mem_usage'] as const;
 
 /**
- * An estimate of how many containers of a service reported in the last full
- * minute: the samples received then, divided by how many samples one agent
- * sends a container per minute. Aggregates keep counts, not container ids,
- * so that a service's write cost does not grow with its size.
+ * How many containers of a service reported in the last 60 s, estimated
+ * from its aggregates, the still-open bucket included; undefined when none
+ * did. Aggregates keep counts, not container ids, so that a service's write
+ * cost does not grow with its size.
  */
 export async function reportingContainers(app: Tide, namespace: string, service: string): Promise<number | undefined> {
   const { bucketSeconds, writeShards, agentIntervalSeconds } = app.config;
-  const nowSeconds = Math.floor(app.now() / 1000);
-  const from = Math.floor((nowSeconds - 60) / bucketSeconds) * bucketSeconds;
-  const buckets = await app.aggregates.readBuckets(namespace, service, ['cpu_ratio', 'mem_usage'], from, nowSeconds, writeShards);
-  const samples = Math.max(
-    0,
-    ...['cpu_ratio', 'mem_usage'].map((metric) => buckets.filter((b) => b.metric === metric && b.start + bucketSeconds <= nowSeconds).reduce((n, b) => n + b.count, 0)),
+  const now = app.now() / 1000;
+  const from = Math.floor((now - WINDOW_SECONDS) / bucketSeconds) * bucketSeconds;
+  const buckets = await app.aggregates.readBuckets(namespace, service, COUNTED_METRICS, from, Math.floor(now), writeShards);
+  return estimateContainers(buckets, now, { bucketSeconds, agentIntervalSeconds });
+}
+
+/**
+ * Each container sends one sample per agent interval. The closed buckets the
+ * window overlaps span whole intervals, so their samples divided by those
+ * intervals count the containers that kept reporting; the open bucket holds
+ * at most one sample per container for each interval begun since it opened,
+ * so a container that reported seconds ago counts at once. The larger count
+ * wins.
+ */
+export function estimateContainers(
+  buckets: readonly MetricBucket[],
+  nowSeconds: number,
+  config: { bucketSeconds: number; agentIntervalSeconds: number },
+): number | undefined {
+  const { bucketSeconds, agentIntervalSeconds } = config;
+  const openStart = Math.floor(nowSeconds / bucketSeconds) * bucketSeconds;
+  const firstStart = Math.floor((nowSeconds - WINDOW_SECONDS) / bucketSeconds) * bucketSeconds;
+  const intervalsClosed = Math.max(1, (openStart - firstStart) / agentIntervalSeconds);
+  const intervalsBegun = Math.max(1, Math.ceil((nowSeconds - openStart) / agentIntervalSeconds));
+  const containers = Math.max(
+    ...COUNTED_METRICS.map((metric) => {
+      const samples = (keep: (start: number) => boolean) => buckets.filter((b) => b.metric === metric && keep(b.start)).reduce((n, b) => n + b.count, 0);
+      return Math.max(samples((start) => start >= firstStart && start < openStart) / intervalsClosed, samples((start) => start === openStart) / intervalsBegun);
+    }),
   );
-  if (samples === 0) return undefined;
-  const minutes = Math.max(1, bucketSeconds / 60);
-  return Math.max(1, Math.round(samples / minutes / (60 / agentIntervalSeconds)));
+  return containers === 0 ? undefined : Math.max(1, Math.round(containers));
 }
