@@ -20,8 +20,9 @@ interface Service {
 
 interface ScalingEvent {
   ts: string;
-  from: number;
-  to: number;
+  /** Absent on a failed read of a service whose replicas Tide never knew. */
+  from?: number;
+  to?: number;
   trigger: string;
   status: string;
   reason: string;
@@ -78,7 +79,7 @@ export async function events(ctx: CommandContext, service: string | undefined, l
   const path = `/v1/services/${encodeURIComponent(need(service, 'SERVICE'))}/events${q(ctx, `&limit=${encodeURIComponent(limit)}`)}`;
   const { items } = (await ctx.api.request('GET', path)) as { items: ScalingEvent[] };
   if (ctx.json) return show(ctx, items);
-  const rows = items.map((e) => [e.ts, e.trigger + (e.receiver ? `:${e.receiver}` : ''), `${e.from} → ${e.to}`, e.status, e.reason + (e.detail ? ` (${e.detail})` : '')]);
+  const rows = items.map((e) => [e.ts, e.trigger + (e.receiver ? `:${e.receiver}` : ''), e.from === undefined ? '-' : `${e.from} → ${e.to}`, e.status, e.reason + (e.detail ? ` (${e.detail})` : '')]);
   for (const line of table([['TIME', 'TRIGGER', 'CHANGE', 'STATUS', 'REASON'], ...rows])) ctx.out(line);
 }
 

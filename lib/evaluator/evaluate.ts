@@ -4,7 +4,7 @@ import { fnv1a } from '../hash';
 import { logger } from '../observability';
 import { decide, observationsFromBuckets, policySchema, ruleWindows, type Decision, type Rule } from '../policy';
 import { createProvider } from '../providers/registry';
-import { scaleService, type ScaleOutcome } from '../scaling/scale';
+import { previewScaling, scaleService, type ScaleIntent, type ScaleOutcome } from '../scaling/scale';
 import type { StoredService } from '../store/services';
 import { providerContext } from '../providers/context';
 import { reportSimulatedMetrics } from '../sim/feed';
@@ -26,7 +26,11 @@ export interface EvaluationResult {
 export interface EvaluateOptions {
   /** Lease owner id: one per invocation. */
   owner: string;
-  /** Decide and record only, for every service evaluated. */
+  /**
+   * An on-demand what-if: decide for every service evaluated and write
+   * nothing. (A service in mode dry-run records its decisions when evaluated
+   * for real, on schedule or on demand.)
+   */
   dryRun?: boolean;
   namespace?: string;
   /** Only these services (by name). */
@@ -68,37 +72,39 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
   const parsed = policySchema.safeParse(svc.policy);
   if (!parsed.success) return { ...base, status: 'error', reason: 'the stored policy no longer parses; PUT the service again', detail: parsed.error.message };
   const policy = parsed.data;
+  const whatIf = options.dryRun === true;
   try {
-    if (svc.target.provider === 'sim') await reportSimulatedMetrics(app, { ...svc, target: svc.target });
+    // A what-if decides on the samples already reported: a simulated service's would be a write.
+    if (svc.target.provider === 'sim' && !whatIf) await reportSimulatedMetrics(app, { ...svc, target: svc.target });
     const now = app.now();
     const observations = await readWindows(app, svc, policy.rules, now);
-    let decision: Decision | undefined;
-    const outcome = await scaleService(
-      app,
-      svc,
-      {
-        trigger: 'policy',
-        plan: (current, state) => {
-          decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, recommendations: state.recommendations, scalings: state.scalings, now });
-          return {
-            to: decision.replicas,
-            reason: decision.reason,
-            recommendation: { ts: now, replicas: decision.recommendation },
-            lastDecision: { ts: now, replicas: decision.replicas, reason: decision.reason, direction: decision.direction },
-          };
-        },
+    let decided: { current: number; decision: Decision } | undefined;
+    const intent: ScaleIntent = {
+      trigger: 'policy',
+      plan: (current, state) => {
+        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, recommendations: state.recommendations, scalings: state.scalings, now });
+        decided = { current, decision };
+        return {
+          to: decision.replicas,
+          reason: decision.reason,
+          recommendation: { ts: now, replicas: decision.recommendation },
+          lastDecision: { ts: now, replicas: decision.replicas, reason: decision.reason, direction: decision.direction },
+        };
       },
-      { owner: options.owner, wait: false, dryRun: options.dryRun === true || svc.mode === 'dry-run', provider: createProvider(svc.target, providerContext(app, svc)) },
-    );
-    if (decision) publishDecision(svc, outcome, decision);
+    };
+    const provider = createProvider(svc.target, providerContext(app, svc));
+    const outcome = whatIf
+      ? await previewScaling(app, svc, intent, provider)
+      : await scaleService(app, svc, intent, { owner: options.owner, wait: false, dryRun: svc.mode === 'dry-run', provider });
+    // CloudWatch charts what the evaluator did, not what-ifs.
+    if (decided && !whatIf) publishDecision(svc, decided.current, decided.decision);
     return {
       ...base,
       status: outcome.status,
-      from: outcome.from,
-      to: outcome.to,
+      ...(outcome.from === undefined ? {} : { from: outcome.from, to: outcome.to }),
       reason: outcome.reason,
       ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
-      ...(decision ? { metrics: decision.metrics } : {}),
+      ...(decided ? { metrics: decided.decision.metrics } : {}),
     };
   } catch (error) {
     logger.error('evaluation failed', { namespace: svc.namespace, service: svc.service, errorName: (error as Error).name, errorMessage: (error as Error).message });

@@ -27,8 +27,9 @@ export interface ScaleIntent {
 }
 
 export interface ScaleOutcome {
-  from: number;
-  to: number;
+  /** Absent when another scaling held the service, or when its replicas could not be read and Tide never knew them. */
+  from?: number;
+  to?: number;
   status: ScalingEvent['status'] | 'unchanged' | 'busy';
   reason: string;
   detail?: string;
@@ -68,19 +69,16 @@ export async function scaleService(app: Tide, svc: StoredService, intent: ScaleI
     now: app.now,
     what: `service ${svc.service}`,
   });
-  if (state === undefined) return { from: 0, to: 0, status: 'busy', reason: 'another scaling of this service is in progress' };
+  if (state === undefined) return { status: 'busy', reason: 'another scaling of this service is in progress' };
   const now = app.now();
   const change: StateChange = {};
   try {
-    let from: number;
-    try {
-      from = await currentReplicas(app, svc, state, options.provider);
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      const known = state.replicas ?? 0;
-      const event = await record(app, svc, intent, now, { from: known, to: known, status: 'failed', reason: 'could not read the current replicas', detail: error.message });
-      return { from: known, to: known, status: 'failed', reason: event.reason, detail: error.message, event };
+    const reading = await currentReplicas(app, svc, state, options.provider);
+    if ('unreadable' in reading) {
+      const failure = unreadable(state, reading.unreadable);
+      return { ...failure, event: await record(app, svc, intent, now, failure) };
     }
+    const from = reading.replicas;
     change.replicas = from;
     let plan: ScalePlan;
     try {
@@ -97,9 +95,8 @@ export async function scaleService(app: Tide, svc: StoredService, intent: ScaleI
 
     change.desired = plan.to;
     if (options.dryRun) {
-      const detail = `dry-run: would scale ${from} → ${plan.to}`;
-      const event = await record(app, svc, intent, now, { from, to: plan.to, status: 'skipped', reason: plan.reason, detail });
-      return { from, to: plan.to, status: 'skipped', reason: plan.reason, detail, event };
+      const skipped = wouldScale(from, plan);
+      return { ...skipped, event: await record(app, svc, intent, now, skipped) };
     }
     try {
       await options.provider.setReplicas({ namespace: svc.namespace, service: svc.service, from, to: plan.to, trigger: intent.trigger, reason: plan.reason, ts: now });
@@ -118,17 +115,49 @@ export async function scaleService(app: Tide, svc: StoredService, intent: ScaleI
 }
 
 /**
+ * What a scaling would do now, for an on-demand dry run: the same read and
+ * plan as scaleService, and nothing written. It takes no lease: a what-if
+ * must not make a scheduled evaluation skip the service or a webhook wait,
+ * and taking the lease would itself write the state item.
+ */
+export async function previewScaling(app: Tide, svc: StoredService, intent: ScaleIntent, provider: Provider): Promise<ScaleOutcome> {
+  const state = await app.serviceStates.get(svc.namespace, svc.service);
+  const reading = await currentReplicas(app, svc, state, provider);
+  if ('unreadable' in reading) return unreadable(state, reading.unreadable);
+  const plan = intent.plan(reading.replicas, state);
+  if (plan.to === reading.replicas) return { from: reading.replicas, to: reading.replicas, status: 'unchanged', reason: plan.reason };
+  return wouldScale(reading.replicas, plan);
+}
+
+/** A failed read, showing the replicas Tide last knew; with none known, no invented count. */
+function unreadable(state: ServiceState, detail: string) {
+  const known = state.replicas === undefined ? {} : { from: state.replicas, to: state.replicas };
+  return { ...known, status: 'failed' as const, reason: 'could not read the current replicas', detail };
+}
+
+function wouldScale(from: number, plan: ScalePlan) {
+  return { from, to: plan.to, status: 'skipped' as const, reason: plan.reason, detail: `dry-run: would scale ${from} → ${plan.to}` };
+}
+
+/**
  * The platform's replicas; when it cannot say (the `http` target may not
  * answer GET), the last replicas Tide set, and before any, the containers
- * that reported in the last minute.
+ * that reported in the last 60 s. A platform that fails to answer is a
+ * value, so that the caller records it.
  */
-async function currentReplicas(app: Tide, svc: StoredService, state: ServiceState, provider: Provider): Promise<number> {
-  const read = await provider.readReplicas();
-  if (read !== undefined) return read;
-  if (state.replicas !== undefined) return state.replicas;
+async function currentReplicas(app: Tide, svc: StoredService, state: ServiceState, provider: Provider): Promise<{ replicas: number } | { unreadable: string }> {
+  let read: number | undefined;
+  try {
+    read = await provider.readReplicas();
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return { unreadable: error.message };
+  }
+  if (read !== undefined) return { replicas: read };
+  if (state.replicas !== undefined) return { replicas: state.replicas };
   const reporting = await reportingContainers(app, svc.namespace, svc.service);
-  if (reporting !== undefined) return reporting;
-  throw new ProviderError(svc.target.provider, 'read', 'the platform did not say how many replicas run, and no container has reported in the last minute');
+  if (reporting !== undefined) return { replicas: reporting };
+  return { unreadable: `${svc.target.provider} read failed: the platform did not say how many replicas run, and no container has reported in the last 60 s` };
 }
 
 async function record(
@@ -136,7 +165,7 @@ async function record(
   svc: StoredService,
   intent: ScaleIntent,
   now: number,
-  fields: Pick<ScalingEvent, 'from' | 'to' | 'status' | 'reason'> & { detail?: string },
+  fields: Pick<ScalingEvent, 'from' | 'to' | 'status' | 'reason' | 'detail'>,
 ): Promise<ScalingEvent> {
   const event: ScalingEvent = {
     ts: new Date(now).toISOString(),

@@ -8,8 +8,9 @@ export interface ScalingEvent {
   ts: string;
   namespace: string;
   service: string;
-  from: number;
-  to: number;
+  /** Absent only on a failed read of a service whose replicas Tide never knew. */
+  from?: number;
+  to?: number;
   trigger: Trigger;
   reason: string;
   status: 'applied' | 'failed' | 'skipped';

@@ -1,4 +1,4 @@
-import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Recommendation, ScalingRecord } from '../policy';
 import { attr, keys } from './keys';
 import { giveBackLease, takeLease } from './lease';
@@ -36,6 +36,12 @@ export class ServiceStateStore {
 
   acquire(namespace: string, service: string, owner: string, now: number, ttlMs: number): Promise<ServiceState> {
     return takeLease(this.db, this.tableName, keys.serviceState(namespace, service), owner, now, ttlMs).then(toState);
+  }
+
+  /** The state as it stands, without taking the lease: for reads that act on nothing. */
+  async get(namespace: string, service: string): Promise<ServiceState> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.serviceState(namespace, service) }));
+    return out.Item ? toState(out.Item) : emptyState();
   }
 
   /** Writes the change and gives the lease back. */

@@ -14,8 +14,9 @@ import { poolFor } from './targets';
 export interface DriverOutcome {
   /** The service or host pool scaled. */
   target: string;
-  from: number;
-  to: number;
+  /** Absent only when a service's replicas could not be read and Tide never knew them (a failed trigger). */
+  from?: number;
+  to?: number;
   status: 'applied' | 'failed' | 'skipped';
   reason: string;
   detail?: string;

@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
 import { evaluateServices } from '../../lib/evaluator/evaluate';
+import { keys } from '../../lib/store/keys';
 import { call, freshNamespace } from '../support/client';
 import { startHttpTarget } from '../support/fakeHttpTarget';
 import { startHttpApi } from '../support/httpApi';
@@ -123,6 +125,79 @@ describe('evaluator, end to end', () => {
     await (await agentFor(api.url, ns))('handsoff', [99]);
     const evaluated = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } });
     expect(evaluated.body.decisions).toEqual([]);
+    await platform.close();
+  });
+});
+
+describe('an on-demand dry run', () => {
+  /** The service's state item as stored, lease attributes included; undefined when there is none. */
+  async function storedState(ns: string, service: string) {
+    const app = tide();
+    return (await app.db.send(new GetCommand({ TableName: app.config.tableName, Key: keys.serviceState(ns, service) }))).Item;
+  }
+  const history = async (ns: string, service: string) => (await call(api.url, 'GET', `/v1/services/${service}/events?namespace=${ns}`)).text;
+
+  it('answers what each service would do, and creates no state, no event and no lease', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(3);
+    await register(ns, 'myweb', platform.url);
+    await register(ns, 'trial', platform.url, { mode: 'dry-run' });
+    const post = await agentFor(api.url, ns);
+    await post('myweb', [90]);
+    await post('trial', [90]);
+
+    const whatIf = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns, dryRun: true } });
+    expect(whatIf.status).toBe(200);
+    expect(whatIf.body.decisions).toEqual([
+      expect.objectContaining({ service: 'myweb', mode: 'auto', status: 'skipped', from: 3, to: 4, detail: 'dry-run: would scale 3 → 4', reason: expect.stringContaining('cpu_ratio mean 90 > 70'), metrics: { 'cpu_ratio.mean.2m': 90 } }),
+      expect.objectContaining({ service: 'trial', mode: 'dry-run', status: 'skipped', from: 3, to: 4, detail: 'dry-run: would scale 3 → 4' }),
+    ]);
+    expect(platform.state.received).toEqual([]);
+    for (const service of ['myweb', 'trial']) {
+      expect(await storedState(ns, service)).toBeUndefined();
+      expect(JSON.parse(await history(ns, service)).items).toEqual([]);
+    }
+    await platform.close();
+  });
+
+  it('leaves the history and the state of evaluated services exactly as they were', async () => {
+    const ns = freshNamespace();
+    const [platform, trialPlatform] = await Promise.all([startHttpTarget(3), startHttpTarget(3)]);
+    await register(ns, 'myweb', platform.url);
+    await register(ns, 'trial', trialPlatform.url, { mode: 'dry-run' });
+    const post = await agentFor(api.url, ns);
+    await post('myweb', [90]);
+    await post('trial', [90]);
+    // Evaluated for real first: the auto service scales, the dry-run one records what it would do.
+    const real = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } });
+    expect(real.body.decisions).toEqual([expect.objectContaining({ service: 'myweb', status: 'applied' }), expect.objectContaining({ service: 'trial', status: 'skipped' })]);
+    const before = await Promise.all(['myweb', 'trial'].map(async (s) => ({ history: await history(ns, s), state: await storedState(ns, s) })));
+    expect(JSON.parse(before[1]!.history).items).toEqual([expect.objectContaining({ status: 'skipped', from: 3, to: 4 })]);
+
+    const whatIf = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns, dryRun: true } });
+    expect(whatIf.body.decisions).toEqual([
+      expect.objectContaining({ service: 'myweb', status: 'unchanged', from: 4, to: 4, reason: expect.stringContaining('still starting') }),
+      expect.objectContaining({ service: 'trial', status: 'skipped', from: 3, to: 4 }),
+    ]);
+    const after = await Promise.all(['myweb', 'trial'].map(async (s) => ({ history: await history(ns, s), state: await storedState(ns, s) })));
+    expect(after).toEqual(before);
+    expect(platform.state.received).toHaveLength(1);
+    expect(trialPlatform.state.received).toEqual([]);
+    await Promise.all([platform.close(), trialPlatform.close()]);
+  });
+
+  it('goes ahead while a scaling holds the service, and does not hold up the scheduled evaluation', async () => {
+    const ns = freshNamespace();
+    const platform = await startHttpTarget(1);
+    await register(ns, 'myweb', platform.url);
+    await (await agentFor(api.url, ns))('myweb', [99]);
+    const app = tide();
+    const held = platform.hold();
+    const real = evaluateServices(app, { owner: 'scheduled', namespace: ns });
+    await held.arrived; // the real evaluation holds the lease, inside the platform call
+    expect(await evaluateServices(app, { owner: 'what-if', namespace: ns, dryRun: true })).toEqual([expect.objectContaining({ status: 'skipped', from: 1, to: 2 })]);
+    held.release();
+    expect((await real)[0]).toMatchObject({ status: 'applied', from: 1, to: 2 });
     await platform.close();
   });
 });
