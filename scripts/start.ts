@@ -15,7 +15,8 @@ import { bundleFunctions, startInvokeApi, startLambda, startSchedules, type Loca
 import { declaredConfig, resolvedConfig, type LocalFunction } from './local/serverlessConfig';
 
 const root = join(import.meta.dirname, '..');
-const stateDir = process.env.TIDE_STATE_DIR ?? join(root, '.tide');
+// Where `npm start` runs (npm runs it in the project folder): the CLI and the README look there.
+const stateDir = process.env.TIDE_STATE_DIR ?? join(process.cwd(), '.tide');
 const stage = 'local';
 const started = Date.now();
 
@@ -28,11 +29,10 @@ function adminToken(): string {
   return token;
 }
 
-/** TIDE_HTTP_PORT exactly, or 3000, else the next free one up to 3009, else any. */
+/** TIDE_HTTP_PORT (3000), else the next free one of the nine after it, else any. */
 function apiPorts(): number[] {
-  const chosen = process.env.TIDE_HTTP_PORT;
-  if (chosen) return [Number(chosen)];
-  return [...Array.from({ length: 10 }, (_, i) => 3000 + i), 0];
+  const first = Number(process.env.TIDE_HTTP_PORT ?? 3000);
+  return [...Array.from({ length: 10 }, (_, i) => first + i), 0];
 }
 
 /** A stack already running from this state folder keeps its DynamoDB data; a second one keeps its own in memory. */
@@ -67,8 +67,6 @@ async function main(): Promise<void> {
     ports: apiPorts(),
     ready,
     onError: logFailure,
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}: set TIDE_HTTP_PORT to a free port, or stop what holds it`);
   });
 
   const sharedState = otherStackPid();
@@ -105,16 +103,22 @@ async function main(): Promise<void> {
   const stopSchedules = startSchedules(config, lambda, logFailure);
   markReady();
 
-  writeFileSync(join(stateDir, 'url'), `${api.url}\n`);
-  if (sharedState === undefined) writeFileSync(join(stateDir, 'stack.pid'), `${process.pid}\n`);
+  // The first stack owns .tide/: the CLI and the README keep talking to it.
+  if (sharedState === undefined) {
+    writeFileSync(join(stateDir, 'url'), `${api.url}\n`);
+    writeFileSync(join(stateDir, 'stack.pid'), `${process.pid}\n`);
+  }
+  const firstPort = apiPorts()[0];
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const notes = [
-    api.port !== 3000 && !process.env.TIDE_HTTP_PORT ? `Port 3000 is taken (another Tide?), so this one serves on ${api.port}.` : '',
-    sharedState !== undefined ? `Another Tide (pid ${sharedState}) is using ${join(stateDir, 'dynamodb')}; this one keeps its data in memory.` : '',
+    api.port !== firstPort ? `Port ${firstPort} is taken (another Tide?), so this one serves on ${api.port}.` : '',
+    sharedState !== undefined
+      ? `Another Tide (pid ${sharedState}) owns ${stateDir}: this one keeps its data in memory, and ${join(stateDir, 'url')} still names the other; use TIDE_URL=${api.url} for the CLI.`
+      : '',
     config.functions.some((fn) => fn.schedules.some((s) => !s.enabled)) ? 'The evaluator schedule is off (TIDE_EVALUATOR_SCHEDULE=false).' : '',
   ].filter(Boolean);
   process.stdout.write(
-    `\nTide is running (ready in ${seconds} s).\n  API:         ${api.url}   (also in ${join(stateDir, 'url')})\n  Admin token: ${token}\n  DynamoDB:    ${endpoint} (table ${tableName})\n` +
+    `\nTide is running (ready in ${seconds} s).\n  API:         ${api.url}\n  Admin token: ${token}\n  DynamoDB:    ${endpoint} (table ${tableName})\n` +
       notes.map((note) => `  ${note}\n`).join('') +
       `Try: curl -s ${api.url}/v1/services -H "Authorization: Bearer $(cat ${join(stateDir, 'admin-token')})"\n\n`,
   );
@@ -124,10 +128,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     stopSchedules();
-    // Leave the url file to whichever stack wrote it last.
-    const urlFile = join(stateDir, 'url');
-    if (existsSync(urlFile) && readFileSync(urlFile, 'utf8').trim() === api.url) rmSync(urlFile);
-    if (sharedState === undefined) rmSync(join(stateDir, 'stack.pid'), { force: true });
+    if (sharedState === undefined) {
+      rmSync(join(stateDir, 'url'), { force: true });
+      rmSync(join(stateDir, 'stack.pid'), { force: true });
+    }
     await Promise.all([api.close(), invokeApi.close(), lambda?.stop()]);
     await dynamodb?.stop();
     rmSync(buildDir, { recursive: true, force: true });
