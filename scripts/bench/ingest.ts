@@ -106,8 +106,10 @@ function batch(node: string, containers: Container[], withBatchId: boolean) {
 /** What API Gateway (HTTP API, payload 2.0) hands the function for `POST /v1/metrics`. */
 function requestEvent(agentKey: string, body: unknown): HttpEvent {
   const text = JSON.stringify(body);
-  const headers: Record<string, string> = { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' };
-  if (!flags.plain) headers['content-encoding'] = 'gzip';
+  // As the agent sends them: gzip labelled as bytes, so API Gateway base64-encodes it intact.
+  const headers: Record<string, string> = flags.plain
+    ? { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' }
+    : { authorization: `Bearer ${agentKey}`, 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' };
   return {
     version: '2.0',
     routeKey: 'POST /v1/metrics',
