@@ -21,8 +21,8 @@ interface Service {
 interface ScalingEvent {
   ts: string;
   /** Absent on a failed read of a service whose replicas Tide never knew. */
-  from?: number;
-  to?: number;
+  from: number | null;
+  to: number | null;
   trigger: string;
   status: string;
   reason: string;
@@ -79,7 +79,7 @@ export async function events(ctx: CommandContext, service: string | undefined, l
   const path = `/v1/services/${encodeURIComponent(need(service, 'SERVICE'))}/events${q(ctx, `&limit=${encodeURIComponent(limit)}`)}`;
   const { items } = (await ctx.api.request('GET', path)) as { items: ScalingEvent[] };
   if (ctx.json) return show(ctx, items);
-  const rows = items.map((e) => [e.ts, e.trigger + (e.receiver ? `:${e.receiver}` : ''), e.from === undefined ? '-' : `${e.from} → ${e.to}`, e.status, e.reason + (e.detail ? ` (${e.detail})` : '')]);
+  const rows = items.map((e) => [e.ts, e.trigger + (e.receiver ? `:${e.receiver}` : ''), e.from === null ? '-' : `${e.from} → ${e.to}`, e.status, e.reason + (e.detail ? ` (${e.detail})` : '')]);
   for (const line of table([['TIME', 'TRIGGER', 'CHANGE', 'STATUS', 'REASON'], ...rows])) ctx.out(line);
 }
 
@@ -107,10 +107,10 @@ export async function scale(ctx: CommandContext, service: string | undefined, re
 export async function evaluate(ctx: CommandContext, services: string[], dryRun: boolean): Promise<void> {
   const body = { dryRun, namespace: ctx.namespace, ...(services.length > 0 ? { services } : {}) };
   const { decisions } = (await ctx.api.request('POST', '/v1/evaluate', body)) as {
-    decisions: Array<{ service: string; status: string; from?: number; to?: number; reason: string; detail?: string }>;
+    decisions: Array<{ service: string; status: string; from?: number | null; to?: number | null; reason: string; detail?: string }>;
   };
   if (ctx.json) return show(ctx, decisions);
-  const rows = decisions.map((d) => [d.service, d.status, d.from === undefined ? '-' : `${d.from} → ${d.to}`, d.reason + (d.detail ? ` (${d.detail})` : '')]);
+  const rows = decisions.map((d) => [d.service, d.status, typeof d.from === 'number' ? `${d.from} → ${d.to}` : '-', d.reason + (d.detail ? ` (${d.detail})` : '')]);
   for (const line of table([['SERVICE', 'STATUS', 'CHANGE', 'REASON'], ...rows])) ctx.out(line);
 }
 

@@ -16,8 +16,9 @@ export interface EvaluationResult {
   service: string;
   mode: StoredService['mode'];
   status: ScaleOutcome['status'] | 'error';
-  from?: number;
-  to?: number;
+  /** null when the service was busy or its replicas could not be read; absent when the evaluation itself failed. */
+  from?: number | null;
+  to?: number | null;
   reason: string;
   detail?: string;
   metrics?: Decision['metrics'];
@@ -101,7 +102,8 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
     return {
       ...base,
       status: outcome.status,
-      ...(outcome.from === undefined ? {} : { from: outcome.from, to: outcome.to }),
+      from: outcome.from,
+      to: outcome.to,
       reason: outcome.reason,
       ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
       ...(decided ? { metrics: decided.decision.metrics } : {}),

@@ -27,9 +27,9 @@ export interface ScaleIntent {
 }
 
 export interface ScaleOutcome {
-  /** Absent when another scaling held the service, or when its replicas could not be read and Tide never knew them. */
-  from?: number;
-  to?: number;
+  /** null when another scaling held the service, or when its replicas could not be read and Tide never knew them. */
+  from: number | null;
+  to: number | null;
   status: ScalingEvent['status'] | 'unchanged' | 'busy';
   reason: string;
   detail?: string;
@@ -69,7 +69,7 @@ export async function scaleService(app: Tide, svc: StoredService, intent: ScaleI
     now: app.now,
     what: `service ${svc.service}`,
   });
-  if (state === undefined) return { status: 'busy', reason: 'another scaling of this service is in progress' };
+  if (state === undefined) return { from: null, to: null, status: 'busy', reason: 'another scaling of this service is in progress' };
   const now = app.now();
   const change: StateChange = {};
   try {
@@ -131,8 +131,8 @@ export async function previewScaling(app: Tide, svc: StoredService, intent: Scal
 
 /** A failed read, showing the replicas Tide last knew; with none known, no invented count. */
 function unreadable(state: ServiceState, detail: string) {
-  const known = state.replicas === undefined ? {} : { from: state.replicas, to: state.replicas };
-  return { ...known, status: 'failed' as const, reason: 'could not read the current replicas', detail };
+  const known = state.replicas ?? null;
+  return { from: known, to: known, status: 'failed' as const, reason: 'could not read the current replicas', detail };
 }
 
 function wouldScale(from: number, plan: ScalePlan) {

@@ -8,9 +8,9 @@ export interface ScalingEvent {
   ts: string;
   namespace: string;
   service: string;
-  /** Absent only on a failed read of a service whose replicas Tide never knew. */
-  from?: number;
-  to?: number;
+  /** null only on a failed read of a service whose replicas Tide never knew: no invented count. */
+  from: number | null;
+  to: number | null;
   trigger: Trigger;
   reason: string;
   status: 'applied' | 'failed' | 'skipped';

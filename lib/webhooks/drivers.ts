@@ -14,9 +14,9 @@ import { poolFor } from './targets';
 export interface DriverOutcome {
   /** The service or host pool scaled. */
   target: string;
-  /** Absent only when a service's replicas could not be read and Tide never knew them (a failed trigger). */
-  from?: number;
-  to?: number;
+  /** null only when a service's replicas could not be read and Tide never knew them (a failed trigger). */
+  from: number | null;
+  to: number | null;
   status: 'applied' | 'failed' | 'skipped';
   reason: string;
   detail?: string;

@@ -42,11 +42,9 @@ describe('replicas of an http target that does not answer GET', () => {
 
     const [decision] = await evaluateServices(app, { owner: 'none', namespace: ns });
     expect(decision).toMatchObject({ status: 'failed', reason: 'could not read the current replicas', detail: expect.stringContaining('no container has reported in the last 60 s') });
-    expect(decision).not.toHaveProperty('from');
+    expect(decision).toMatchObject({ from: null, to: null });
     const [event] = await app.events.list(ns, 'myweb', 10);
-    expect(event).toMatchObject({ status: 'failed', reason: 'could not read the current replicas' });
-    expect(event).not.toHaveProperty('from');
-    expect(event).not.toHaveProperty('to');
+    expect(event).toMatchObject({ status: 'failed', reason: 'could not read the current replicas', from: null, to: null });
   });
 });
 
@@ -72,13 +70,12 @@ describe('a platform that fails to answer the read', () => {
     expect((await app.serviceStates.get(ns, 'myweb')).replicas).toBe(4);
   });
 
-  it('records no replicas for a service Tide never knew', async () => {
+  it('records null replicas, not 0 → 0, for a service Tide never knew', async () => {
     const ns = freshNamespace();
     const svc = await putService(ns, { mode: 'manual', min: 1, max: 10, target: { provider: 'http', url: 'https://ops.example/scale' } });
     const failed = await scaleService(app, svc, toFour, options(failingRead));
-    expect(failed).toMatchObject({ status: 'failed' });
+    expect(failed).toMatchObject({ status: 'failed', from: null, to: null });
     const [event] = await app.events.list(ns, 'myweb', 1);
-    expect(event).toMatchObject({ status: 'failed', reason: 'could not read the current replicas' });
-    expect(event).not.toHaveProperty('from');
+    expect(event).toMatchObject({ status: 'failed', reason: 'could not read the current replicas', from: null, to: null });
   });
 });
