@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type TideConfig } from './config';
+import { ActedAlertStore } from './store/actedAlerts';
 import { AgentKeyStore } from './store/agentKeys';
 import { AggregateStore } from './store/aggregates';
 import { createDocumentClient } from './store/client';
@@ -28,6 +29,7 @@ export interface Tide {
   hostPoolStates: HostPoolStateStore;
   idempotency: IdempotencyStore;
   rateLimits: RateLimitStore;
+  actedAlerts: ActedAlertStore;
   now: () => number;
 }
 
@@ -47,6 +49,7 @@ export function createTide(config: TideConfig = loadConfig(), now: () => number 
     hostPoolStates: new HostPoolStateStore(db, config.tableName),
     idempotency: new IdempotencyStore(db, config.tableName),
     rateLimits: new RateLimitStore(db, config.tableName),
+    actedAlerts: new ActedAlertStore(db, config.tableName),
     now,
   };
 }

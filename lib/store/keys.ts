@@ -18,6 +18,7 @@
  * | host pool state  | POOLSTATE#<ns>#<pool>            | STATE                  |
  * | idempotency key  | IDEMPOTENCY#<scope>#<key>        | KEY                    |
  * | rate window      | RATE#<scope>                     | WINDOW                 |
+ * | acted-on alert   | ALERT#<receiver id>#<alert>      | ALERT                  |
  *
  * Aggregates are keyed per (service, shard) so a window read is one query per
  * shard, whatever the number of containers or nodes; the shard comes from the
@@ -104,6 +105,10 @@ export const keys = {
   },
   rateWindow(scope: string): ItemKey {
     return { pk: `RATE#${scope}`, sk: 'WINDOW' };
+  },
+  /** An Alertmanager alert (its hashed identity) that a receiver has acted on. */
+  actedAlert(receiverId: string, alert: string): ItemKey {
+    return { pk: `ALERT#${receiverId}#${alert}`, sk: 'ALERT' };
   },
 };
 

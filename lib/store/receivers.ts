@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ReceiverConfig } from '../webhooks/receiverSchema';
+import type { AlertmanagerOptions, ReceiverConfig } from '../webhooks/receiverSchema';
 import { attr, keys } from './keys';
 import { queryAll } from './query';
 
@@ -14,6 +14,8 @@ export interface ReceiverRecord {
   config: ReceiverConfig;
   /** Minimum time between two triggers that act, as written ("60s"). */
   cooldown?: string;
+  /** How Alertmanager notifications scale; absent, each alert that newly starts firing scales once. */
+  alertmanager?: AlertmanagerOptions;
   /** The trigger URL without its query: `<base>/v1-webhooks/endpoint`. */
   endpoint: string;
   /** The first characters of the key, enough for an operator to tell keys apart. */

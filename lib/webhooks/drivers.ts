@@ -26,6 +26,8 @@ export interface DriverOutcome {
 /** What a trigger asks of a driver: why, and a refusal already decided (the cooldown), to record once the count is known. */
 export interface DriverRequest {
   reason: string;
+  /** How many times to move by the amount: one per newly firing Alertmanager alert, else one. */
+  steps: number;
   refusal?: (current: number) => ScaleRefusedError;
 }
 
@@ -52,7 +54,7 @@ export async function driveScaleService(app: Tide, receiver: ReceiverRecord, con
         receiver: receiver.name,
         plan: (current) => {
           if (request.refusal) throw request.refusal(current);
-          return { to: stepFrom(current, config, { what: 'service', min: svc.min, max: svc.max }), reason: request.reason };
+          return { to: stepFrom(current, config, { what: 'service', min: svc.min, max: svc.max }, request.steps), reason: request.reason };
         },
       },
       // Two triggers at once both act, one after the other: the second waits for the lease.
@@ -76,7 +78,7 @@ export async function driveScaleHost(app: Tide, receiver: ReceiverRecord, config
         deleteOption: config.deleteOption ?? 'mostRecent',
         plan: (current) => {
           if (request.refusal) throw request.refusal(current);
-          return { to: stepFrom(current, config, { what: 'host pool', min: pool.min, max: pool.max }), reason: request.reason };
+          return { to: stepFrom(current, config, { what: 'host pool', min: pool.min, max: pool.max }, request.steps), reason: request.reason };
         },
       },
       { owner: `webhook-${randomToken(10)}`, provider: createHostPoolProvider(pool.target, hostPoolContext()) },

@@ -14,10 +14,14 @@ const DRIVERS = ['scaleService', 'scaleHost'] as const;
 export type Driver = (typeof DRIVERS)[number];
 export type Action = 'up' | 'down';
 export type DeleteOption = 'mostRecent' | 'leastRecent';
+const SCALE_ON = ['eachNewAlert', 'everyNotification'] as const;
+/** What of an Alertmanager notification scales: each alert that newly starts firing, or every firing notification. */
+export type ScaleOn = (typeof SCALE_ON)[number];
 
 const MAX_COOLDOWN_MS = 24 * 3600 * 1000;
 const COOLDOWN_RULE = 'Invalid cooldown: must be a duration from "1s" to "24h", such as "60s"';
 const MAX_NAME = 128;
+const SCALE_ON_RULE = 'Invalid alertmanager.scaleOn: must be "eachNewAlert" or "everyNotification"';
 
 const badBody = (field: string, what: string) => `Bad request body: ${field} must be ${what}`;
 
@@ -98,6 +102,18 @@ const receiverHead = z.object(
       .transform((d) => d as Driver),
     // Beyond Rancher: the least time between two triggers that act.
     cooldown: z.string({ error: COOLDOWN_RULE }).refine(isCooldown, { error: COOLDOWN_RULE }).optional(),
+    // Beyond Rancher: how Alertmanager notifications scale.
+    alertmanager: z
+      .strictObject(
+        { scaleOn: z.enum(SCALE_ON, { error: SCALE_ON_RULE }).default('eachNewAlert') },
+        {
+          error: (issue) =>
+            issue.code === 'unrecognized_keys'
+              ? `Invalid alertmanager: unknown field ${issue.keys.join(', ')}; the only field is scaleOn`
+              : badBody('alertmanager', 'an object'),
+        },
+      )
+      .optional(),
   },
   { error: 'Bad request body: must be a JSON object' },
 );
@@ -106,10 +122,15 @@ export type ScaleServiceConfig = z.output<typeof scaleServiceConfig>;
 export type ScaleHostConfig = z.output<typeof scaleHostConfig>;
 export type ReceiverConfig = ({ driver: 'scaleService' } & ScaleServiceConfig) | ({ driver: 'scaleHost' } & ScaleHostConfig);
 
+export interface AlertmanagerOptions {
+  scaleOn: ScaleOn;
+}
+
 export interface ReceiverRequest {
   name: string;
   config: ReceiverConfig;
   cooldown?: string;
+  alertmanager?: AlertmanagerOptions;
 }
 
 /** A create request's receiver, or a 400 with Rancher's message for the first problem. */
@@ -120,7 +141,12 @@ export function parseReceiverRequest(body: unknown): ReceiverRequest {
     head.driver === 'scaleService'
       ? { driver: 'scaleService', ...firstProblem(scaleServiceConfig, fields.scaleServiceConfig ?? {}) }
       : { driver: 'scaleHost', ...firstProblem(scaleHostConfig, fields.scaleHostConfig ?? {}) };
-  return { name: head.name, config, ...(head.cooldown === undefined ? {} : { cooldown: head.cooldown }) };
+  return {
+    name: head.name,
+    config,
+    ...(head.cooldown === undefined ? {} : { cooldown: head.cooldown }),
+    ...(head.alertmanager === undefined ? {} : { alertmanager: head.alertmanager }),
+  };
 }
 
 function isCooldown(text: string): boolean {

@@ -20,7 +20,7 @@ function projectOf(event: HttpEvent): string {
   return projectId;
 }
 
-/** A receiver as Rancher's API shows it, with Tide's `cooldown` and `createdAt` added. */
+/** A receiver as Rancher's API shows it, with Tide's `cooldown`, `alertmanager` and `createdAt` added. */
 function view(receiver: ReceiverRecord, base: string, url: string) {
   const { driver, ...config } = receiver.config;
   return {
@@ -35,6 +35,7 @@ function view(receiver: ReceiverRecord, base: string, url: string) {
     scaleServiceConfig: driver === 'scaleService' ? { ...config, type: driver } : {},
     scaleHostConfig: driver === 'scaleHost' ? { ...config, type: driver } : {},
     ...(receiver.cooldown ? { cooldown: receiver.cooldown } : {}),
+    ...(receiver.alertmanager ? { alertmanager: receiver.alertmanager } : {}),
     createdAt: receiver.createdAt,
   };
 }
@@ -68,6 +69,7 @@ export async function createReceiver(event: HttpEvent, app: Tide): Promise<HttpR
     state: 'active',
     config: request.config,
     ...(request.cooldown ? { cooldown: request.cooldown } : {}),
+    ...(request.alertmanager ? { alertmanager: request.alertmanager } : {}),
     endpoint: `${base}/v1-webhooks/endpoint`,
     keyHint,
     keyId,

@@ -1,10 +1,10 @@
 import type { Tide } from '../app';
-import { matchesHash } from '../credentials/random';
+import { matchesHash, randomToken } from '../credentials/random';
 import { parseDuration } from '../duration';
 import { header, json, type HttpEvent, type HttpResult } from '../http/types';
 import { ScaleRefusedError } from '../scaling/scale';
 import type { ReceiverRecord } from '../store/receivers';
-import { alertNotification, type AlertNotification } from './alertmanager';
+import { alertNotification, firingAlerts, type AlertNotification } from './alertmanager';
 import { triggerRequest } from './body';
 import { driveScaleHost, driveScaleService, type DriverOutcome, type DriverRequest } from './drivers';
 import { RancherError, retryAfter, REVOKED } from './errors';
@@ -12,10 +12,14 @@ import { once } from './idempotency';
 import { holdRateLimit } from './rateLimit';
 import { keyIdOf } from './webhookKey';
 
+/** How long an alert acted on is remembered after the last notification listing it as firing: longer than any repeat_interval in use. */
+const ALERT_MEMORY_SECONDS = 7 * 24 * 3600;
+
 /**
  * `POST /v1-webhooks/endpoint?key=K&projectId=P`: the key is the only
  * credential. Then, in order: the key's flood limit, the Idempotency-Key,
- * Alertmanager's status, the receiver's cooldown, and the scaling itself.
+ * Alertmanager's status and its newly firing alerts, the receiver's
+ * cooldown, and the scaling itself.
  */
 export async function triggerReceiver(event: HttpEvent, app: Tide): Promise<HttpResult> {
   const request = triggerRequest(event);
@@ -38,15 +42,58 @@ async function authenticate(app: Tide, key: string, projectId: string): Promise<
 }
 
 async function act(app: Tide, receiver: ReceiverRecord, alert: AlertNotification | undefined): Promise<HttpResult> {
-  if (alert && alert.status !== 'firing') {
-    return json(200, { type: 'trigger', receiver: receiver.name, status: 'ignored', reason: `Alertmanager notification is ${alert.status}; only firing alerts scale` });
+  if (alert && alert.status !== 'firing') return ignored(receiver, `Alertmanager notification is ${alert.status}; only firing alerts scale`);
+  if (alert && (receiver.alertmanager?.scaleOn ?? 'eachNewAlert') === 'eachNewAlert') return scaleOnNewAlerts(app, receiver, alert);
+  return scale(app, receiver, alert, 1);
+}
+
+/**
+ * One step for each alert that newly started firing; repeats of alerts
+ * already acted on and partial resolutions change nothing. The alerts are
+ * claimed before scaling, so two deliveries of one notification act once,
+ * and given back when the scaling did not happen for a reason a retry can
+ * change (the platform failed, the service was busy), so that Alertmanager's
+ * retry acts. A refusal at a bound or in the cooldown answers the alert: its
+ * repeats do not scale.
+ */
+async function scaleOnNewAlerts(app: Tide, receiver: ReceiverRecord, alert: AlertNotification): Promise<HttpResult> {
+  const firing = firingAlerts(alert);
+  const owner = randomToken(12);
+  const fresh = await app.actedAlerts.claim(receiver.id, firing, owner, app.now(), ALERT_MEMORY_SECONDS);
+  if (fresh.length === 0) {
+    return ignored(
+      receiver,
+      firing.length === 0
+        ? 'no alert in this Alertmanager notification is firing'
+        : 'every firing alert in this Alertmanager notification has been acted on already; an alert scales once, when it starts firing',
+    );
   }
+  let answered = false;
+  try {
+    const result = await scale(app, receiver, alert, fresh.length);
+    answered = true;
+    return result;
+  } catch (error) {
+    answered = error instanceof RancherError && (error.statusCode === 400 || error.statusCode === 429);
+    throw error;
+  } finally {
+    if (!answered) await app.actedAlerts.release(receiver.id, fresh, owner);
+  }
+}
+
+function ignored(receiver: ReceiverRecord, reason: string): HttpResult {
+  return json(200, { type: 'trigger', receiver: receiver.name, status: 'ignored', reason });
+}
+
+/** Moves the target `steps` times the receiver's amount, inside its cooldown's rule. */
+async function scale(app: Tide, receiver: ReceiverRecord, alert: AlertNotification | undefined, steps: number): Promise<HttpResult> {
   const { action, amount } = receiver.config;
-  const reason = `webhook ${receiver.name}: ${action} by ${amount}${alert?.alertName ? ` (alert ${alert.alertName} firing)` : ''}`;
+  const each = steps > 1 ? ` for each of ${steps} new alerts` : '';
+  const reason = `webhook ${receiver.name}: ${action} by ${amount}${each}${alert?.alertName ? ` (alert ${alert.alertName} firing)` : ''}`;
   const cooldownMs = receiver.cooldown ? parseDuration(receiver.cooldown) : 0;
   const claimedAt = app.now();
   const claim = cooldownMs > 0 ? await app.receivers.claimCooldown(receiver.projectId, receiver.id, claimedAt, cooldownMs) : undefined;
-  const driverRequest: DriverRequest = { reason };
+  const driverRequest: DriverRequest = { reason, steps };
   if (claim && !claim.granted) driverRequest.refusal = (current) => cooldownRefusal(receiver, claim.retryAfterMs, current);
 
   let outcome: DriverOutcome | undefined;

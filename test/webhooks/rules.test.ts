@@ -14,8 +14,13 @@ describe('stepFrom', () => {
     { name: 'past the receiver min', current: 2, step: { action: 'down', amount: 2, min: 1, max: 5 }, refused: 'Cannot scale below provided min scale value' },
     { name: "past the service's max", current: 8, step: { action: 'up', amount: 1, min: 1, max: 20 }, refused: "Cannot scale above the service's max 8" },
     { name: 'from above the receiver max, down', current: 9, step: { action: 'down', amount: 1, min: 1, max: 5 }, to: 8 },
-  ] as const)('$name', ({ current, step, ...expected }) => {
-    const run = () => stepFrom(current, step, bounds);
+    { name: 'one step per new alert', current: 2, step: { action: 'up', amount: 2, min: 1, max: 8 }, steps: 3, to: 8 },
+    { name: 'as many whole steps as fit under the receiver max', current: 2, step: { action: 'up', amount: 2, min: 1, max: 7 }, steps: 3, to: 6 },
+    { name: "as many whole steps as fit under the service's max", current: 5, step: { action: 'up', amount: 1, min: 1, max: 20 }, steps: 5, to: 8 },
+    { name: 'as many whole steps down as fit above the receiver min', current: 6, step: { action: 'down', amount: 2, min: 3, max: 8 }, steps: 3, to: 4 },
+    { name: 'not even one step fits', current: 7, step: { action: 'up', amount: 2, min: 1, max: 8 }, steps: 3, refused: 'Cannot scale above provided max scale value' },
+  ] as const)('$name', ({ current, step, steps = 1, ...expected }) => {
+    const run = () => stepFrom(current, step, bounds, steps);
     if ('to' in expected) {
       expect(run()).toBe(expected.to);
       return;
