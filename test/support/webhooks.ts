@@ -1,5 +1,30 @@
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { call, type Answer } from './client';
+import { startHttpApi } from './httpApi';
+
+/**
+ * For a webhook test file: the HTTP API, started once, and the fake
+ * platforms its tests push into `platforms`, closed after each test.
+ */
+export function webhookTestApi(): { readonly url: string; platforms: Array<{ close: () => Promise<void> }> } {
+  let api: { url: string; close: () => Promise<void> } | undefined;
+  const platforms: Array<{ close: () => Promise<void> }> = [];
+  beforeAll(async () => {
+    api = await startHttpApi();
+  });
+  afterEach(async () => {
+    await Promise.all(platforms.splice(0).map((p) => p.close()));
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  return {
+    get url() {
+      return api?.url ?? '';
+    },
+    platforms,
+  };
+}
 
 /** Puts a manual-mode service on the `http` target: webhooks and manual scaling act, the evaluator leaves it alone. */
 export async function putHttpService(base: string, namespace: string, service: string, url: string, bounds = { min: 1, max: 10 }): Promise<void> {

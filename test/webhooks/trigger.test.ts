@@ -1,20 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, freshNamespace } from '../support/client';
 import { startHttpTarget } from '../support/fakeHttpTarget';
-import { startHttpApi } from '../support/httpApi';
-import { createReceiver, putHttpService, scaleUp, trigger } from '../support/webhooks';
+import { createReceiver, putHttpService, scaleUp, trigger, webhookTestApi } from '../support/webhooks';
 
-let api: { url: string; close: () => Promise<void> };
-const platforms: Array<{ close: () => Promise<void> }> = [];
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterEach(async () => {
-  await Promise.all(platforms.splice(0).map((p) => p.close()));
-});
-afterAll(async () => {
-  await api.close();
-});
+const api = webhookTestApi();
+const { platforms } = api;
 
 const rancherError = (statusCode: number, status: string, message: string) => ({ type: 'error', statusCode, status, message });
 
