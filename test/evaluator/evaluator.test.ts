@@ -29,6 +29,19 @@ async function register(ns: string, service: string, url: string, extra: Record<
   expect(answer.status).toBe(201);
 }
 
+
+/** A hot service on a platform, and an evaluation of it that holds the lease while it waits inside the platform's scale call. */
+async function evaluationHeldInsideThePlatform() {
+  const ns = freshNamespace();
+  const platform = await startHttpTarget(1);
+  await register(ns, 'myweb', platform.url);
+  await (await agentFor(api.url, ns))('myweb', [99]);
+  const app = tide();
+  const held = platform.hold();
+  const first = evaluateServices(app, { owner: 'first', namespace: ns });
+  await held.arrived;
+  return { ns, app, platform, held, first };
+}
 describe('evaluator, end to end', () => {
   it('turns high CPU into a signed scale call, an event with its reason, and new replicas', async () => {
     const ns = freshNamespace();
@@ -102,14 +115,7 @@ describe('evaluator, end to end', () => {
   });
 
   it('acts once when two evaluations of one service overlap', async () => {
-    const ns = freshNamespace();
-    const platform = await startHttpTarget(1);
-    await register(ns, 'myweb', platform.url);
-    await (await agentFor(api.url, ns))('myweb', [99]);
-    const app = tide();
-    const held = platform.hold();
-    const first = evaluateServices(app, { owner: 'first', namespace: ns });
-    await held.arrived; // the first holds the lease and waits inside the platform call
+    const { ns, app, platform, held, first } = await evaluationHeldInsideThePlatform();
     const second = await evaluateServices(app, { owner: 'second', namespace: ns });
     held.release();
     expect((await first)[0]).toMatchObject({ status: 'applied', from: 1, to: 2 });
@@ -187,14 +193,7 @@ describe('an on-demand dry run', () => {
   });
 
   it('goes ahead while a scaling holds the service, and does not hold up the scheduled evaluation', async () => {
-    const ns = freshNamespace();
-    const platform = await startHttpTarget(1);
-    await register(ns, 'myweb', platform.url);
-    await (await agentFor(api.url, ns))('myweb', [99]);
-    const app = tide();
-    const held = platform.hold();
-    const real = evaluateServices(app, { owner: 'scheduled', namespace: ns });
-    await held.arrived; // the real evaluation holds the lease, inside the platform call
+    const { ns, app, platform, held, first: real } = await evaluationHeldInsideThePlatform();
     expect(await evaluateServices(app, { owner: 'what-if', namespace: ns, dryRun: true })).toEqual([expect.objectContaining({ status: 'skipped', from: 1, to: 2 })]);
     held.release();
     expect((await real)[0]).toMatchObject({ status: 'applied', from: 1, to: 2 });
