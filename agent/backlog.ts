@@ -18,13 +18,24 @@ export function toBatches(samples: Sample[], newId: () => string = randomUUID): 
   return batches;
 }
 
+/** A batch waiting in the backlog, and how its own retries have gone. */
+interface Entry {
+  batch: Batch;
+  /** Times Tide failed this batch (5xx) through a whole round of tries. */
+  failures: number;
+  /** Epoch ms before which the batch is not tried again. */
+  retryAt: number;
+}
+
 /**
- * Batches Tide has not taken yet, oldest first, held in memory while Tide is
- * unreachable. Past `maxSamples` the oldest go first: the newest data is what
- * the next scaling decision reads.
+ * Batches Tide has not taken yet, oldest first, held in memory. Past
+ * `maxSamples` the oldest go first: the newest data is what the next scaling
+ * decision reads. A batch Tide keeps failing waits on its own backoff while
+ * the batches behind it go ahead: Tide's aggregates do not depend on the
+ * order batches arrive in, only on each batch (its batchId) counting once.
  */
 export class Backlog {
-  private readonly batches: Batch[] = [];
+  private readonly entries: Entry[] = [];
   private samples = 0;
 
   constructor(
@@ -34,25 +45,44 @@ export class Backlog {
 
   add(batches: Batch[]): void {
     for (const batch of batches) {
-      this.batches.push(batch);
+      this.entries.push({ batch, failures: 0, retryAt: 0 });
       this.samples += batch.samples.length;
     }
     let dropped = 0;
-    while (this.samples > this.maxSamples) dropped += this.remove(this.batches[0] as Batch);
+    while (this.samples > this.maxSamples) dropped += this.remove((this.entries[0] as Entry).batch);
     if (dropped > 0) {
       this.log('warn', 'backlog full: dropped the oldest samples', { dropped, kept: this.samples, maxSamples: this.maxSamples });
     }
   }
 
-  oldest(): Batch | undefined {
-    return this.batches[0];
+  /** The batches to try at `now`, oldest first: all but those waiting on their own backoff. */
+  due(now: number): Batch[] {
+    return this.entries.filter((e) => e.retryAt <= now).map((e) => e.batch);
+  }
+
+  /** Every batch, oldest first, backing off or not. */
+  all(): Batch[] {
+    return this.entries.map((e) => e.batch);
+  }
+
+  /**
+   * Sets a batch aside after Tide failed it: it is not due again until
+   * `wait(failures)` ms after `now`, where failures counts this one. Answers that wait.
+   */
+  defer(batch: Batch, now: number, wait: (failures: number) => number): number {
+    const entry = this.entries.find((e) => e.batch === batch);
+    if (!entry) return 0;
+    entry.failures += 1;
+    const ms = wait(entry.failures);
+    entry.retryAt = now + ms;
+    return ms;
   }
 
   /** Takes a batch out (sent, refused or dropped); answers how many samples left with it. */
   remove(batch: Batch): number {
-    const index = this.batches.indexOf(batch);
+    const index = this.entries.findIndex((e) => e.batch === batch);
     if (index < 0) return 0;
-    this.batches.splice(index, 1);
+    this.entries.splice(index, 1);
     this.samples -= batch.samples.length;
     return batch.samples.length;
   }

@@ -22,8 +22,8 @@ export async function runCycle({ collector, sender, log }: AgentParts, signal?: 
 
 /**
  * Runs a cycle every `intervalMs` (measured from each cycle's start) until
- * `signal` aborts, then tries the backlog once more without backoff: an
- * orchestrator gives a stopping container only a few seconds.
+ * `signal` aborts, then tries every batch in the backlog once more, without
+ * backoff: an orchestrator gives a stopping container only a few seconds.
  */
 export async function runAgent(parts: AgentParts & { intervalMs: number; now: () => number; sleep: Sleep; signal: AbortSignal }): Promise<void> {
   const { sender, log, intervalMs, now, sleep, signal } = parts;
@@ -32,6 +32,6 @@ export async function runAgent(parts: AgentParts & { intervalMs: number; now: ()
     await runCycle(parts, signal);
     await sleep(Math.max(0, started + intervalMs - now()), signal);
   }
-  await sender.flush({ attempts: 1 });
+  await sender.flush({ stopping: true });
   log('info', 'stopped', { unsentSamples: sender.pendingSamples });
 }

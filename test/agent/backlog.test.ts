@@ -29,7 +29,7 @@ describe('backlog', () => {
     backlog.add([first!, second!]);
     expect(lines).toEqual([]);
     backlog.add([third!]);
-    expect(backlog.oldest()).toBe(second);
+    expect(backlog.all()).toEqual([second, third]);
     expect(backlog.pendingSamples).toBe(2000);
     expect(lines).toEqual([
       { level: 'warn', message: 'backlog full: dropped the oldest samples', fields: { dropped: 1000, kept: 2000, maxSamples: 2500 } },
@@ -40,9 +40,30 @@ describe('backlog', () => {
     const backlog = new Backlog(10_000, recordingLog().log);
     const batches = toBatches(samples(1500));
     backlog.add(batches);
-    expect(backlog.oldest()).toBe(batches[0]);
+    expect(backlog.due(0)).toEqual(batches);
     expect(backlog.remove(batches[0]!)).toBe(1000);
-    expect(backlog.oldest()).toBe(batches[1]);
+    expect(backlog.due(0)).toEqual([batches[1]]);
     expect(backlog.pendingSamples).toBe(500);
+  });
+
+  it('keeps a batch set aside out of the due ones until its own wait is over, in its place in the order', () => {
+    const backlog = new Backlog(10_000, recordingLog().log);
+    const [first, second, third] = toBatches(samples(2500));
+    backlog.add([first!, second!, third!]);
+    const counted: number[] = [];
+    const wait = (failures: number) => {
+      counted.push(failures);
+      return failures * 30_000;
+    };
+    expect(backlog.defer(first!, 1_000, wait)).toBe(30_000);
+    expect(backlog.due(1_000)).toEqual([second, third]);
+    expect(backlog.due(30_999)).toEqual([second, third]);
+    expect(backlog.due(31_000)).toEqual([first, second, third]);
+    // A second failure counts on: the wait grows with each.
+    expect(backlog.defer(first!, 31_000, wait)).toBe(60_000);
+    expect(counted).toEqual([1, 2]);
+    expect(backlog.due(90_000)).toEqual([second, third]);
+    expect(backlog.all()).toEqual([first, second, third]);
+    expect(backlog.pendingSamples).toBe(2500);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Sample } from '../../agent/collector';
 import { ATTEMPTS_PER_FLUSH, createSender } from '../../agent/sender';
 import { recordingLog } from './logs';
-import { startFakeTide, type Reply } from './fakeTide';
+import { startFakeTide, type Received, type Reply } from './fakeTide';
 
 const NOW = Date.parse('2026-11-22T10:00:10Z');
 const sample = (overrides: Partial<Sample> = {}): Sample => ({ ts: '2026-11-22T10:00:05.000Z', service: 'myweb', container: '1e7563c03ae9', cpu_ratio: 37.5, ...overrides });
@@ -121,14 +121,91 @@ describe('retries', () => {
     expect(sender.pendingSamples).toBe(0);
   });
 
-  it('stops retrying when the agent is stopping, and keeps the batch', async () => {
+  it('sends nothing once the agent is stopping, and keeps the backlog for its last try', async () => {
     tide = await startFakeTide(() => ({ status: 503 }));
     const { sender } = senderFor(tide.url);
     sender.enqueue([sample()]);
     const stopping = new AbortController();
     stopping.abort();
     await sender.flush({ signal: stopping.signal });
-    expect(tide.received).toHaveLength(1);
+    expect(tide.received).toHaveLength(0);
+    expect(sender.pendingSamples).toBe(1);
+  });
+
+  it('a 429 holds the whole backlog: the batches behind would be told the same', async () => {
+    tide = await startFakeTide(() => ({ status: 429, body: { error: { code: 'rate_limited' } } }));
+    const { sender } = senderFor(tide.url);
+    sender.enqueue([sample({ container: 'first' })]);
+    sender.enqueue([sample({ container: 'second' })]);
+    await sender.flush();
+    expect(tide.received.map((r) => r.batch.samples[0]?.container)).toEqual(Array(ATTEMPTS_PER_FLUSH).fill('first'));
+    expect(sender.pendingSamples).toBe(2);
+  });
+});
+
+describe('a batch Tide keeps failing', () => {
+  const failing = (container: string): ((n: number, r: Received) => Reply) => (_n, r) =>
+    r.batch.samples[0]?.container === container ? { status: 500, body: { error: { code: 'internal', message: 'internal error' } } } : accepted;
+  const sentContainers = () => tide!.received.map((r) => r.batch.samples[0]?.container);
+
+  it('is set aside on its own backoff while the batches behind it are sent', async () => {
+    let now = NOW;
+    let poisoned = true;
+    tide = await startFakeTide((n, r) => (poisoned ? failing('bad')(n, r) : accepted));
+    const { sender, lines, waits } = senderFor(tide.url, { now: () => now });
+    sender.enqueue([sample({ container: 'bad' })]);
+    sender.enqueue([sample({ container: 'next' })]);
+    sender.enqueue([sample({ container: 'last' })]);
+
+    await sender.flush();
+    expect(sentContainers()).toEqual([...Array(ATTEMPTS_PER_FLUSH).fill('bad'), 'next', 'last']);
+    expect(waits).toEqual([375, 750, 1500]);
+    expect(sender.pendingSamples).toBe(1);
+    // A 30 s step, half of it random (pinned at 0.5): 22.5 s.
+    expect(lines).toContainEqual({
+      level: 'warn',
+      message: 'Tide failed a batch; setting it aside, the batches behind it go first',
+      fields: { why: expect.stringMatching(/^500 /), batchId: tide.received[0]?.batch.batchId, retryInSeconds: 23 },
+    });
+
+    // The next cycles: new batches go at once; the one set aside waits out its own backoff.
+    now += 10_000;
+    sender.enqueue([sample({ container: 'newer' })]);
+    await sender.flush();
+    expect(sentContainers().slice(ATTEMPTS_PER_FLUSH + 2)).toEqual(['newer']);
+    now += 12_500;
+    await sender.flush();
+    expect(sentContainers().slice(ATTEMPTS_PER_FLUSH + 3)).toEqual(Array(ATTEMPTS_PER_FLUSH).fill('bad'));
+    // Failed again: a longer wait (a 60 s step), then it goes through with the batchId it always had.
+    now += 30_000;
+    await sender.flush();
+    expect(tide.received).toHaveLength(2 * ATTEMPTS_PER_FLUSH + 3);
+    poisoned = false;
+    now += 15_000;
+    await sender.flush();
+    expect(sentContainers().at(-1)).toBe('bad');
+    expect(new Set(tide.received.filter((r) => r.batch.samples[0]?.container === 'bad').map((r) => r.batch.batchId)).size).toBe(1);
+    expect(sender.pendingSamples).toBe(0);
+  });
+
+  it('stops the flush when the next batch fails too: Tide itself is failing, and the rest wait for the next cycle', async () => {
+    tide = await startFakeTide(() => ({ status: 503 }));
+    const { sender, lines } = senderFor(tide.url);
+    for (const container of ['a', 'b', 'c']) sender.enqueue([sample({ container })]);
+    await sender.flush();
+    expect(sentContainers()).toEqual([...Array(ATTEMPTS_PER_FLUSH).fill('a'), ...Array(ATTEMPTS_PER_FLUSH).fill('b')]);
+    expect(sender.pendingSamples).toBe(3);
+    expect(lines.at(-1)).toEqual({ level: 'warn', message: 'Tide is failing every batch; keeping the backlog for the next cycle', fields: { pendingSamples: 3 } });
+  });
+
+  it('gets one more try, with every other batch, when the agent stops', async () => {
+    tide = await startFakeTide(failing('bad'));
+    const { sender } = senderFor(tide.url);
+    sender.enqueue([sample({ container: 'bad' })]);
+    await sender.flush();
+    sender.enqueue([sample({ container: 'next' })]);
+    await sender.flush({ stopping: true });
+    expect(sentContainers().slice(ATTEMPTS_PER_FLUSH)).toEqual(['bad', 'next']);
     expect(sender.pendingSamples).toBe(1);
   });
 });
