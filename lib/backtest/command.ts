@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { loadConfig } from '../config';
 import { ValidationError } from '../errors';
 import { InputError, parseFlags, USAGE } from './flags';
 import { parsePolicyFile } from './policyFile';
@@ -24,7 +25,8 @@ export function backtestCommand(args: readonly string[], out: (text: string) => 
     }
     const { capacity, startupDelayMs, initialReplicas } = flags;
     const trace = parseInput('--trace', flags.trace, parseTrace);
-    const { min, max, policy } = parseInput('--policy', flags.policy ?? DEFAULT_POLICY, parsePolicyFile);
+    const bounds = deploymentBounds();
+    const { min, max, policy } = parseInput('--policy', flags.policy ?? DEFAULT_POLICY, (text) => parsePolicyFile(text, bounds));
     const { summary, series } = runBacktest(trace, { policy, min, max, capacity, startupDelayMs, initialReplicas });
     if (flags.series !== undefined) write('--series', flags.series, seriesCsv(series));
     if (flags.chart !== undefined) {
@@ -37,6 +39,15 @@ export function backtestCommand(args: readonly string[], out: (text: string) => 
     if (!(error instanceof InputError)) throw error;
     err(`backtest: ${error.message}\n\n${USAGE}`);
     return 2;
+  }
+}
+
+/** The policy bounds of the deployment the policy is meant for: TIDE_RETENTION_SECONDS as it would be set there, 24 h unless set. */
+function deploymentBounds(): { retentionSeconds: number } {
+  try {
+    return { retentionSeconds: loadConfig().retentionSeconds };
+  } catch (error) {
+    throw new InputError((error as Error).message);
   }
 }
 

@@ -35,3 +35,16 @@ export const POLICY_DEFAULTS = {
     selectPolicy: { scaleOut: 'max', scaleIn: 'max' },
   },
 } as const;
+
+/**
+ * What a deployment lets a policy read, from its settings: a rule's window reaches back at most
+ * as far as metrics are kept (TIDE_RETENTION_SECONDS), or it would be explained as if data
+ * covered it. The durations that read the decision history (stabilization, cooldowns, limit
+ * periods, readinessDelay) are bounded by the hour of history Tide keeps, whatever the setting.
+ */
+export interface PolicyBounds {
+  retentionSeconds: number;
+}
+
+/** TIDE_RETENTION_SECONDS's default: a day of metrics. */
+export const DEFAULT_POLICY_BOUNDS: PolicyBounds = { retentionSeconds: 24 * 3600 };

@@ -1,7 +1,9 @@
 import * as z from 'zod';
-import { formatDuration, positiveDurationString } from '../duration';
+import { formatDuration } from '../duration';
 import { metricName } from '../names';
-import type { PolicyInput } from './schema';
+import { DEFAULT_POLICY_BOUNDS, type PolicyBounds } from './defaults';
+import { HISTORY_MS } from './history';
+import { ruleWindow, type PolicyInput } from './schema';
 
 // Two older policy formats that SPEC.md accepts in a service document and converts on PUT, so
 // that configurations written for them keep working. Both were stored as strings as often as
@@ -45,7 +47,10 @@ export const alaudaAutoscalingConfig = z
     decrease_delta: wholeNumber(1).default(1),
     minimum_num_instances: wholeNumber(0),
     maximum_num_instances: wholeNumber(1),
-    wait_period: wholeNumber(0).optional(),
+    // It becomes the cooldowns, which read the hour of scaling history Tide keeps.
+    wait_period: wholeNumber(0)
+      .pipe(z.number().max(HISTORY_MS / 1000, `must be at most ${HISTORY_MS / 1000} seconds: Tide keeps ${formatDuration(HISTORY_MS)} of scaling history`))
+      .optional(),
   })
   .superRefine((c, ctx) => {
     if (c.lower_threshold >= c.upper_threshold) {
@@ -83,28 +88,29 @@ const percentCondition = z.union([z.number(), z.string().trim().regex(/^\d+(\.\d
   error: 'must be a percent such as "70%"',
 });
 
-/** A row of the Swarm autoscaler's `das` table (docker-swarm-autoscaler). */
-export const swarmPolicyRow = z
-  .strictObject({
-    min_no: wholeNumber(0),
-    max_no: wholeNumber(1),
-    cond_item: metricName,
-    out_cond: percentCondition,
-    in_cond: percentCondition,
-    out_duration: positiveDurationString,
-    in_duration: positiveDurationString,
-    // The old tool's bookkeeping, accepted and dropped: Tide keeps its own (target, replicas).
-    seq: z.unknown().optional(),
-    cur_no: z.unknown().optional(),
-    service_id: z.unknown().optional(),
-  })
-  .superRefine((r, ctx) => {
-    if (r.in_cond >= r.out_cond) ctx.addIssue({ code: 'custom', path: ['in_cond'], message: 'in_cond must be less than out_cond' });
-    if (r.min_no > r.max_no) ctx.addIssue({ code: 'custom', path: ['min_no'], message: 'min_no must not exceed max_no' });
-  });
-export type SwarmPolicyRow = z.output<typeof swarmPolicyRow>;
+/** A row of the Swarm autoscaler's `das` table (docker-swarm-autoscaler); its durations become rule windows. */
+export const swarmPolicyRow = (bounds: PolicyBounds) =>
+  z
+    .strictObject({
+      min_no: wholeNumber(0),
+      max_no: wholeNumber(1),
+      cond_item: metricName,
+      out_cond: percentCondition,
+      in_cond: percentCondition,
+      out_duration: ruleWindow(bounds),
+      in_duration: ruleWindow(bounds),
+      // The old tool's bookkeeping, accepted and dropped: Tide keeps its own (target, replicas).
+      seq: z.unknown().optional(),
+      cur_no: z.unknown().optional(),
+      service_id: z.unknown().optional(),
+    })
+    .superRefine((r, ctx) => {
+      if (r.in_cond >= r.out_cond) ctx.addIssue({ code: 'custom', path: ['in_cond'], message: 'in_cond must be less than out_cond' });
+      if (r.min_no > r.max_no) ctx.addIssue({ code: 'custom', path: ['min_no'], message: 'min_no must not exceed max_no' });
+    });
+export type SwarmPolicyRow = z.output<ReturnType<typeof swarmPolicyRow>>;
 
-export const SWARM_ROW_KEYS = Object.keys(swarmPolicyRow.shape);
+export const SWARM_ROW_KEYS = Object.keys(swarmPolicyRow(DEFAULT_POLICY_BOUNDS).shape);
 const SWARM_BOOKKEEPING = ['seq', 'cur_no', 'service_id'];
 
 export function fromSwarmRow(r: SwarmPolicyRow): NativePolicyParts {
@@ -141,14 +147,15 @@ export interface LegacyConversion extends NativePolicyParts {
  * Finds a legacy policy in a service document: an Alauda `autoscaling_config` object, or the
  * Swarm autoscaler's row columns (`min_no`, `cond_item`, …) at the top level. Returns undefined
  * when there is none; throws a ZodError whose paths name the document's fields when it is invalid.
+ * `bounds`: the deployment's, for the row's durations.
  */
-export function convertLegacyPolicy(doc: Readonly<Record<string, unknown>>): LegacyConversion | undefined {
+export function convertLegacyPolicy(doc: Readonly<Record<string, unknown>>, bounds: PolicyBounds = DEFAULT_POLICY_BOUNDS): LegacyConversion | undefined {
   if ('autoscaling_config' in doc) {
     const { autoscaling_config } = z.object({ autoscaling_config: alaudaAutoscalingConfig }).parse(doc);
     return { format: 'alauda', keys: ['autoscaling_config'], ...fromAlaudaConfig(autoscaling_config) };
   }
   const keys = SWARM_ROW_KEYS.filter((k) => k in doc);
   if (keys.every((k) => SWARM_BOOKKEEPING.includes(k))) return undefined;
-  const row = swarmPolicyRow.parse(Object.fromEntries(keys.map((k) => [k, doc[k]])));
+  const row = swarmPolicyRow(bounds).parse(Object.fromEntries(keys.map((k) => [k, doc[k]])));
   return { format: 'swarm', keys, ...fromSwarmRow(row) };
 }

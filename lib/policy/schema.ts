@@ -1,11 +1,13 @@
 import * as z from 'zod';
-import { durationString, positiveDurationString } from '../duration';
+import { durationAtMost, formatDuration, positiveDurationString } from '../duration';
 import { metricName } from '../names';
-import { POLICY_DEFAULTS as D } from './defaults';
+import { DEFAULT_POLICY_BOUNDS, POLICY_DEFAULTS as D, type PolicyBounds } from './defaults';
+import { HISTORY_MS } from './history';
 
 // The policy part of a service document (SPEC.md, "Services and policies"). Parsing applies
 // POLICY_DEFAULTS, so the parsed value is what decide() runs with and what a PUT stores.
 // Objects are strict: a misspelt field ("scaleOutAbov") is an error, never silently ignored.
+// Every duration has an upper bound where its meaning stops (see PolicyBounds).
 
 export const statistic = z.enum(['mean', 'min', 'max', 'sum', 'count']);
 
@@ -19,35 +21,51 @@ const countOrPercent = z.union(
   { error: COUNT_OR_PERCENT },
 );
 
-export const thresholdRule = z
-  .strictObject({
-    type: z.literal('threshold'),
-    metric: metricName,
-    statistic: statistic.default(D.statistic),
-    scaleOutAbove: z.number().optional(),
-    outDuration: positiveDurationString.default(D.threshold.outDuration),
-    increaseBy: countOrPercent.default(D.threshold.increaseBy),
-    scaleInBelow: z.number().optional(),
-    inDuration: positiveDurationString.default(D.threshold.inDuration),
-    decreaseBy: countOrPercent.default(D.threshold.decreaseBy),
-  })
-  .superRefine((rule, ctx) => {
-    if (rule.scaleOutAbove === undefined && rule.scaleInBelow === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['scaleOutAbove'], message: 'a threshold rule needs scaleOutAbove, scaleInBelow or both' });
-    }
-    if (rule.scaleOutAbove !== undefined && rule.scaleInBelow !== undefined && rule.scaleInBelow >= rule.scaleOutAbove) {
-      ctx.addIssue({ code: 'custom', path: ['scaleInBelow'], message: 'scaleInBelow must be less than scaleOutAbove, or the rule would scale out and in at once' });
-    }
-  });
+/** A rule's window: longer than zero, and no longer than the metrics are kept. */
+export function ruleWindow(bounds: PolicyBounds): z.ZodString {
+  const retention = formatDuration(bounds.retentionSeconds * 1000);
+  return durationAtMost(bounds.retentionSeconds * 1000, `metrics are kept ${retention} (TIDE_RETENTION_SECONDS)`, positiveDurationString);
+}
 
-export const targetRule = z.strictObject({
-  type: z.literal('target'),
-  metric: metricName,
-  target: z.number().positive('must be a number > 0: the value each replica should carry'),
-  tolerance: z.number().min(0, 'must be at least 0 and less than 1').lt(1, 'must be at least 0 and less than 1').default(D.target.tolerance),
-  statistic: statistic.default(D.statistic),
-  window: positiveDurationString.default(D.target.window),
-});
+/**
+ * Stabilization windows, rate-limit periods, cooldowns and the readiness delay look back over
+ * the decision history, which holds the last hour: a longer one would act as one hour.
+ */
+const HISTORY_RULE = `Tide keeps ${formatDuration(HISTORY_MS)} of scaling history`;
+const historySpan = durationAtMost(HISTORY_MS, HISTORY_RULE);
+const historyPeriod = durationAtMost(HISTORY_MS, HISTORY_RULE, positiveDurationString);
+
+const thresholdRule = (window: z.ZodString) =>
+  z
+    .strictObject({
+      type: z.literal('threshold'),
+      metric: metricName,
+      statistic: statistic.default(D.statistic),
+      scaleOutAbove: z.number().optional(),
+      outDuration: window.default(D.threshold.outDuration),
+      increaseBy: countOrPercent.default(D.threshold.increaseBy),
+      scaleInBelow: z.number().optional(),
+      inDuration: window.default(D.threshold.inDuration),
+      decreaseBy: countOrPercent.default(D.threshold.decreaseBy),
+    })
+    .superRefine((rule, ctx) => {
+      if (rule.scaleOutAbove === undefined && rule.scaleInBelow === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['scaleOutAbove'], message: 'a threshold rule needs scaleOutAbove, scaleInBelow or both' });
+      }
+      if (rule.scaleOutAbove !== undefined && rule.scaleInBelow !== undefined && rule.scaleInBelow >= rule.scaleOutAbove) {
+        ctx.addIssue({ code: 'custom', path: ['scaleInBelow'], message: 'scaleInBelow must be less than scaleOutAbove, or the rule would scale out and in at once' });
+      }
+    });
+
+const targetRule = (window: z.ZodString) =>
+  z.strictObject({
+    type: z.literal('target'),
+    metric: metricName,
+    target: z.number().positive('must be a number > 0: the value each replica should carry'),
+    tolerance: z.number().min(0, 'must be at least 0 and less than 1').lt(1, 'must be at least 0 and less than 1').default(D.target.tolerance),
+    statistic: statistic.default(D.statistic),
+    window: window.default(D.target.window),
+  });
 
 /** Relative to the current replicas: a count (+1, -1), a percent ("+100%", "-25%"), or an absolute {exact: N}. */
 const STEP_CHANGE = 'must be a whole number of replicas such as 1 or -1, a percent such as "+100%" or "-25%", or {"exact": N}';
@@ -68,23 +86,27 @@ export const step = z
     }
   });
 
-export const stepRule = z.strictObject({
-  type: z.literal('step'),
-  metric: metricName,
-  statistic: statistic.default(D.statistic),
-  window: positiveDurationString.default(D.step.window),
-  // Order matters: the first step that matches sets the change.
-  steps: z.array(step).min(1, 'a step rule needs at least one step').max(20),
-});
+const stepRule = (window: z.ZodString) =>
+  z.strictObject({
+    type: z.literal('step'),
+    metric: metricName,
+    statistic: statistic.default(D.statistic),
+    window: window.default(D.step.window),
+    // Order matters: the first step that matches sets the change.
+    steps: z.array(step).min(1, 'a step rule needs at least one step').max(20),
+  });
 
-export const rule = z.discriminatedUnion('type', [thresholdRule, targetRule, stepRule], {
-  error: 'must be a rule with type "threshold", "target" or "step"',
-});
+const ruleWithin = (bounds: PolicyBounds) => {
+  const window = ruleWindow(bounds);
+  return z.discriminatedUnion('type', [thresholdRule(window), targetRule(window), stepRule(window)], {
+    error: 'must be a rule with type "threshold", "target" or "step"',
+  });
+};
 
 export const limitPolicy = z.strictObject({
   type: z.enum(['replicas', 'percent']),
   value: z.number().int().min(1),
-  period: positiveDurationString,
+  period: historyPeriod,
 });
 
 // HPA's selectPolicy: `max` picks the limit allowing the largest change, `min` the smallest,
@@ -114,31 +136,47 @@ export const limits = z.strictObject({
 });
 
 const perDirection = (defaults: { scaleOut: string; scaleIn: string }) =>
-  z.strictObject({ scaleOut: durationString.default(defaults.scaleOut), scaleIn: durationString.default(defaults.scaleIn) });
+  z.strictObject({ scaleOut: historySpan.default(defaults.scaleOut), scaleIn: historySpan.default(defaults.scaleIn) });
 
-export const policySchema = z.strictObject({
-  rules: z.array(rule).min(1, 'a policy needs at least one rule').max(20),
-  cooldown: perDirection(D.cooldown).prefault({}),
-  stabilization: perDirection(D.stabilization).prefault({}),
-  limits: limits.prefault({}),
-  readinessDelay: durationString.default(D.readinessDelay),
-});
+function buildPolicySchemas(bounds: PolicyBounds) {
+  const rule = ruleWithin(bounds);
+  const policy = z.strictObject({
+    rules: z.array(rule).min(1, 'a policy needs at least one rule').max(20),
+    cooldown: perDirection(D.cooldown).prefault({}),
+    stabilization: perDirection(D.stabilization).prefault({}),
+    limits: limits.prefault({}),
+    readinessDelay: historySpan.default(D.readinessDelay),
+  });
+  // A manual service is scaled by webhooks and operators only, so it may keep a policy with
+  // no rules; the service document says when a rule is needed.
+  return { policy, withoutRules: policy.extend({ rules: z.array(rule).max(20) }) };
+}
 
-/**
- * A policy as a service document may hold it: a manual service is scaled by
- * webhooks and operators only, so it may keep a policy with no rules. The
- * service document says when a rule is needed.
- */
-export const policyWithoutRulesSchema = policySchema.extend({ rules: z.array(rule).max(20) });
+const built = new Map<number, ReturnType<typeof buildPolicySchemas>>();
+function policySchemas(bounds: PolicyBounds): ReturnType<typeof buildPolicySchemas> {
+  let schemas = built.get(bounds.retentionSeconds);
+  if (!schemas) {
+    schemas = buildPolicySchemas(bounds);
+    built.set(bounds.retentionSeconds, schemas);
+  }
+  return schemas;
+}
+
+/** The policy schema of a deployment that keeps metrics `bounds.retentionSeconds`. */
+export const policySchemaWithin = (bounds: PolicyBounds) => policySchemas(bounds).policy;
+/** The same, for a service document's policy, which may have no rules (a manual service). */
+export const policyWithoutRulesSchemaWithin = (bounds: PolicyBounds) => policySchemas(bounds).withoutRules;
+/** The policy schema of a deployment with the default retention (24 h). */
+export const policySchema = policySchemaWithin(DEFAULT_POLICY_BOUNDS);
 
 /** A policy as decide() runs it: parsed, every default applied. */
 export type Policy = z.output<typeof policySchema>;
 /** A policy as a client may write it. */
 export type PolicyInput = z.input<typeof policySchema>;
-export type Rule = z.output<typeof rule>;
-export type ThresholdRule = z.output<typeof thresholdRule>;
-export type TargetRule = z.output<typeof targetRule>;
-export type StepRule = z.output<typeof stepRule>;
+export type Rule = z.output<ReturnType<typeof ruleWithin>>;
+export type ThresholdRule = z.output<ReturnType<typeof thresholdRule>>;
+export type TargetRule = z.output<ReturnType<typeof targetRule>>;
+export type StepRule = z.output<ReturnType<typeof stepRule>>;
 export type StepChange = z.output<typeof stepChange>;
 export type Statistic = z.output<typeof statistic>;
 export type LimitPolicy = z.output<typeof limitPolicy>;

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { backtestCommand } from '../../lib/backtest/command';
 import { InputError, parseFlags } from '../../lib/backtest/flags';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -68,5 +69,20 @@ describe('npm run backtest', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(`backtest: --policy ${policy}: 2 problems in policy file\n  policy.rules: a policy needs at least one rule\n  min: min must not exceed max`);
     expect(run.stderr).toContain('usage: npm run backtest');
+  });
+
+  it("bounds a policy's windows as its deployment would: 24h of metrics unless TIDE_RETENTION_SECONDS keeps more", () => {
+    const policy = writeTemp('two-days.json', JSON.stringify({ min: 1, max: 5, policy: { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60, window: '48h' }] } }));
+    const run = () => {
+      const err: string[] = [];
+      return { code: backtestCommand(['--trace', trace, '--capacity', '10', '--policy', policy], () => undefined, (text) => err.push(text)), err: err.join('') };
+    };
+    expect(run()).toEqual({ code: 2, err: expect.stringContaining('policy.rules[0].window: must be at most 24h: metrics are kept 24h (TIDE_RETENTION_SECONDS)') });
+    process.env.TIDE_RETENTION_SECONDS = String(7 * 24 * 3600);
+    try {
+      expect(run()).toEqual({ code: 0, err: '' });
+    } finally {
+      delete process.env.TIDE_RETENTION_SECONDS;
+    }
   });
 });

@@ -61,13 +61,13 @@ describe('Function: runBacktest', () => {
     expect(column(series, 'overloaded')).toEqual([true, false, false]);
   });
 
-  it('keeps an hour of recommendations, as the evaluator does: a 2h scale-in window holds for one hour', () => {
-    const policy = policySchema.parse({ rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }], stabilization: { scaleIn: '2h' } });
+  it('keeps an hour of recommendations, as the evaluator does: a 1h scale-in window, the longest there is, holds for the hour', () => {
+    const policy = policySchema.parse({ rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }], stabilization: { scaleIn: '1h' } });
     const { series } = runBacktest(step(30, 0, 3, 120), options({ policy, initialReplicas: 5 }));
     const desired = column(series, 'desiredReplicas');
-    // Minute 2's 60% makes the last recommendation of 5, at minute 3; the evaluator's history drops it an hour later.
-    expect(desired.slice(0, 64)).toEqual(Array<number>(64).fill(5));
-    expect(desired.slice(64)).toEqual(Array<number>(59).fill(1));
+    // Minute 2's 60% makes the last recommendation of 5, at minute 3; it leaves the window at minute 63.
+    expect(desired.slice(0, 63)).toEqual(Array<number>(63).fill(5));
+    expect(desired.slice(63)).toEqual(Array<number>(60).fill(1));
   });
 
   it('compares with a static fleet sized for the peak', () => {

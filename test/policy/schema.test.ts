@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { POLICY_DEFAULTS } from '../../lib/policy/defaults';
-import { policySchema } from '../../lib/policy/schema';
+import { policySchema, policySchemaWithin } from '../../lib/policy/schema';
 import { problemLines } from '../support/problems';
 
 // The policy block of SPEC.md's service document, verbatim.
@@ -92,6 +92,13 @@ describe('policySchema', () => {
     ['a limit without a period', { ...withRule(threshold), limits: { scaleIn: [{ type: 'percent', value: 10, period: '0s' }] } }, ['limits.scaleIn[0].period: must be longer than 0s']],
     ['an unknown selectPolicy', { ...withRule(threshold), limits: { selectPolicy: { scaleOut: 'fastest' } } }, ['limits.selectPolicy.scaleOut: Invalid option: expected one of "max"|"min"|"disabled"']],
     ['a cooldown in seconds as a number', { ...withRule(threshold), cooldown: { scaleOut: 60 } }, ['cooldown.scaleOut: Invalid input: expected string, received number']],
+    ['a window longer than metrics are kept', withRule({ ...threshold, outDuration: '999999h' }), ['rules[0].outDuration: must be at most 24h: metrics are kept 24h (TIDE_RETENTION_SECONDS)']],
+    ['a window too long to count', withRule({ ...threshold, inDuration: `${'9'.repeat(400)}h` }), ['rules[0].inDuration: must be at most 24h: metrics are kept 24h (TIDE_RETENTION_SECONDS)']],
+    ['a step window of 24h1s', withRule({ type: 'step', metric: 'cpu_ratio', window: '24h1s', steps: [{ above: 70, change: 1 }] }), ['rules[0].window: must be at most 24h: metrics are kept 24h (TIDE_RETENTION_SECONDS)']],
+    ['a cooldown past the hour of history', { ...withRule(threshold), cooldown: { scaleOut: '61m' } }, ['cooldown.scaleOut: must be at most 1h: Tide keeps 1h of scaling history']],
+    ['a stabilization window past the hour of history', { ...withRule(threshold), stabilization: { scaleIn: '2h' } }, ['stabilization.scaleIn: must be at most 1h: Tide keeps 1h of scaling history']],
+    ['a limit period past the hour of history', { ...withRule(threshold), limits: { scaleIn: [{ type: 'percent', value: 10, period: '1h1ms' }] } }, ['limits.scaleIn[0].period: must be at most 1h: Tide keeps 1h of scaling history']],
+    ['a readinessDelay past the hour of history', { ...withRule(threshold), readinessDelay: '999999h' }, ['readinessDelay: must be at most 1h: Tide keeps 1h of scaling history']],
   ])('rejects %s', (_, input, expected) => {
     expect(problems(input)).toEqual(expected);
   });
@@ -103,5 +110,15 @@ describe('policySchema', () => {
     ['no change', 0],
   ])('accepts a step change of %s', (_, change) => {
     expect(problems(withRule({ type: 'step', metric: 'cpu_ratio', steps: [{ below: 20, change }] }))).toEqual([]);
+  });
+
+  it('bounds windows by the retention the deployment keeps metrics for', () => {
+    const weekly = policySchemaWithin({ retentionSeconds: 7 * 24 * 3600 });
+    expect(problemLines(weekly, withRule({ ...threshold, outDuration: '48h' }))).toEqual([]);
+    expect(problemLines(weekly, withRule({ ...threshold, outDuration: '169h' }))).toEqual(['rules[0].outDuration: must be at most 168h: metrics are kept 168h (TIDE_RETENTION_SECONDS)']);
+    const hourly = policySchemaWithin({ retentionSeconds: 3600 });
+    expect(problemLines(hourly, withRule({ ...threshold, outDuration: '61m' }))).toEqual(['rules[0].outDuration: must be at most 1h: metrics are kept 1h (TIDE_RETENTION_SECONDS)']);
+    // The history's hour holds whatever the retention.
+    expect(problemLines(weekly, { ...withRule(threshold), cooldown: { scaleIn: '2h' } })).toEqual(['cooldown.scaleIn: must be at most 1h: Tide keeps 1h of scaling history']);
   });
 });
