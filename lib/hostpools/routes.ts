@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Tide } from '../app';
 import { NotFoundError } from '../errors';
+import { parseQuery, wholeNumberParam } from '../http/query';
 import { json, noContent, type HttpEvent, type HttpResult } from '../http/types';
 import { namespaceName, resourceName } from '../names';
 import type { StoredHostPool } from '../store/hostPools';
@@ -8,18 +9,14 @@ import { parseOrThrow } from '../validation';
 import { parseHostPoolDocument } from './schema';
 
 const namespaceQuery = z.object({ namespace: namespaceName.default('default') });
-const eventsQuery = namespaceQuery.extend({
-  limit: z.coerce
-    .number({ error: 'must be a whole number from 1 to 50' })
-    .int({ error: 'must be a whole number from 1 to 50' })
-    .min(1, { error: 'must be a whole number from 1 to 50' })
-    .max(50, { error: 'must be a whole number from 1 to 50' })
-    .default(50),
-});
+// A pool keeps its last 50 events.
+const eventsQuery = namespaceQuery.extend({ limit: wholeNumberParam(1, 50).default(50) });
+
+const poolPath = (event: HttpEvent): string => parseOrThrow(resourceName, event.pathParameters?.pool, 'path');
 
 function where(event: HttpEvent): { namespace: string; pool: string } {
-  const { namespace } = parseOrThrow(namespaceQuery, event.queryStringParameters ?? {}, 'query string');
-  return { namespace, pool: parseOrThrow(resourceName, event.pathParameters?.pool, 'path') };
+  const { namespace } = parseQuery(namespaceQuery, event);
+  return { namespace, pool: poolPath(event) };
 }
 
 async function existing(app: Tide, namespace: string, pool: string): Promise<StoredHostPool> {
@@ -37,7 +34,7 @@ export async function putHostPool(event: HttpEvent, app: Tide): Promise<HttpResu
 }
 
 export async function listHostPools(event: HttpEvent, app: Tide): Promise<HttpResult> {
-  const { namespace } = parseOrThrow(namespaceQuery, event.queryStringParameters ?? {}, 'query string');
+  const { namespace } = parseQuery(namespaceQuery, event);
   return json(200, { items: await app.hostPools.list(namespace) });
 }
 
@@ -54,8 +51,8 @@ export async function deleteHostPool(event: HttpEvent, app: Tide): Promise<HttpR
 
 /** `GET /v1/hostpools/{pool}/events`: the pool's recent scalings, newest first, as a service's history reads. */
 export async function listHostPoolEvents(event: HttpEvent, app: Tide): Promise<HttpResult> {
-  const { pool } = where(event);
-  const query = parseOrThrow(eventsQuery, event.queryStringParameters ?? {}, 'query string');
+  const pool = poolPath(event);
+  const query = parseQuery(eventsQuery, event);
   await existing(app, query.namespace, pool);
   return json(200, { items: await app.hostPoolStates.events(query.namespace, pool, query.limit) });
 }
