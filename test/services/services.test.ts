@@ -61,6 +61,17 @@ describe('services API', () => {
     { name: 'unknown field', body: { min: 1, max: 2, target, policy, replicas: 3 }, path: '', message: /replicas/ },
     { name: 'service not matching the path', body: { service: 'other', min: 1, max: 2, target, policy }, path: 'service', message: /must match the path/ },
     { name: 'evaluation interval that does not divide a minute', body: { min: 1, max: 2, target, policy, evaluationInterval: '25s' }, path: 'evaluationInterval', message: /divide one minute/ },
+    // Durations end where their meaning does: windows at the metrics' retention, the rest at the decision history's hour.
+    { name: 'a window longer than metrics are kept', body: { min: 1, max: 2, target, policy: { rules: [{ ...policy.rules[0], outDuration: '999999h' }] } }, path: 'policy.rules[0].outDuration', message: /^must be at most 24h: metrics are kept 24h \(TIDE_RETENTION_SECONDS\)$/ },
+    { name: 'a target rule window of 25h', body: { min: 1, max: 2, target, policy: { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60, window: '25h' }] } }, path: 'policy.rules[0].window', message: /^must be at most 24h/ },
+    { name: 'a cooldown of 2h', body: { min: 1, max: 2, target, policy: { ...policy, cooldown: { scaleIn: '2h' } } }, path: 'policy.cooldown.scaleIn', message: /^must be at most 1h: Tide keeps 1h of scaling history$/ },
+    { name: 'a readinessDelay of 90m', body: { min: 1, max: 2, target, policy: { ...policy, readinessDelay: '90m' } }, path: 'policy.readinessDelay', message: /^must be at most 1h/ },
+    { name: 'a limit period of 2h', body: { min: 1, max: 2, target, policy: { ...policy, limits: { scaleOut: [{ type: 'replicas', value: 1, period: '2h' }] } } }, path: 'policy.limits.scaleOut[0].period', message: /^must be at most 1h/ },
+    { name: 'a stabilization window of 61m', body: { min: 1, max: 2, target, policy: { ...policy, stabilization: { scaleIn: '61m' } } }, path: 'policy.stabilization.scaleIn', message: /^must be at most 1h/ },
+    { name: 'a stabilization window longer than 120 evaluations', body: { min: 1, max: 2, target, evaluationInterval: '10s', policy: { ...policy, stabilization: { scaleIn: '30m' } } }, path: 'policy.stabilization.scaleIn', message: /^must be at most 20m with evaluationInterval 10s: Tide keeps the last 120 recommendations$/ },
+    { name: 'a Swarm row duration longer than metrics are kept', body: { target, min_no: 1, max_no: 3, cond_item: 'cpu_ratio', out_cond: '70%', in_cond: '10%', out_duration: '48h', in_duration: '10m' }, path: 'out_duration', message: /^must be at most 24h/ },
+    { name: 'an Alauda wait_period over an hour', body: { target, autoscaling_config: { metric_name: 'CPU_UTILIZATION', upper_threshold: 0.6, lower_threshold: 0.1, minimum_num_instances: 1, maximum_num_instances: 3, wait_period: 7200 } }, path: 'autoscaling_config.wait_period', message: /^must be at most 3600 seconds/ },
+    { name: 'a sim startupDelay of 2h', body: { min: 1, max: 2, target: { provider: 'sim', offeredLoad: 1, capacityPerReplica: 1, startupDelay: '2h' }, policy }, path: 'target.startupDelay', message: /^must be at most 1h/ },
   ];
 
   it.each(invalid)('$name → 400 naming $path, nothing stored', async ({ body, path, message }) => {
@@ -71,6 +82,31 @@ describe('services API', () => {
     expect(detail, JSON.stringify(answer.body.error.details)).toBeDefined();
     expect(detail.message).toMatch(message);
     expect((await call(api.url, 'GET', `/v1/services/myweb?namespace=${ns}`)).status).toBe(404);
+  });
+
+  it('takes every bound itself: a 24h window, 1h of cooldown and stabilization, 20m of stabilization at 10s', async () => {
+    const ns = freshNamespace();
+    const bounded = {
+      rules: [{ ...policy.rules[0], outDuration: '24h', inDuration: '1440m' }],
+      cooldown: { scaleOut: '1h', scaleIn: '3600s' },
+      stabilization: { scaleIn: '1h' },
+      readinessDelay: '1h',
+      limits: { scaleIn: [{ type: 'percent', value: 10, period: '1h' }] },
+    };
+    expect((await call(api.url, 'PUT', `/v1/services/hourly?namespace=${ns}`, { body: { min: 1, max: 2, target, policy: bounded } })).status).toBe(201);
+    const fast = { ...policy, stabilization: { scaleIn: '20m' } };
+    expect((await call(api.url, 'PUT', `/v1/services/fast?namespace=${ns}`, { body: { min: 1, max: 2, target, evaluationInterval: '10s', policy: fast } })).status).toBe(201);
+  });
+
+  it.each([
+    { name: 'a misspelt namespace', query: 'namespce=prod', path: 'namespce', message: 'is not a query parameter here: this route takes namespace' },
+    { name: 'an invalid namespace', query: 'namespace=a%20b', path: 'namespace', message: 'must be 1-64 characters of A-Z a-z 0-9 _ . -' },
+  ])('$name in the query → 400 naming it, nothing stored', async ({ query, path, message }) => {
+    const service = `q-${freshNamespace()}`;
+    const answer = await call(api.url, 'PUT', `/v1/services/${service}?${query}`, { body: { min: 1, max: 2, target, policy } });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: { code: 'validation_failed', message: '1 problem in query string', details: [{ path, message }] } });
+    expect((await call(api.url, 'GET', `/v1/services/${service}`)).status).toBe(404);
   });
 
   describe('a manual service without rules', () => {
