@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Deployment settings, read once from the environment. Every knob has its
  * default here so that the local stack, the tests and AWS agree.
@@ -23,6 +25,16 @@ export interface TideConfig {
   servicesPerWorker: number;
   /** Set locally (DynamoDB Local); unset on AWS. */
   dynamodbEndpoint?: string;
+  /** The deployment's stage (serverless.yml sets TIDE_STAGE): targets' secrets live under /tide/<stage>/platform/. */
+  stage: string;
+  /**
+   * True on the local stack and in the tests (TIDE_LOCAL=true, which npm start
+   * sets and serverless.yml never does): only there may targets name env:
+   * secrets and reach loopback addresses.
+   */
+  localStack: boolean;
+  /** TIDE_ALLOWED_TARGETS: the only host names, IP addresses and CIDRs targets may reach; unset, any address not refused by default. */
+  allowedTargets?: string[];
 }
 
 function integer(name: string, fallback: number, min: number, max: number): number {
@@ -35,8 +47,33 @@ function integer(name: string, fallback: number, min: number, max: number): numb
   return value;
 }
 
+function stage(): string {
+  const raw = process.env.TIDE_STAGE;
+  if (raw === undefined || raw === '') return 'local';
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(raw)) throw new Error('TIDE_STAGE must be a stage name: letters, digits and -');
+  return raw;
+}
+
+const HOST_ENTRY = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/** Host names (`rancher.example.com`, `*.example.com`), addresses and CIDRs (`10.0.0.0/8`), separated by commas or spaces. */
+function allowedTargets(): string[] | undefined {
+  const entries = (process.env.TIDE_ALLOWED_TARGETS ?? '').split(/[\s,]+/).filter(Boolean);
+  if (entries.length === 0) return undefined;
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const cidr = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (extra === undefined && family !== 0 && cidr) continue;
+    if (bits === undefined && HOST_ENTRY.test(entry)) continue;
+    throw new Error(`TIDE_ALLOWED_TARGETS: "${entry}" is none of a host name, *.domain, an IP address or a CIDR such as 10.0.0.0/8`);
+  }
+  return entries;
+}
+
 export function loadConfig(): TideConfig {
   const endpoint = process.env.TIDE_DYNAMODB_ENDPOINT;
+  const allowed = allowedTargets();
   return {
     tableName: process.env.TIDE_TABLE ?? 'tide-local',
     bucketSeconds: integer('TIDE_BUCKET_SECONDS', 60, 10, 3600),
@@ -46,5 +83,8 @@ export function loadConfig(): TideConfig {
     eventRetentionSeconds: integer('TIDE_EVENT_RETENTION_SECONDS', 30 * 24 * 3600, 3600, 400 * 24 * 3600),
     servicesPerWorker: integer('TIDE_SERVICES_PER_WORKER', 200, 1, 100_000),
     ...(endpoint ? { dynamodbEndpoint: endpoint } : {}),
+    stage: stage(),
+    localStack: process.env.TIDE_LOCAL === 'true',
+    ...(allowed ? { allowedTargets: allowed } : {}),
   };
 }

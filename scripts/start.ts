@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     ...fn.environment,
     TIDE_DYNAMODB_ENDPOINT: endpoint,
     TIDE_LAMBDA_ENDPOINT: invokeApi.url,
+    // Targets may name env: secrets and reach loopback only here; serverless.yml never sets it.
+    TIDE_LOCAL: 'true',
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { SimulatedServiceStore } from '../store/simulatedServices';
+import type { TargetGuard } from './addresses';
 
 /** Who asked for a scaling: the policy engine, a webhook receiver, or an operator. */
 export type Trigger = 'policy' | 'webhook' | 'manual';
@@ -27,10 +28,12 @@ export interface Provider {
   setReplicas(request: ScaleRequest): Promise<void>;
 }
 
-/** What a provider may use from outside: secrets and the clock, injected for tests. */
+/** What a provider may use from outside: secrets, the clock and where targets may connect, injected for tests. */
 export interface ProviderContext {
   resolveSecret(reference: string): Promise<string>;
   now(): number;
+  /** Checked on every connection to the target, against the addresses its host resolves to. */
+  guard: TargetGuard;
   /** Only the sim provider needs this: where simulated services keep their state, and which one this is. */
   simulation?: { store: SimulatedServiceStore; namespace: string; service: string };
 }
@@ -38,6 +41,10 @@ export interface ProviderContext {
 export interface ProviderDefinition<T extends { provider: string }> {
   /** The target document's schema; secrets appear only as references. */
   schema: z.ZodType<T>;
+  /** The fields naming secrets, which must lie in the deployment's scope; checked on PUT. */
+  secretFields: ReadonlyArray<keyof T & string>;
+  /** The fields holding URLs Tide connects to; a refused metadata name or literal address is a 400 on PUT. */
+  urlFields: ReadonlyArray<keyof T & string>;
   create(target: T, context: ProviderContext): Provider;
 }
 
