@@ -71,7 +71,7 @@ export function createApi({ url, from }: ApiUrl, token: string, call: typeof fet
       const text = await response.text();
       const parsed = text ? safeJson(text) : undefined;
       if (text && parsed === undefined) {
-        throw new UnreachableError(`${shown} answered ${method} ${path.split('?')[0]} with HTTP ${response.status} and no JSON ("${excerpt(text, 80)}"${origin}): ${hint}`);
+        throw new UnreachableError(`${shown} answered ${method} ${path.split('?')[0]} with HTTP ${response.status} and no JSON ("${excerpt(text, [], 80)}"${origin}): ${hint}`);
       }
       if (!response.ok) throw new ApiError(response.status, parsed);
       return parsed;

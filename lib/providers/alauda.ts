@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { secretReference } from '../secrets';
 import type { HttpCall } from './http';
 import { apiPath, apiUrl, ApiCallError, callJson, pathSegment } from './jsonApi';
+import { guardedFetch } from './network';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
 
 // Alauda's v1 service API, as its documentation gives it:
@@ -34,7 +35,7 @@ export class AlaudaProvider implements Provider {
   constructor(
     private readonly target: AlaudaTarget,
     private readonly context: ProviderContext,
-    private readonly call: HttpCall = fetch,
+    private readonly call: HttpCall = guardedFetch(context.guard),
   ) {
     this.url = apiPath(target.url, `/v1/services/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.serviceName)}/`);
   }
@@ -74,5 +75,7 @@ export class AlaudaProvider implements Provider {
 
 export const alauda: ProviderDefinition<AlaudaTarget> = {
   schema: alaudaTarget,
+  secretFields: ['credentials'],
+  urlFields: ['url'],
   create: (target, context) => new AlaudaProvider(target, context),
 };

@@ -5,6 +5,7 @@ import { secretReference } from '../secrets';
 import { isoTime } from '../time';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
 import { excerpt, shownUrl, unanswered } from './messages';
+import { guardedFetch } from './network';
 
 // The generic outgoing webhook of SPEC.md, for platforms Tide has no provider for:
 // GET url answers {"replicas": N}; POST url applies a scaling, signed with the secret.
@@ -20,7 +21,9 @@ export const httpTarget = z.strictObject({
     // fetch refuses URLs with credentials, and a password here would be a secret stored in the document.
     .refine((text) => !new URL(text).username && !new URL(text).password, {
       error: 'must not carry a user or password; name the secret in credentials',
-    }),
+    })
+    // A query is where webhook URLs keep their secret (?code=, ?sig=): stored, shown and logged with the URL.
+    .refine((text) => !new URL(text).search, { error: 'must not carry a query string; name the secret in credentials, which signs each request' }),
   credentials: secretReference.optional(),
   timeout: positiveDurationString
     .refine((text) => parseDuration(text) <= MAX_TIMEOUT_MS, { error: `must be at most ${MAX_TIMEOUT_MS / 1000}s` })
@@ -40,7 +43,7 @@ export class HttpProvider implements Provider {
   constructor(
     private readonly target: HttpTarget,
     private readonly context: ProviderContext,
-    private readonly call: HttpCall = fetch,
+    private readonly call: HttpCall = guardedFetch(context.guard),
   ) {
     this.timeoutMs = parseDuration(target.timeout);
   }
@@ -75,7 +78,8 @@ export class HttpProvider implements Provider {
       ts: isoTime(request.ts),
     });
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'tide' };
-    if (this.target.credentials) headers['x-tide-signature'] = `sha256=${sign(body, await this.secret(this.target.credentials))}`;
+    const secret = this.target.credentials ? await this.secret(this.target.credentials) : undefined;
+    if (secret !== undefined) headers['x-tide-signature'] = `sha256=${sign(body, secret)}`;
     const where = `POST ${shownUrl(this.target.url)}`;
     let response: Response;
     try {
@@ -86,7 +90,8 @@ export class HttpProvider implements Provider {
     // Read the body even on success: it frees the connection, and a refusal's body says why.
     const text = await response.text().catch(() => '');
     if (!response.ok) {
-      const start = excerpt(text);
+      // The secret only signs and never travels, but a hook that checks it knows it, and may print it.
+      const start = excerpt(text, secret === undefined ? [] : [secret]);
       const answer = [response.status, response.statusText, start && `(${start})`].filter(Boolean).join(' ');
       throw new ProviderError('http', 'scale', `${where} answered ${answer}`);
     }
@@ -104,6 +109,8 @@ export class HttpProvider implements Provider {
 
 export const http: ProviderDefinition<HttpTarget> = {
   schema: httpTarget,
+  secretFields: ['credentials'],
+  urlFields: ['url'],
   create: (target, context) => new HttpProvider(target, context),
 };
 

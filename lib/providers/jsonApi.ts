@@ -6,7 +6,7 @@ import { excerpt, shownUrl, unanswered } from './messages';
 // What the providers for REST/JSON platforms (occs, alauda) share: the rule for
 // their API root, and one call with a timeout whose failures read well in a
 // scaling event. Messages name the method and the URL without its query, never
-// a header, so the token stays out of them.
+// a header, and quote the answer only with the token scrubbed out of it.
 
 const API_URL_RULE = 'must be an http:// or https:// URL';
 
@@ -73,7 +73,9 @@ export async function callJson(call: HttpCall, request: JsonRequest): Promise<un
   }
   // Read the body even on a refusal: it frees the connection, and it says why.
   const text = await response.text().catch(() => '');
-  const quoted = (max?: number) => (request.secretBodies ? '' : excerpt(text, max));
+  // The header as sent, and the token in it: a platform may echo either back.
+  const sent = request.authorization === undefined ? [] : [request.authorization, request.authorization.replace(/^\S+\s+/, '')];
+  const quoted = (max?: number) => (request.secretBodies ? '' : excerpt(text, sent, max));
   if (!response.ok) {
     const start = quoted();
     throw new ApiCallError(`${where} answered ${[response.status, response.statusText, start && `(${start})`].filter(Boolean).join(' ')}`, {

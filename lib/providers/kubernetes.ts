@@ -3,7 +3,9 @@ import { request as httpsRequest } from 'node:https';
 import * as z from 'zod';
 import { secretReference } from '../secrets';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import type { TargetGuard } from './addresses';
 import { excerpt, safeJson } from './messages';
+import { guardedConnection } from './network';
 
 // A Deployment or StatefulSet, scaled through its scale subresource as
 // `kubectl scale` and the HPA do: GET …/scale reads an autoscaling/v1 Scale,
@@ -51,6 +53,8 @@ export interface ApiRequest {
   body?: string;
   /** PEM CA to verify the server with, instead of Node's trusted ones. */
   ca?: string;
+  /** Where the call may connect, checked against the addresses the API server's name resolves to. */
+  guard: TargetGuard;
 }
 
 /** The one call the provider makes: node:http(s) in production, anything with this shape in a test. */
@@ -92,11 +96,11 @@ export class KubernetesProvider implements Provider {
     const where = `${method} ${this.url}`;
     let answer: { status: number; body: string };
     try {
-      answer = await this.call({ method, url: this.url, headers, ...(body !== undefined ? { body } : {}), ...(ca ? { ca } : {}) });
+      answer = await this.call({ method, url: this.url, headers, ...(body !== undefined ? { body } : {}), ...(ca ? { ca } : {}), guard: this.context.guard });
     } catch (error) {
       throw new ProviderError('kubernetes', operation, `${where} did not answer: ${failure(error)}`, { cause: error });
     }
-    if (answer.status < 200 || answer.status > 299) throw new ProviderError('kubernetes', operation, `${where} answered ${refusal(answer)}`);
+    if (answer.status < 200 || answer.status > 299) throw new ProviderError('kubernetes', operation, `${where} answered ${refusal(answer, [token])}`);
     return answer.body;
   }
 
@@ -112,6 +116,8 @@ export class KubernetesProvider implements Provider {
 
 export const kubernetes: ProviderDefinition<KubernetesTarget> = {
   schema: kubernetesTarget,
+  secretFields: ['credentials', 'caCertificate'],
+  urlFields: ['apiServer'],
   create: (target, context) => new KubernetesProvider(target, context),
 };
 
@@ -129,10 +135,10 @@ function allowedApiServer(text: string): boolean {
 }
 
 /** node:https verifies the server against `ca` when given; plain http is only ever loopback (kubectl proxy, tests). */
-const nodeCall: ApiCall = ({ method, url, headers, body, ca }) =>
+const nodeCall: ApiCall = ({ method, url, headers, body, ca, guard }) =>
   new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = request(url, { method, headers, ...(ca ? { ca } : {}) }, (res) => {
+    const req = request(url, { method, headers, ...(ca ? { ca } : {}), ...guardedConnection(url.hostname, guard) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -143,14 +149,14 @@ const nodeCall: ApiCall = ({ method, url, headers, body, ca }) =>
     req.end(body);
   });
 
-/** `404 NotFound: deployments.apps "web" not found`, from the API's Status; or the status and the body's start. */
-function refusal(answer: { status: number; body: string }): string {
+/** `404 NotFound: deployments.apps "web" not found`, from the API's Status; or the status and the body's start; never what Tide sent. */
+function refusal(answer: { status: number; body: string }, sent: string[]): string {
   const status = statusAnswer.safeParse(safeJson(answer.body));
   if (status.success) {
     const { reason, message } = status.data;
-    return `${answer.status}${reason ? ` ${reason}` : ''}${message ? `: ${message}` : ''}`;
+    return `${answer.status}${reason ? ` ${excerpt(reason, sent, 40)}` : ''}${message ? `: ${excerpt(message, sent)}` : ''}`;
   }
-  const flat = excerpt(answer.body);
+  const flat = excerpt(answer.body, sent);
   return flat ? `${answer.status} (${flat})` : `${answer.status}`;
 }
 

@@ -4,6 +4,7 @@ import { secretReference } from '../secrets';
 import type { HttpCall } from './http';
 import { apiPath, apiUrl, ApiCallError, callJson, pathSegment, type JsonRequest } from './jsonApi';
 import { safeJson, shownUrl } from './messages';
+import { guardedFetch } from './network';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
 
 // Oracle Container Cloud Service. A deployment runs a stack of services, and its
@@ -73,7 +74,7 @@ export class OccsProvider implements Provider {
   constructor(
     private readonly target: OccsTarget,
     private readonly context: ProviderContext,
-    private readonly call: HttpCall = fetch,
+    private readonly call: HttpCall = guardedFetch(context.guard),
   ) {
     this.url = apiPath(target.url, `/api/v2/deployments/${encodeURIComponent(target.deploymentId)}`);
   }
@@ -193,6 +194,8 @@ export class OccsProvider implements Provider {
 
 export const occs: ProviderDefinition<OccsTarget> = {
   schema: occsTarget,
+  secretFields: ['credentials'],
+  urlFields: ['url'],
   create: (target, context) => new OccsProvider(target, context),
 };
 

@@ -4,6 +4,7 @@ import { secretReference } from '../secrets';
 import type { HttpCall } from './http';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
 import { excerpt, safeJson, unanswered } from './messages';
+import { guardedFetch } from './network';
 
 // Rancher's own API, both generations. A resource's `scale` is its desired
 // containers: 1.6 (Cattle, the v2-beta API) keeps it on a service, 2.x (the v3
@@ -105,7 +106,7 @@ export class RancherProvider implements Provider {
   constructor(
     private readonly target: RancherTarget,
     private readonly context: ProviderContext,
-    private readonly call: HttpCall = fetch,
+    private readonly call: HttpCall = guardedFetch(context.guard),
   ) {
     this.resource = resourceOf(target);
     this.base = target.url.replace(/\/+$/, '');
@@ -130,11 +131,9 @@ export class RancherProvider implements Provider {
   }
 
   private async send(operation: 'read' | 'scale', method: 'GET' | 'PUT', body?: string): Promise<string> {
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'user-agent': 'tide',
-      authorization: this.resource.authorization(await this.secret(operation)),
-    };
+    const secret = await this.secret(operation);
+    const authorization = this.resource.authorization(secret);
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'tide', authorization };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const where = `${method} ${this.resource.path} on ${this.shownBase()}`;
     let response: Response;
@@ -144,7 +143,7 @@ export class RancherProvider implements Provider {
       throw new ProviderError('rancher', operation, `${where} did not answer: ${unanswered(error, this.target.timeout)}`, { cause: error });
     }
     const text = await response.text().catch(() => '');
-    if (!response.ok) throw new ProviderError('rancher', operation, `${where} answered ${response.status}${rancherError(text)}`);
+    if (!response.ok) throw new ProviderError('rancher', operation, `${where} answered ${response.status}${rancherError(text, [secret, authorization])}`);
     return text;
   }
 
@@ -170,6 +169,8 @@ export class RancherProvider implements Provider {
 
 export const rancher: ProviderDefinition<RancherTarget> = {
   schema: rancherTarget,
+  secretFields: ['credentials'],
+  urlFields: ['url'],
   create: (target, context) => new RancherProvider(target, context),
 };
 
@@ -191,11 +192,11 @@ function resourceOf(target: RancherTarget): Resource {
   };
 }
 
-/** Rancher's error resource `{"type": "error", "status", "code", "message"}` as " NotFound (…)". */
-function rancherError(text: string): string {
+/** Rancher's error resource `{"type": "error", "status", "code", "message"}` as " NotFound (…)", without what Tide sent. */
+function rancherError(text: string, sent: string[]): string {
   const parsed = z.object({ code: z.string().optional(), message: z.string().nullish() }).safeParse(safeJson(text));
-  const code = parsed.success && parsed.data.code ? ` ${parsed.data.code}` : '';
-  const message = excerpt(parsed.success ? (parsed.data.message ?? '') : text);
+  const code = parsed.success && parsed.data.code ? ` ${excerpt(parsed.data.code, sent, 40)}` : '';
+  const message = excerpt(parsed.success ? (parsed.data.message ?? '') : text, sent);
   return `${code}${message ? ` (${message})` : ''}`;
 }
 

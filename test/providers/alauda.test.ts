@@ -77,7 +77,7 @@ beforeEach(() => {
   platform.failNext.length = 0;
 });
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0 };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
   return alauda.create(

@@ -24,7 +24,7 @@ beforeEach(() => {
   }
 });
 
-const context: ProviderContext = { resolveSecret: () => Promise.reject(new Error('ecs needs no secret')), now: () => 0 };
+const context: ProviderContext = { resolveSecret: () => Promise.reject(new Error('ecs needs no secret')), now: () => 0, guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
   return ecs.create(ecsTarget.parse({ provider: 'ecs', cluster: 'web', service: 'myweb', region: 'eu-west-1', endpoint: fake.url, ...target }), context);

@@ -27,7 +27,7 @@ beforeEach(() => {
   fake.state.workloads = new Map(Object.entries(WORKLOADS));
 });
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0 };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
   const parsed = kubernetesTarget.parse({

@@ -115,7 +115,7 @@ function loginSecret(password = PASSWORD): { reference: string; username: string
 
 const calls = () => platform.received.map(({ method, url }) => `${method} ${url}`);
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0 };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
   return occs.create(

@@ -103,7 +103,7 @@ beforeEach(() => {
   resources = { [CATTLE_PATH]: cattleService(2), [WORKLOAD_PATH]: workload(3) };
 });
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0 };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
 
 const generations = [
   {

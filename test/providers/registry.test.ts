@@ -51,6 +51,11 @@ describe('targetSchema', () => {
       problems: ['url: must not carry a user or password; name the secret in credentials'],
     },
     {
+      name: 'http with a secret in the query string',
+      input: { provider: 'http', url: 'https://x.example/api/scale?code=hunter2' },
+      problems: ['url: must not carry a query string; name the secret in credentials, which signs each request'],
+    },
+    {
       name: 'http with a literal secret',
       input: { provider: 'http', url: 'https://x.example/', credentials: 'hunter2' },
       problems: ['credentials: must name a secret as ssm:/path, secretsmanager:name or env:NAME'],

@@ -18,7 +18,7 @@ function scaling(to: number, from: number): ScaleRequest {
 function providerAt(namespace: string, now: number, service = 'myweb') {
   const app = tide();
   const store = new SimulatedServiceStore(app.db, app.config.tableName);
-  const context: ProviderContext = { resolveSecret: async () => '', now: () => now, simulation: { store, namespace, service } };
+  const context: ProviderContext = { resolveSecret: async () => '', now: () => now, guard: { localStack: true }, simulation: { store, namespace, service } };
   return { provider: sim.create(target, context), store };
 }
 
@@ -63,6 +63,6 @@ describe('sim provider', () => {
   });
 
   it('needs the simulation in its context', () => {
-    expect(() => sim.create(target, { resolveSecret: async () => '', now: () => T0 })).toThrow(/context\.simulation/);
+    expect(() => sim.create(target, { resolveSecret: async () => '', now: () => T0, guard: { localStack: true } })).toThrow(/context\.simulation/);
   });
 });
