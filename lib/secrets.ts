@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
+import { awsTimeouts } from './awsTimeouts';
 
 /** A reference to a secret, never the secret itself: `ssm:/path`, `secretsmanager:name` or `env:NAME`. */
 export const secretReference = z
@@ -34,12 +35,12 @@ async function fetchSecret(reference: string): Promise<string | undefined> {
   const name = reference.slice(colon + 1);
   if (scheme === 'env') return process.env[name];
   if (scheme === 'ssm') {
-    ssm ??= new SSMClient({});
+    ssm ??= new SSMClient(awsTimeouts());
     const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     return out.Parameter?.Value;
   }
   if (scheme === 'secretsmanager') {
-    secretsManager ??= new SecretsManagerClient({});
+    secretsManager ??= new SecretsManagerClient(awsTimeouts());
     const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: name }));
     return out.SecretString;
   }

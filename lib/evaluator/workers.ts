@@ -1,4 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { awsTimeouts } from '../awsTimeouts';
 import type { WorkerPayload } from './schedule';
 
 let lambda: LambdaClient | undefined;
@@ -10,7 +11,8 @@ let lambda: LambdaClient | undefined;
  */
 export async function invokeWorker(payload: WorkerPayload): Promise<void> {
   const endpoint = process.env.TIDE_LAMBDA_ENDPOINT;
-  lambda ??= new LambdaClient(endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {});
+  const local = endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+  lambda ??= new LambdaClient({ ...local, ...awsTimeouts() });
   await lambda.send(
     new InvokeCommand({
       FunctionName: process.env.TIDE_EVALUATOR_FUNCTION ?? process.env.AWS_LAMBDA_FUNCTION_NAME,

@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsTimeouts } from '../awsTimeouts';
 import type { TideConfig } from '../config';
 
-/** Builds the document client; against DynamoDB Local it uses fixed dummy credentials. */
+/** Builds the document client, with Tide's timeouts; against DynamoDB Local it uses fixed dummy credentials. */
 export function createDocumentClient(config: Pick<TideConfig, 'dynamodbEndpoint'>): DynamoDBDocumentClient {
   const local = config.dynamodbEndpoint
     ? {
@@ -11,6 +12,6 @@ export function createDocumentClient(config: Pick<TideConfig, 'dynamodbEndpoint'
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       }
     : {};
-  const client = new DynamoDBClient({ ...local, maxAttempts: 4 });
+  const client = new DynamoDBClient({ ...local, ...awsTimeouts() });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

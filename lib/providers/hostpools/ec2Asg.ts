@@ -125,10 +125,14 @@ function removable(instance: Instance): boolean {
   return REMOVABLE_STATES.test(instance.LifecycleState ?? '') && instance.ProtectedFromScaleIn !== true;
 }
 
-/** An overridden endpoint is a local fake or emulator: it gets fixed credentials, never the real ones. */
+/**
+ * An overridden endpoint is a local fake or emulator: it gets fixed credentials, never the real ones.
+ * Each attempt gives up after 10 s (without throwOnRequestTimeout the SDK only warns); the scaling's
+ * deadline stops the whole call sooner when its webhook has less time left.
+ */
 function clientOptions(region: string, endpoint: string | undefined) {
   const local = endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
-  return { region, maxAttempts: 3, ...local };
+  return { region, maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true }, ...local };
 }
 
 /** "ValidationError: New SetDesiredCapacity value 30 is above max value 20 for the AutoScalingGroup." */
