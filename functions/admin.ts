@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { tide } from '../lib/app';
 import { createAgentKey, listAgentKeys, revokeAgentKey } from '../lib/credentials/routes';
 import { adminAuth } from '../lib/http/adminAuth';
@@ -20,8 +21,8 @@ const routes = router({
   'DELETE /v1/services/{service}': (event) => deleteService(event, tide()),
   'GET /v1/services/{service}/events': (event) => listEvents(event, tide()),
   'GET /v1/services/{service}/metrics': (event) => readServiceMetrics(event, tide()),
-  'POST /v1/services/{service}/scale': (event) => scaleManually(event, tide()),
-  'POST /v1/evaluate': (event) => evaluateNow(event, tide()),
+  'POST /v1/services/{service}/scale': (event, deadline) => scaleManually(event, tide(), deadline),
+  'POST /v1/evaluate': (event, deadline) => evaluateNow(event, tide(), deadline),
   'GET /v1/hostpools': (event) => listHostPools(event, tide()),
   'PUT /v1/hostpools/{pool}': (event) => putHostPool(event, tide()),
   'GET /v1/hostpools/{pool}': (event) => getHostPool(event, tide()),
@@ -29,7 +30,8 @@ const routes = router({
   'GET /v1/hostpools/{pool}/events': (event) => listHostPoolEvents(event, tide()),
 });
 
-export const handler = middy((event: HttpEvent) => routes(event))
+// The deadline is Lambda's timeout on Tide's clock: scalings fit their platform calls inside it.
+export const handler = middy((event: HttpEvent, context: Context) => routes(event, tide().now() + context.getRemainingTimeInMillis()))
   .use(errorResponses())
   .use(adminAuth())
   .use(jsonBody());

@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { tide } from '../lib/app';
 import { authenticateAdmin } from '../lib/credentials/adminToken';
 import { bearerToken } from '../lib/credentials/bearer';
@@ -11,9 +12,9 @@ import { triggerReceiver } from '../lib/webhooks/trigger';
 /** The admin token replaces Rancher's own login on the management routes; the trigger's key is its only credential. */
 const asAdmin =
   (handle: RouteHandler): RouteHandler =>
-  async (event) => {
+  async (event, deadline) => {
     await authenticateAdmin(bearerToken(header(event, 'authorization')));
-    return handle(event);
+    return handle(event, deadline);
   };
 
 const routes = router({
@@ -21,8 +22,9 @@ const routes = router({
   'GET /v1-webhooks/receivers': asAdmin((event) => listReceivers(event, tide())),
   'GET /v1-webhooks/receivers/{id}': asAdmin((event) => getReceiver(event, tide())),
   'DELETE /v1-webhooks/receivers/{id}': asAdmin((event) => deleteReceiver(event, tide())),
-  'POST /v1-webhooks/endpoint': (event) => triggerReceiver(event, tide()),
+  'POST /v1-webhooks/endpoint': (event, deadline) => triggerReceiver(event, tide(), deadline),
 });
 
 /** Rancher 1.6's webhook service: receivers and their trigger endpoint, with Rancher's error bodies. */
-export const handler = middy((event: HttpEvent) => routes(event)).use(rancherErrors());
+// The deadline is Lambda's timeout on Tide's clock: scalings fit their platform calls inside it.
+export const handler = middy((event: HttpEvent, context: Context) => routes(event, tide().now() + context.getRemainingTimeInMillis())).use(rancherErrors());

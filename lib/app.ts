@@ -35,14 +35,15 @@ export interface Tide {
 
 export function createTide(config: TideConfig = loadConfig(), now: () => number = Date.now): Tide {
   const db = createDocumentClient(config);
+  const events = new EventStore(db, config.tableName, config.eventRetentionSeconds);
   return {
     config,
     db,
     agentKeys: new AgentKeyStore(db, config.tableName),
     aggregates: new AggregateStore(db, config.tableName),
     services: new ServiceStore(db, config.tableName),
-    serviceStates: new ServiceStateStore(db, config.tableName),
-    events: new EventStore(db, config.tableName, config.eventRetentionSeconds),
+    serviceStates: new ServiceStateStore(db, config.tableName, events),
+    events,
     simulatedServices: new SimulatedServiceStore(db, config.tableName),
     receivers: new ReceiverStore(db, config.tableName),
     hostPools: new HostPoolStore(db, config.tableName),

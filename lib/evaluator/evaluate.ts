@@ -27,6 +27,8 @@ export interface EvaluationResult {
 export interface EvaluateOptions {
   /** Lease owner id: one per invocation. */
   owner: string;
+  /** When the invocation must have answered, on Tide's clock; each service also has a deadline of its own. */
+  deadline: number;
   /**
    * An on-demand what-if: decide for every service evaluated and write
    * nothing. (A service in mode dry-run records its decisions when evaluated
@@ -59,7 +61,9 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
   const worker = async () => {
     while (next < services.length) {
       const svc = services[next++] as StoredService;
-      results.push(await evaluateService(app, svc, options));
+      // Never past the moment the service is due again: a slow platform delays its own service only.
+      const deadline = Math.min(options.deadline, app.now() + parseDuration(svc.evaluationInterval));
+      results.push(await evaluateService(app, svc, { ...options, deadline }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, services.length) }, worker));
@@ -95,8 +99,8 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
     };
     const provider = createProvider(svc.target, providerContext(app, svc));
     const outcome = whatIf
-      ? await previewScaling(app, svc, intent, provider)
-      : await scaleService(app, svc, intent, { owner: options.owner, wait: false, dryRun: svc.mode === 'dry-run', provider });
+      ? await previewScaling(app, svc, intent, provider, options.deadline)
+      : await scaleService(app, svc, intent, { owner: options.owner, wait: false, dryRun: svc.mode === 'dry-run', provider, deadline: options.deadline });
     // CloudWatch charts what the evaluator did, not what-ifs.
     if (decided && !whatIf) publishDecision(svc, decided.current, decided.decision);
     return {

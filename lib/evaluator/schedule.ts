@@ -14,6 +14,12 @@ export interface EvaluatorDeps {
   sleepUntil(epochMs: number): Promise<void>;
 }
 
+/** This invocation: its lease owner id, and when Lambda stops it (its timeout, on Tide's clock). */
+export interface Invocation {
+  owner: string;
+  deadline: number;
+}
+
 export interface InvocationSummary {
   /** Workers fanned out to; 0 when this invocation evaluated the services itself. */
   workers: number;
@@ -25,8 +31,11 @@ export interface InvocationSummary {
  * service itself, or, past `servicesPerWorker`, splits them into shards and
  * starts one worker per shard. Either way the minute is walked tick by tick,
  * so a service with `evaluationInterval: "15s"` is evaluated four times.
+ * Each tick starts on time, even while a slow service of an earlier tick is
+ * still waiting on its platform: that service has its own deadline
+ * (evaluateServices) and holds up no other.
  */
-export async function runEvaluator(app: Tide, event: unknown, deps: EvaluatorDeps, owner: string): Promise<InvocationSummary> {
+export async function runEvaluator(app: Tide, event: unknown, deps: EvaluatorDeps, invocation: Invocation): Promise<InvocationSummary> {
   const started = app.now();
   const worker = workerPayload.safeParse(event);
   const shard = worker.success ? worker.data.shard : undefined;
@@ -36,12 +45,15 @@ export async function runEvaluator(app: Tide, event: unknown, deps: EvaluatorDep
     await Promise.all(Array.from({ length: count }, (_, index) => deps.invokeWorker({ shard: { index, count } })));
     return { workers: count, results: [] };
   }
-  const results: EvaluationResult[] = [];
+  const ticks: Array<Promise<EvaluationResult[]>> = [];
   for (const offset of tickOffsets(services.map((s) => parseDuration(s.evaluationInterval)))) {
     await deps.sleepUntil(started + offset);
-    results.push(...(await evaluateServices(app, { owner, offsetMs: offset, ...(shard ? { shard } : {}) })));
+    const tick = evaluateServices(app, { ...invocation, offsetMs: offset, ...(shard ? { shard } : {}) });
+    // Awaited below, once every tick has started; handled now, so a failed tick is no unhandled rejection meanwhile.
+    tick.catch(() => undefined);
+    ticks.push(tick);
   }
-  return { workers: 0, results };
+  return { workers: 0, results: (await Promise.all(ticks)).flat() };
 }
 
 /** The moments within a minute at which some service is due: multiples of each interval. */

@@ -1,16 +1,15 @@
 import type { Tide } from '../app';
+import { randomToken } from '../credentials/random';
 import { ConflictError } from '../errors';
 import { ProviderError, type Trigger } from '../providers/provider';
 import type { HostPoolProvider } from '../providers/hostpools/provider';
+import { beforeCutoff, scalingTimes } from '../scaling/deadline';
 import { ScaleRefusedError } from '../scaling/scale';
 import { waitForLease } from '../scaling/waitForLease';
 import type { HostPoolEvent } from '../store/hostPoolState';
 import type { StoredHostPool } from '../store/hostPools';
 import type { DeleteOption } from '../webhooks/receiverSchema';
 import { instancesToRemove } from './deleteOrder';
-
-/** Long enough for a scale-in that terminates instances one call at a time. */
-const LEASE_MS = 60_000;
 
 export interface PoolScaleIntent {
   trigger: Trigger;
@@ -24,30 +23,38 @@ export interface PoolScaleIntent {
 export interface PoolScaleOutcome {
   from: number;
   to: number;
-  status: HostPoolEvent['status'];
+  /** busy: another scaling took the pool over before this one could record (nothing recorded). */
+  status: HostPoolEvent['status'] | 'busy';
   reason: string;
   detail?: string;
   instances?: string[];
 }
 
+/** What the pool's scaling did, as its event records it. */
+type Acted = PoolScaleOutcome & { status: HostPoolEvent['status'] };
+
 /**
  * The host pool counterpart of scaleService: take the pool's lease, read its
  * capacity, plan, then raise the desired capacity or remove the instances
- * the deleteOption picks, and record the event as the lease is given back.
- * A refusal is recorded as a skipped event and rethrown.
+ * the deleteOption picks, and record the event as the lease is given back,
+ * fenced on the lease as scaleService's is. A refusal is recorded as a
+ * skipped event and rethrown.
  */
 export async function scaleHostPool(
   app: Tide,
   pool: StoredHostPool,
   intent: PoolScaleIntent,
-  options: { owner: string; provider: HostPoolProvider },
+  options: { owner: string; provider: HostPoolProvider; deadline: number },
 ): Promise<PoolScaleOutcome> {
-  const history = (await waitForLease(() => app.hostPoolStates.acquire(pool.namespace, pool.pool, options.owner, app.now(), LEASE_MS), {
+  const times = scalingTimes(options.deadline, app.now());
+  const lease = `${options.owner}:${randomToken(8)}`;
+  const history = (await waitForLease(() => app.hostPoolStates.acquire(pool.namespace, pool.pool, lease, app.now(), times.leaseUntil), {
     wait: true,
     now: app.now,
+    until: times.waitUntil,
     what: `host pool ${pool.pool}`,
   })) as HostPoolEvent[];
-  const event = (outcome: PoolScaleOutcome): HostPoolEvent => ({
+  const event = (outcome: Acted): HostPoolEvent => ({
     ts: new Date(app.now()).toISOString(),
     namespace: pool.namespace,
     pool: pool.pool,
@@ -55,20 +62,36 @@ export async function scaleHostPool(
     ...(intent.receiver === undefined ? {} : { receiver: intent.receiver }),
     ...outcome,
   });
-  let recorded: HostPoolEvent | undefined;
+  const platform = withCutoff(options.provider, pool.target.provider, times.platformUntil, app.now);
+  let outcome: Acted;
   try {
-    const outcome = await act(pool, intent, options.provider, history.at(-1)?.to ?? 0);
-    recorded = event(outcome);
-    return outcome;
+    outcome = await act(pool, intent, platform, history.at(-1)?.to ?? 0);
   } catch (error) {
-    if (error instanceof ScaleRefusedError) recorded = event({ from: error.from, to: error.from, status: 'skipped', reason: error.reason });
+    const refused = error instanceof ScaleRefusedError ? event({ from: error.from, to: error.from, status: 'skipped', reason: error.reason }) : undefined;
+    await app.hostPoolStates.release(pool.namespace, pool.pool, lease, history, refused);
     throw error;
-  } finally {
-    await app.hostPoolStates.release(pool.namespace, pool.pool, options.owner, history, recorded);
   }
+  if (await app.hostPoolStates.release(pool.namespace, pool.pool, lease, history, event(outcome))) return outcome;
+  return {
+    ...outcome,
+    status: 'busy',
+    reason: 'another scaling took this host pool over before this one could record its outcome',
+    detail: `not recorded: ${outcome.status} ${outcome.from} → ${outcome.to}${outcome.detail ? ` (${outcome.detail})` : ''}`,
+  };
 }
 
-async function act(pool: StoredHostPool, intent: PoolScaleIntent, provider: HostPoolProvider, lastKnown: number): Promise<PoolScaleOutcome> {
+/** The provider with every call given up at `until`, leaving time to record the outcome (see scalingTimes). */
+function withCutoff(provider: HostPoolProvider, name: string, until: number, now: () => number): HostPoolProvider {
+  const cutoff = (operation: 'read' | 'scale') => ({ until, now, provider: name, operation });
+  return {
+    readCapacity: () => beforeCutoff(() => provider.readCapacity(), cutoff('read')),
+    launchTimes: (ids) => beforeCutoff(() => provider.launchTimes(ids), cutoff('read')),
+    setDesired: (to) => beforeCutoff(() => provider.setDesired(to), cutoff('scale')),
+    remove: (ids) => beforeCutoff(() => provider.remove(ids), cutoff('scale')),
+  };
+}
+
+async function act(pool: StoredHostPool, intent: PoolScaleIntent, provider: HostPoolProvider, lastKnown: number): Promise<Acted> {
   let capacity;
   try {
     capacity = await provider.readCapacity();

@@ -1,13 +1,14 @@
 import { NotFoundError } from '../errors';
 import type { HttpEvent, HttpResult } from './types';
 
-export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
+/** A route's handler; `deadline` is when the invocation must have answered (epoch ms on Tide's clock), for routes that scale. */
+export type RouteHandler = (event: HttpEvent, deadline: number) => Promise<HttpResult>;
 
 /** Dispatches on the HTTP API route key (`GET /v1/keys`), as serverless.yml declares the routes. */
-export function router(routes: Record<string, RouteHandler>): (event: HttpEvent) => Promise<HttpResult> {
-  return async (event) => {
+export function router(routes: Record<string, RouteHandler>): RouteHandler {
+  return async (event, deadline) => {
     const handler = routes[event.routeKey];
     if (!handler) throw new NotFoundError(`no route ${event.routeKey}`);
-    return handler(event);
+    return handler(event, deadline);
   };
 }

@@ -1,14 +1,13 @@
 import type { Tide } from '../app';
+import { randomToken } from '../credentials/random';
 import { keepRecent, type Recommendation, type ScalingRecord } from '../policy';
 import { ProviderError, type Provider, type Trigger } from '../providers/provider';
 import type { ScalingEvent } from '../store/events';
 import type { ServiceState, StateChange } from '../store/serviceState';
 import type { StoredService } from '../store/services';
+import { beforeCutoff, scalingTimes } from './deadline';
 import { waitForLease } from './waitForLease';
 import { reportingContainers } from '../metrics/reporting';
-
-/** How long one scaling may hold a service before another may take over. */
-const LEASE_MS = 30_000;
 
 /** What a caller wants, decided once the lease is held and the current replicas are known. */
 export interface ScalePlan {
@@ -30,6 +29,7 @@ export interface ScaleOutcome {
   /** null when another scaling held the service, or when its replicas could not be read and Tide never knew them. */
   from: number | null;
   to: number | null;
+  /** busy: another scaling held the service, or took it over before this one could record (nothing recorded). */
   status: ScalingEvent['status'] | 'unchanged' | 'busy';
   reason: string;
   detail?: string;
@@ -49,69 +49,100 @@ export class ScaleRefusedError extends Error {
 }
 
 export interface ScaleOptions {
-  /** Who holds the lease: one id per invocation. */
+  /** Who takes the lease: one id per invocation; each scaling adds a token of its own. */
   owner: string;
   /** Wait for a busy service (manual scale, webhooks) or skip it (the evaluator). */
   wait: boolean;
   /** Decide and record, never call the platform. */
   dryRun: boolean;
   provider: Provider;
+  /** When the invocation must have answered, on Tide's clock: the wait, the lease and every platform call fit inside it. */
+  deadline: number;
 }
 
 /**
  * The one path every scaling takes, whatever its trigger: take the service's
- * lease, read the current replicas, plan, call the platform, record the event
- * and the new state, give the lease back.
+ * lease, read the current replicas, plan, call the platform, then record the
+ * event and the new state as the lease is given back, in one write fenced on
+ * the lease: a scaling that outlasted its lease records nothing.
  */
 export async function scaleService(app: Tide, svc: StoredService, intent: ScaleIntent, options: ScaleOptions): Promise<ScaleOutcome> {
-  const state = await waitForLease(() => app.serviceStates.acquire(svc.namespace, svc.service, options.owner, app.now(), LEASE_MS), {
+  const times = scalingTimes(options.deadline, app.now());
+  // A token per scaling, not per invocation: two ticks of one evaluator invocation must fence each other too.
+  const lease = `${options.owner}:${randomToken(8)}`;
+  const state = await waitForLease(() => app.serviceStates.acquire(svc.namespace, svc.service, lease, app.now(), times.leaseUntil), {
     wait: options.wait,
     now: app.now,
+    until: times.waitUntil,
     what: `service ${svc.service}`,
   });
   if (state === undefined) return { from: null, to: null, status: 'busy', reason: 'another scaling of this service is in progress' };
   const now = app.now();
+  const platform = withCutoff(options.provider, svc.target.provider, times.platformUntil, app.now);
   const change: StateChange = {};
+  let outcome: ScaleOutcome;
   try {
-    const reading = await currentReplicas(app, svc, state, options.provider);
-    if ('unreadable' in reading) {
-      const failure = unreadable(state, reading.unreadable);
-      return { ...failure, event: await record(app, svc, intent, now, failure) };
-    }
-    const from = reading.replicas;
-    change.replicas = from;
-    let plan: ScalePlan;
-    try {
-      plan = intent.plan(from, state);
-    } catch (error) {
-      if (error instanceof ScaleRefusedError) {
-        await record(app, svc, intent, now, { from, to: from, status: 'skipped', reason: error.reason });
-      }
-      throw error;
-    }
-    if (plan.recommendation) change.recommendations = keepRecent([...state.recommendations, plan.recommendation], now);
-    if (plan.lastDecision) change.lastDecision = plan.lastDecision;
-    if (plan.to === from) return { from, to: from, status: 'unchanged', reason: plan.reason };
-
-    change.desired = plan.to;
-    if (options.dryRun) {
-      const skipped = wouldScale(from, plan);
-      return { ...skipped, event: await record(app, svc, intent, now, skipped) };
-    }
-    try {
-      await options.provider.setReplicas({ namespace: svc.namespace, service: svc.service, from, to: plan.to, trigger: intent.trigger, reason: plan.reason, ts: now });
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      const event = await record(app, svc, intent, now, { from, to: plan.to, status: 'failed', reason: plan.reason, detail: error.message });
-      return { from, to: plan.to, status: 'failed', reason: plan.reason, detail: error.message, event };
-    }
-    change.replicas = plan.to;
-    change.scalings = keepRecent<ScalingRecord>([...state.scalings, { ts: now, from, to: plan.to }], now);
-    const event = await record(app, svc, intent, now, { from, to: plan.to, status: 'applied', reason: plan.reason });
-    return { from, to: plan.to, status: 'applied', reason: plan.reason, event };
-  } finally {
-    await app.serviceStates.release(svc.namespace, svc.service, options.owner, change);
+    outcome = await act(app, svc, intent, state, change, { platform, now, dryRun: options.dryRun });
+  } catch (error) {
+    const refused = error instanceof ScaleRefusedError ? eventOf(svc, intent, now, { from: error.from, to: error.from, status: 'skipped', reason: error.reason }) : undefined;
+    await app.serviceStates.release(svc.namespace, svc.service, lease, change, refused);
+    throw error;
   }
+  const event = outcome.status === 'unchanged' || outcome.status === 'busy' ? undefined : eventOf(svc, intent, now, { ...outcome, status: outcome.status });
+  if (!(await app.serviceStates.release(svc.namespace, svc.service, lease, change, event))) return overtaken(outcome);
+  return event ? { ...outcome, event } : outcome;
+}
+
+/** Reads the replicas, plans and calls the platform; `change` collects the state to write back. */
+async function act(
+  app: Tide,
+  svc: StoredService,
+  intent: ScaleIntent,
+  state: ServiceState,
+  change: StateChange,
+  how: { platform: Provider; now: number; dryRun: boolean },
+): Promise<ScaleOutcome> {
+  const { platform, now } = how;
+  const reading = await currentReplicas(app, svc, state, platform);
+  if ('unreadable' in reading) return unreadable(state, reading.unreadable);
+  const from = reading.replicas;
+  change.replicas = from;
+  const plan = intent.plan(from, state);
+  if (plan.recommendation) change.recommendations = keepRecent([...state.recommendations, plan.recommendation], now);
+  if (plan.lastDecision) change.lastDecision = plan.lastDecision;
+  if (plan.to === from) return { from, to: from, status: 'unchanged', reason: plan.reason };
+
+  change.desired = plan.to;
+  if (how.dryRun) return wouldScale(from, plan);
+  try {
+    await platform.setReplicas({ namespace: svc.namespace, service: svc.service, from, to: plan.to, trigger: intent.trigger, reason: plan.reason, ts: now });
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return { from, to: plan.to, status: 'failed', reason: plan.reason, detail: error.message };
+  }
+  change.replicas = plan.to;
+  change.scalings = keepRecent<ScalingRecord>([...state.scalings, { ts: now, from, to: plan.to }], now);
+  return { from, to: plan.to, status: 'applied', reason: plan.reason };
+}
+
+/** The lease expired while this scaling ran, and another scaling took the service over: this one wrote nothing. */
+function overtaken(outcome: ScaleOutcome): ScaleOutcome {
+  const own = `${outcome.status} ${outcome.from ?? '?'} → ${outcome.to ?? '?'}${outcome.detail ? ` (${outcome.detail})` : ''}`;
+  return {
+    from: outcome.from,
+    to: outcome.to,
+    status: 'busy',
+    reason: 'another scaling took this service over before this one could record its outcome',
+    detail: `not recorded: ${own}`,
+  };
+}
+
+/** The provider with every call given up at `until`, leaving time to record the outcome (see scalingTimes). */
+function withCutoff(provider: Provider, name: string, until: number, now: () => number): Provider {
+  return {
+    readReplicas: () => beforeCutoff(() => provider.readReplicas(), { until, now, provider: name, operation: 'read' }),
+    setReplicas: (request) => beforeCutoff(() => provider.setReplicas(request), { until, now, provider: name, operation: 'scale' }),
+  };
 }
 
 /**
@@ -120,9 +151,10 @@ export async function scaleService(app: Tide, svc: StoredService, intent: ScaleI
  * must not make a scheduled evaluation skip the service or a webhook wait,
  * and taking the lease would itself write the state item.
  */
-export async function previewScaling(app: Tide, svc: StoredService, intent: ScaleIntent, provider: Provider): Promise<ScaleOutcome> {
+export async function previewScaling(app: Tide, svc: StoredService, intent: ScaleIntent, provider: Provider, deadline: number): Promise<ScaleOutcome> {
   const state = await app.serviceStates.get(svc.namespace, svc.service);
-  const reading = await currentReplicas(app, svc, state, provider);
+  const platform = withCutoff(provider, svc.target.provider, scalingTimes(deadline, app.now()).platformUntil, app.now);
+  const reading = await currentReplicas(app, svc, state, platform);
   if ('unreadable' in reading) return unreadable(state, reading.unreadable);
   const plan = intent.plan(reading.replicas, state);
   if (plan.to === reading.replicas) return { from: reading.replicas, to: reading.replicas, status: 'unchanged', reason: plan.reason };
@@ -160,21 +192,17 @@ async function currentReplicas(app: Tide, svc: StoredService, state: ServiceStat
   return { unreadable: `${svc.target.provider} read failed: the platform did not say how many replicas run, and no container has reported in the last 60 s` };
 }
 
-async function record(
-  app: Tide,
-  svc: StoredService,
-  intent: ScaleIntent,
-  now: number,
-  fields: Pick<ScalingEvent, 'from' | 'to' | 'status' | 'reason' | 'detail'>,
-): Promise<ScalingEvent> {
-  const event: ScalingEvent = {
+function eventOf(svc: StoredService, intent: ScaleIntent, now: number, fields: Pick<ScalingEvent, 'from' | 'to' | 'status' | 'reason' | 'detail'>): ScalingEvent {
+  return {
     ts: new Date(now).toISOString(),
     namespace: svc.namespace,
     service: svc.service,
     trigger: intent.trigger,
     ...(intent.receiver === undefined ? {} : { receiver: intent.receiver }),
-    ...fields,
+    from: fields.from,
+    to: fields.to,
+    status: fields.status,
+    reason: fields.reason,
+    ...(fields.detail === undefined ? {} : { detail: fields.detail }),
   };
-  await app.events.record(event);
-  return event;
 }

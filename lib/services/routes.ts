@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { Tide } from '../app';
 import { randomToken } from '../credentials/random';
 import { evaluateServices } from '../evaluator/evaluate';
-import { NotFoundError, UpstreamError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../errors';
 import { json, noContent, type HttpEvent, type HttpResult } from '../http/types';
 import { namespaceName, resourceName } from '../names';
 import { providerContext } from '../providers/context';
@@ -94,7 +94,7 @@ const manualScale = z.strictObject(
 );
 
 /** `POST /v1/services/{service}/scale`: an operator's scaling, through the lease, the platform and the history. */
-export async function scaleManually(event: HttpEvent, app: Tide): Promise<HttpResult> {
+export async function scaleManually(event: HttpEvent, app: Tide, deadline: number): Promise<HttpResult> {
   const { namespace, service } = where(event);
   const request = parseOrThrow(manualScale, event.json);
   const svc = await existing(app, namespace, service);
@@ -106,8 +106,10 @@ export async function scaleManually(event: HttpEvent, app: Tide): Promise<HttpRe
     app,
     svc,
     { trigger: 'manual', plan: () => ({ to: request.replicas, reason }) },
-    { owner: `manual-${randomToken(10)}`, wait: true, dryRun: false, provider: createProvider(svc.target, providerContext(app, svc)) },
+    { owner: `manual-${randomToken(10)}`, wait: true, dryRun: false, provider: createProvider(svc.target, providerContext(app, svc)), deadline },
   );
+  // With wait: true, busy means this scaling outlasted its lease: whatever it did was not recorded.
+  if (outcome.status === 'busy') throw new ConflictError([outcome.reason, outcome.detail].filter(Boolean).join(': '));
   if (outcome.status === 'failed') throw new UpstreamError(`the platform refused the scaling: ${outcome.detail ?? 'unknown error'}`);
   return json(200, { from: outcome.from, to: outcome.to, status: outcome.status, reason, ...(outcome.event ? { event: outcome.event } : {}) });
 }
@@ -122,10 +124,11 @@ const evaluateRequest = z.strictObject(
 );
 
 /** `POST /v1/evaluate`: the evaluator, now, answering with its decisions. */
-export async function evaluateNow(event: HttpEvent, app: Tide): Promise<HttpResult> {
+export async function evaluateNow(event: HttpEvent, app: Tide, deadline: number): Promise<HttpResult> {
   const request = parseOrThrow(evaluateRequest, event.json ?? {});
   const decisions = await evaluateServices(app, {
     owner: `evaluate-${randomToken(10)}`,
+    deadline,
     dryRun: request.dryRun,
     ...(request.namespace ? { namespace: request.namespace } : {}),
     ...(request.services ? { services: request.services } : {}),

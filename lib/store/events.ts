@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomToken } from '../credentials/random';
 import type { Trigger } from '../providers/provider';
 import { attr, keys } from './keys';
@@ -26,17 +26,13 @@ export class EventStore {
     private readonly retentionSeconds: number,
   ) {}
 
-  async record(event: ScalingEvent): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.event(event.namespace, event.service, event.ts, randomToken(6)),
-          ...event,
-          [attr.expiresAt]: Math.floor(Date.parse(event.ts) / 1000) + this.retentionSeconds,
-        },
-      }),
-    );
+  /** The event as stored: it is written with the lease's release (ServiceStateStore), so that a fenced scaling records nothing. */
+  item(event: ScalingEvent): Record<string, unknown> {
+    return {
+      ...keys.event(event.namespace, event.service, event.ts, randomToken(6)),
+      ...event,
+      [attr.expiresAt]: Math.floor(Date.parse(event.ts) / 1000) + this.retentionSeconds,
+    };
   }
 
   /** Newest first. */

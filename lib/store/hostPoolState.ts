@@ -33,14 +33,18 @@ export class HostPoolStateStore {
     private readonly tableName: string,
   ) {}
 
-  /** Takes the lease; returns the recent events it holds, oldest first. */
-  async acquire(namespace: string, pool: string, owner: string, now: number, ttlMs: number): Promise<HostPoolEvent[]> {
-    const item = await takeLease(this.db, this.tableName, keys.hostPoolState(namespace, pool), owner, now, ttlMs);
+  /** Takes the lease until `until` (epoch ms); returns the recent events it holds, oldest first. */
+  async acquire(namespace: string, pool: string, owner: string, now: number, until: number): Promise<HostPoolEvent[]> {
+    const item = await takeLease(this.db, this.tableName, keys.hostPoolState(namespace, pool), owner, now, until);
     return (item.events as HostPoolEvent[] | undefined) ?? [];
   }
 
-  /** Appends the event to the history it was given at acquire and gives the lease back. */
-  release(namespace: string, pool: string, owner: string, history: HostPoolEvent[], event: HostPoolEvent | undefined): Promise<void> {
+  /**
+   * Appends the event to the history it was given at acquire and gives the
+   * lease back; false, with nothing written, when the lease expired and
+   * another scaling took it.
+   */
+  release(namespace: string, pool: string, owner: string, history: HostPoolEvent[], event: HostPoolEvent | undefined): Promise<boolean> {
     const events = event ? [...history, event].slice(-HISTORY_ENTRIES) : history;
     return giveBackLease(this.db, this.tableName, keys.hostPoolState(namespace, pool), owner, { events });
   }

@@ -1,4 +1,4 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ItemKey } from './keys';
 
@@ -14,7 +14,9 @@ export class LeaseHeldError extends Error {
 /**
  * A lease on a state item: a conditional write with an expiry, taken before
  * a scaling reads and acts so that two never act on one thing at once.
- * Returns the item as it stands (ALL_NEW), so taking the lease is also the read.
+ * `owner` is the lease's token, one per scaling; the same token may take it
+ * again (a retried write whose first attempt did land). Returns the item as
+ * it stands (ALL_NEW), so taking the lease is also the read.
  */
 export async function takeLease(
   db: DynamoDBDocumentClient,
@@ -22,7 +24,7 @@ export async function takeLease(
   key: ItemKey,
   owner: string,
   now: number,
-  ttlMs: number,
+  until: number,
 ): Promise<Record<string, unknown>> {
   try {
     const out = await db.send(
@@ -32,7 +34,7 @@ export async function takeLease(
         UpdateExpression: 'SET #owner = :owner, #until = :until',
         ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :owner',
         ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: { ':owner': owner, ':until': now + ttlMs, ':now': now },
+        ExpressionAttributeValues: { ':owner': owner, ':until': until, ':now': now },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
@@ -41,18 +43,24 @@ export async function takeLease(
   } catch (error) {
     if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
     const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-    throw new LeaseHeldError(item ? Number(unmarshall(item).leaseUntil) : now + ttlMs);
+    throw new LeaseHeldError(item ? Number(unmarshall(item).leaseUntil) : until);
   }
 }
 
-/** Writes the given attributes and gives the lease back; a lease lost to expiry (another holder now) is left alone. */
+/**
+ * Writes the given attributes and gives the lease back, fenced on its token:
+ * a holder whose lease expired and was taken over writes nothing, so it can
+ * never record over the new holder. `alsoPut` (the scaling's event) is
+ * written in the same transaction: both or neither. False when fenced.
+ */
 export async function giveBackLease(
   db: DynamoDBDocumentClient,
   tableName: string,
   key: ItemKey,
   owner: string,
   attributes: Record<string, unknown>,
-): Promise<void> {
+  alsoPut?: Record<string, unknown>,
+): Promise<boolean> {
   const names: Record<string, string> = { ...NAMES };
   const values: Record<string, unknown> = { ':owner': owner };
   const sets: string[] = [];
@@ -62,18 +70,27 @@ export async function giveBackLease(
     values[`:v${i}`] = value;
     sets.push(`#f${i} = :v${i}`);
   });
+  const update = {
+    TableName: tableName,
+    Key: key,
+    UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}REMOVE #owner, #until`,
+    ConditionExpression: '#owner = :owner',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
   try {
-    await db.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}REMOVE #owner, #until`,
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    if (alsoPut) await db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, { Put: { TableName: tableName, Item: alsoPut } }] }));
+    else await db.send(new UpdateCommand(update));
+    return true;
   } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    if (lostLease(error)) return false;
+    throw error;
   }
+}
+
+/** The condition on the lease's token failed: on its own, or as the reason a transaction was cancelled. */
+function lostLease(error: unknown): boolean {
+  const { name, CancellationReasons } = error as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
+  if (name === 'ConditionalCheckFailedException') return true;
+  return name === 'TransactionCanceledException' && CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
 }

@@ -1,5 +1,6 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Recommendation, ScalingRecord } from '../policy';
+import type { EventStore, ScalingEvent } from './events';
 import { attr, keys } from './keys';
 import { giveBackLease, takeLease } from './lease';
 
@@ -26,16 +27,19 @@ export type StateChange = Partial<Omit<ServiceState, 'recommendations' | 'scalin
  * expiry that the evaluator, manual scaling and webhooks all take before they
  * read replicas and act, so two of them can never act on one service at once.
  * Taking the lease returns the state (ALL_NEW), and releasing it writes the
- * new state, so one scaling costs two writes and no extra read.
+ * new state and the scaling's event in one transaction, so one scaling costs
+ * two writes and no extra read.
  */
 export class ServiceStateStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly events: EventStore,
   ) {}
 
-  acquire(namespace: string, service: string, owner: string, now: number, ttlMs: number): Promise<ServiceState> {
-    return takeLease(this.db, this.tableName, keys.serviceState(namespace, service), owner, now, ttlMs).then(toState);
+  /** Takes the lease until `until` (epoch ms); throws LeaseHeldError while another scaling holds it. */
+  acquire(namespace: string, service: string, owner: string, now: number, until: number): Promise<ServiceState> {
+    return takeLease(this.db, this.tableName, keys.serviceState(namespace, service), owner, now, until).then(toState);
   }
 
   /** The state as it stands, without taking the lease: for reads that act on nothing. */
@@ -44,9 +48,12 @@ export class ServiceStateStore {
     return out.Item ? toState(out.Item) : emptyState();
   }
 
-  /** Writes the change and gives the lease back. */
-  release(namespace: string, service: string, owner: string, change: StateChange): Promise<void> {
-    return giveBackLease(this.db, this.tableName, keys.serviceState(namespace, service), owner, change);
+  /**
+   * Writes the change and the event, and gives the lease back; false, with
+   * nothing written, when the lease expired and another scaling took it.
+   */
+  release(namespace: string, service: string, owner: string, change: StateChange, event?: ScalingEvent): Promise<boolean> {
+    return giveBackLease(this.db, this.tableName, keys.serviceState(namespace, service), owner, change, event && this.events.item(event));
   }
 
   async delete(namespace: string, service: string): Promise<void> {

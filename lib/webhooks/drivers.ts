@@ -26,6 +26,8 @@ export interface DriverOutcome {
 /** What a trigger asks of a driver: why, and a refusal already decided (the cooldown), to record once the count is known. */
 export interface DriverRequest {
   reason: string;
+  /** When the webhook function must have answered, on Tide's clock: the scaling fits inside it. */
+  deadline: number;
   /** How many times to move by the amount: one per newly firing Alertmanager alert, else one. */
   steps: number;
   refusal?: (current: number) => ScaleRefusedError;
@@ -58,9 +60,11 @@ export async function driveScaleService(app: Tide, receiver: ReceiverRecord, con
         },
       },
       // Two triggers at once both act, one after the other: the second waits for the lease.
-      { owner: `webhook-${randomToken(10)}`, wait: true, dryRun: false, provider: createProvider(svc.target, providerContext(app, svc)) },
+      { owner: `webhook-${randomToken(10)}`, wait: true, dryRun: false, provider: createProvider(svc.target, providerContext(app, svc)), deadline: request.deadline },
     ),
   );
+  // With wait: true, busy means this trigger outlasted its lease: whatever it did was not recorded.
+  if (outcome.status === 'busy') throw new RancherError(409, [outcome.reason, outcome.detail].filter(Boolean).join(': '));
   const status = outcome.status === 'applied' || outcome.status === 'failed' ? outcome.status : 'skipped';
   return { target: svc.service, from: outcome.from, to: outcome.to, status, reason: outcome.reason, ...(outcome.detail ? { detail: outcome.detail } : {}) };
 }
@@ -81,8 +85,9 @@ export async function driveScaleHost(app: Tide, receiver: ReceiverRecord, config
           return { to: stepFrom(current, config, { what: 'host pool', min: pool.min, max: pool.max }, request.steps), reason: request.reason };
         },
       },
-      { owner: `webhook-${randomToken(10)}`, provider: createHostPoolProvider(pool.target, hostPoolContext()) },
+      { owner: `webhook-${randomToken(10)}`, provider: createHostPoolProvider(pool.target, hostPoolContext()), deadline: request.deadline },
     ),
   );
-  return { target: pool.pool, ...outcome };
+  if (outcome.status === 'busy') throw new RancherError(409, [outcome.reason, outcome.detail].filter(Boolean).join(': '));
+  return { target: pool.pool, ...outcome, status: outcome.status };
 }

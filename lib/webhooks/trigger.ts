@@ -21,13 +21,13 @@ const ALERT_MEMORY_SECONDS = 7 * 24 * 3600;
  * Alertmanager's status and its newly firing alerts, the receiver's
  * cooldown, and the scaling itself.
  */
-export async function triggerReceiver(event: HttpEvent, app: Tide): Promise<HttpResult> {
+export async function triggerReceiver(event: HttpEvent, app: Tide, deadline: number): Promise<HttpResult> {
   const request = triggerRequest(event);
   if (!request.key) throw new RancherError(400, "Invalid execute url, should have 'key'");
   if (!request.projectId) throw new RancherError(400, 'Invalid execute url, url must contain projectId');
   const receiver = await authenticate(app, request.key, request.projectId);
   await holdRateLimit(app, receiver.keyId);
-  return once(app, receiver.id, header(event, 'idempotency-key'), () => act(app, receiver, alertNotification(request.body)));
+  return once(app, receiver.id, header(event, 'idempotency-key'), () => act(app, receiver, alertNotification(request.body), deadline));
 }
 
 /** The receiver the key opens in this project; the same 403 for a malformed, unknown, revoked or other project's key. */
@@ -41,10 +41,10 @@ async function authenticate(app: Tide, key: string, projectId: string): Promise<
   return receiver;
 }
 
-async function act(app: Tide, receiver: ReceiverRecord, alert: AlertNotification | undefined): Promise<HttpResult> {
+async function act(app: Tide, receiver: ReceiverRecord, alert: AlertNotification | undefined, deadline: number): Promise<HttpResult> {
   if (alert && alert.status !== 'firing') return ignored(receiver, `Alertmanager notification is ${alert.status}; only firing alerts scale`);
-  if (alert && (receiver.alertmanager?.scaleOn ?? 'eachNewAlert') === 'eachNewAlert') return scaleOnNewAlerts(app, receiver, alert);
-  return scale(app, receiver, alert, 1);
+  if (alert && (receiver.alertmanager?.scaleOn ?? 'eachNewAlert') === 'eachNewAlert') return scaleOnNewAlerts(app, receiver, alert, deadline);
+  return scale(app, receiver, alert, 1, deadline);
 }
 
 /**
@@ -56,7 +56,7 @@ async function act(app: Tide, receiver: ReceiverRecord, alert: AlertNotification
  * retry acts. A refusal at a bound or in the cooldown answers the alert: its
  * repeats do not scale.
  */
-async function scaleOnNewAlerts(app: Tide, receiver: ReceiverRecord, alert: AlertNotification): Promise<HttpResult> {
+async function scaleOnNewAlerts(app: Tide, receiver: ReceiverRecord, alert: AlertNotification, deadline: number): Promise<HttpResult> {
   const firing = firingAlerts(alert);
   const owner = randomToken(12);
   const fresh = await app.actedAlerts.claim(receiver.id, firing, owner, app.now(), ALERT_MEMORY_SECONDS);
@@ -70,7 +70,7 @@ async function scaleOnNewAlerts(app: Tide, receiver: ReceiverRecord, alert: Aler
   }
   let answered = false;
   try {
-    const result = await scale(app, receiver, alert, fresh.length);
+    const result = await scale(app, receiver, alert, fresh.length, deadline);
     answered = true;
     return result;
   } catch (error) {
@@ -86,14 +86,14 @@ function ignored(receiver: ReceiverRecord, reason: string): HttpResult {
 }
 
 /** Moves the target `steps` times the receiver's amount, inside its cooldown's rule. */
-async function scale(app: Tide, receiver: ReceiverRecord, alert: AlertNotification | undefined, steps: number): Promise<HttpResult> {
+async function scale(app: Tide, receiver: ReceiverRecord, alert: AlertNotification | undefined, steps: number, deadline: number): Promise<HttpResult> {
   const { action, amount } = receiver.config;
   const each = steps > 1 ? ` for each of ${steps} new alerts` : '';
   const reason = `webhook ${receiver.name}: ${action} by ${amount}${each}${alert?.alertName ? ` (alert ${alert.alertName} firing)` : ''}`;
   const cooldownMs = receiver.cooldown ? parseDuration(receiver.cooldown) : 0;
   const claimedAt = app.now();
   const claim = cooldownMs > 0 ? await app.receivers.claimCooldown(receiver.projectId, receiver.id, claimedAt, cooldownMs) : undefined;
-  const driverRequest: DriverRequest = { reason, steps };
+  const driverRequest: DriverRequest = { reason, steps, deadline };
   if (claim && !claim.granted) driverRequest.refusal = (current) => cooldownRefusal(receiver, claim.retryAfterMs, current);
 
   let outcome: DriverOutcome | undefined;

@@ -25,6 +25,8 @@ if (!Number.isInteger(SERVICES) || SERVICES < 1 || !Number.isInteger(TICKS) || T
   process.exit(2);
 }
 
+/** The scheduled evaluator's Lambda timeout (serverless.yml): the deadline each tick's evaluations get. */
+const EVALUATOR_TIMEOUT_MS = 75_000;
 
 async function startPlatform(): Promise<{ url: string; close: () => void }> {
   const server = createServer((req, res) => {
@@ -77,13 +79,13 @@ async function main(): Promise<void> {
       { step: 'initialize', name: 'benchRequestCount' },
     );
 
-    await evaluateServices(app, { owner: 'warm-up', namespace: 'bench' });
+    await evaluateServices(app, { owner: 'warm-up', namespace: 'bench', deadline: app.now() + EVALUATOR_TIMEOUT_MS });
     requests.clear();
     const rates: number[] = [];
     let results: EvaluationResult[] = [];
     for (let tick = 0; tick < TICKS; tick++) {
       const started = performance.now();
-      results = await evaluateServices(app, { owner: `tick-${tick}`, namespace: 'bench' });
+      results = await evaluateServices(app, { owner: `tick-${tick}`, namespace: 'bench', deadline: app.now() + EVALUATOR_TIMEOUT_MS });
       rates.push(SERVICES / ((performance.now() - started) / 1000));
     }
     const perService = Object.fromEntries([...requests].sort().map(([kind, n]) => [kind, n / (SERVICES * TICKS)]));

@@ -12,6 +12,8 @@ import { closedPortUrl } from '../support/loopback';
 // Five seconds into a minute bucket, so the last sample sits in the bucket still open.
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 5);
 const app = createTide(loadConfig(), () => NOW);
+/** The admin function's 10 s, as POST /v1/evaluate would have it. */
+const DEADLINE = NOW + 10_000;
 
 const policy = { rules: [{ type: 'threshold', metric: 'cpu_ratio', scaleOutAbove: 70, outDuration: '2m', increaseBy: 1 }] };
 
@@ -30,7 +32,7 @@ describe('replicas of an http target that does not answer GET', () => {
     await putService(ns, { mode: 'dry-run', min: 1, max: 10, target: { provider: 'http', url: await closedPortUrl() }, policy });
     await reportCpu(ns, ['c1', 'c2'], NOW - 5_000);
 
-    const [decision] = await evaluateServices(app, { owner: 'count', namespace: ns });
+    const [decision] = await evaluateServices(app, { owner: 'count', namespace: ns, deadline: DEADLINE });
     expect(decision).toMatchObject({ status: 'skipped', from: 2, to: 3 });
     expect(await app.events.list(ns, 'myweb', 10)).toEqual([expect.objectContaining({ from: 2, to: 3, status: 'skipped' })]);
   });
@@ -40,7 +42,7 @@ describe('replicas of an http target that does not answer GET', () => {
     await putService(ns, { min: 1, max: 10, target: { provider: 'http', url: await closedPortUrl() }, policy });
     await reportCpu(ns, ['c1'], NOW - 70_000); // its bucket closed before the last 60 s began
 
-    const [decision] = await evaluateServices(app, { owner: 'none', namespace: ns });
+    const [decision] = await evaluateServices(app, { owner: 'none', namespace: ns, deadline: DEADLINE });
     expect(decision).toMatchObject({ status: 'failed', reason: 'could not read the current replicas', detail: expect.stringContaining('no container has reported in the last 60 s') });
     expect(decision).toMatchObject({ from: null, to: null });
     const [event] = await app.events.list(ns, 'myweb', 10);
@@ -54,7 +56,7 @@ describe('a platform that fails to answer the read', () => {
     setReplicas: () => Promise.reject(new Error('a failed read must not scale')),
   };
   const toFour: ScaleIntent = { trigger: 'manual', plan: () => ({ to: 4, reason: 'release' }) };
-  const options = (provider: Provider) => ({ owner: 'read-test', wait: false, dryRun: false, provider });
+  const options = (provider: Provider) => ({ owner: 'read-test', wait: false, dryRun: false, provider, deadline: DEADLINE });
 
   it('records the replicas Tide last knew, from to itself, and keeps them', async () => {
     const ns = freshNamespace();

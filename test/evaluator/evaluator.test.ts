@@ -38,7 +38,7 @@ async function evaluationHeldInsideThePlatform() {
   await (await agentFor(api.url, ns))('myweb', [99]);
   const app = tide();
   const held = platform.hold();
-  const first = evaluateServices(app, { owner: 'first', namespace: ns });
+  const first = evaluateServices(app, { owner: 'first', namespace: ns, deadline: app.now() + 10_000 });
   await held.arrived;
   return { ns, app, platform, held, first };
 }
@@ -116,7 +116,7 @@ describe('evaluator, end to end', () => {
 
   it('acts once when two evaluations of one service overlap', async () => {
     const { ns, app, platform, held, first } = await evaluationHeldInsideThePlatform();
-    const second = await evaluateServices(app, { owner: 'second', namespace: ns });
+    const second = await evaluateServices(app, { owner: 'second', namespace: ns, deadline: app.now() + 10_000 });
     held.release();
     expect((await first)[0]).toMatchObject({ status: 'applied', from: 1, to: 2 });
     expect(second[0]).toMatchObject({ status: 'busy' });
@@ -194,7 +194,7 @@ describe('an on-demand dry run', () => {
 
   it('goes ahead while a scaling holds the service, and does not hold up the scheduled evaluation', async () => {
     const { ns, app, platform, held, first: real } = await evaluationHeldInsideThePlatform();
-    expect(await evaluateServices(app, { owner: 'what-if', namespace: ns, dryRun: true })).toEqual([expect.objectContaining({ status: 'skipped', from: 1, to: 2 })]);
+    expect(await evaluateServices(app, { owner: 'what-if', namespace: ns, dryRun: true, deadline: app.now() + 10_000 })).toEqual([expect.objectContaining({ status: 'skipped', from: 1, to: 2 })]);
     held.release();
     expect((await real)[0]).toMatchObject({ status: 'applied', from: 1, to: 2 });
     await platform.close();
@@ -258,7 +258,7 @@ describe('stored documents', () => {
     };
     await app.services.put(old as never, app.now());
     await (await agentFor(api.url, ns))('legacy', [90]);
-    const [result] = await evaluateServices(app, { owner: 'old-doc', namespace: ns });
+    const [result] = await evaluateServices(app, { owner: 'old-doc', namespace: ns, deadline: app.now() + 10_000 });
     expect(result).toMatchObject({ status: 'applied', from: 2, to: 3 });
     await platform.close();
   });

@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tide } from '../../lib/app';
+import { evaluateServices } from '../../lib/evaluator/evaluate';
 import { runEvaluator, tickOffsets, type EvaluatorDeps } from '../../lib/evaluator/schedule';
+import { RECORD_MS } from '../../lib/scaling/deadline';
 import { invokeWorker } from '../../lib/evaluator/workers';
 import type { StoredService } from '../../lib/store/services';
 import { freshNamespace } from '../support/client';
@@ -14,6 +16,9 @@ const policy = {
   stabilization: { scaleOut: '0s', scaleIn: '0s' },
   limits: { scaleOut: [], scaleIn: [], selectPolicy: { scaleOut: 'max' as const, scaleIn: 'max' as const } },
 };
+
+/** The scheduled evaluator's Lambda timeout (serverless.yml). */
+const EVALUATOR_TIMEOUT_MS = 75_000;
 
 async function addService(app: Tide, namespace: string, service: string, url: string, evaluationInterval = '1m') {
   const svc = { namespace, service, mode: 'auto', min: 1, max: 10, evaluationInterval, target: { provider: 'http', url, timeout: '5s' }, policy } as unknown as StoredService;
@@ -31,6 +36,30 @@ function steppedClock(start: number) {
       now = Math.max(now, at);
     },
     slept,
+  };
+}
+
+/** A platform whose every GET waits until `release()`; then it answers 1 replica. */
+async function heldPlatform() {
+  const waiting: Array<() => void> = [];
+  let released = false;
+  const server = createServer((req, res) => {
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"replicas": 1}');
+    if (released) answer();
+    else waiting.push(answer);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/scale`,
+    release() {
+      released = true;
+      waiting.splice(0).forEach((answer) => answer());
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -61,7 +90,7 @@ describe('scheduled evaluator', () => {
     await addService(app, ns, 'fast', platform.url, '15s');
     await addService(app, ns, 'steady', platform.url, '1m');
     const deps: EvaluatorDeps = { invokeWorker: () => Promise.reject(new Error('no fan-out expected')), sleepUntil: clock.sleepUntil };
-    const summary = await runEvaluator(app, { source: 'aws.events' }, deps, 'tick-test');
+    const summary = await runEvaluator(app, { source: 'aws.events' }, deps, { owner: 'tick-test', deadline: clock.now() + EVALUATOR_TIMEOUT_MS });
     const mine = summary.results;
     expect(mine.filter((r) => r.service === 'fast')).toHaveLength(4);
     expect(mine.filter((r) => r.service === 'steady')).toHaveLength(1);
@@ -82,7 +111,7 @@ describe('scheduled evaluator', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-        invocations.push({ type: req.headers['x-amz-invocation-type'] as string, payload, results: runEvaluator(app, payload, deps, `worker-${invocations.length}`) });
+        invocations.push({ type: req.headers['x-amz-invocation-type'] as string, payload, results: runEvaluator(app, payload, deps, { owner: `worker-${invocations.length}`, deadline: clock.now() + EVALUATOR_TIMEOUT_MS }) });
         res.writeHead(202).end();
       });
     });
@@ -91,7 +120,7 @@ describe('scheduled evaluator', () => {
     process.env.TIDE_LAMBDA_ENDPOINT = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     process.env.TIDE_EVALUATOR_FUNCTION = 'tide-test-evaluator';
     try {
-      const summary = await runEvaluator(app, { source: 'aws.events' }, deps, 'scheduler');
+      const summary = await runEvaluator(app, { source: 'aws.events' }, deps, { owner: 'scheduler', deadline: clock.now() + EVALUATOR_TIMEOUT_MS });
       expect(summary.workers).toBe(3);
       expect(invocations).toHaveLength(3);
       expect(invocations.every((i) => i.type === 'Event')).toBe(true);
@@ -102,5 +131,46 @@ describe('scheduled evaluator', () => {
       delete process.env.TIDE_LAMBDA_ENDPOINT;
       await new Promise<void>((resolve) => lambdaApi.close(() => resolve()));
     }
+  });
+
+  it('starts every tick on time while a slow service of an earlier tick still waits on its platform', async () => {
+    const ns = freshNamespace();
+    const clock = steppedClock(Date.now());
+    const app = await isolatedTide({}, clock.now);
+    const slow = await heldPlatform();
+    await addService(app, ns, 'fast', platform.url, '15s');
+    await addService(app, ns, 'slow', slow.url, '1m');
+    // The slow platform answers only once the last tick has begun: ticks that waited for it would never get there.
+    const deps: EvaluatorDeps = {
+      invokeWorker: () => Promise.reject(new Error('no fan-out expected')),
+      sleepUntil: async (at) => {
+        await clock.sleepUntil(at);
+        if (clock.slept.at(-1) === 45_000) slow.release();
+      },
+    };
+    const summary = await runEvaluator(app, { source: 'aws.events' }, deps, { owner: 'slow-test', deadline: clock.now() + EVALUATOR_TIMEOUT_MS });
+    expect(summary.results.filter((r) => r.service === 'fast')).toHaveLength(4);
+    expect(summary.results.filter((r) => r.service === 'slow')).toEqual([expect.objectContaining({ status: 'unchanged', from: 1, to: 1 })]);
+    await slow.close();
+  });
+});
+
+describe('each service’s deadline', () => {
+  it('ends a service whose platform does not answer in time as a recorded failure, and the others go on', async () => {
+    const ns = freshNamespace();
+    const clock = steppedClock(Date.now());
+    const app = await isolatedTide({}, clock.now);
+    const [slow, healthy] = await Promise.all([heldPlatform(), startHttpTarget(2)]);
+    await addService(app, ns, 'slow', slow.url);
+    await addService(app, ns, 'healthy', healthy.url);
+    // 0.3 s for the platform once the time to record is set aside.
+    const results = await evaluateServices(app, { owner: 'deadline-test', namespace: ns, deadline: clock.now() + RECORD_MS + 300 });
+    expect(results).toEqual([
+      expect.objectContaining({ service: 'healthy', status: 'unchanged', from: 2, to: 2 }),
+      expect.objectContaining({ service: 'slow', status: 'failed', reason: 'could not read the current replicas', detail: expect.stringMatching(/^http read failed: no answer within the 0\.[0-9]s this request had left for the platform$/) }),
+    ]);
+    expect(await app.events.list(ns, 'slow', 10)).toEqual([expect.objectContaining({ status: 'failed', detail: results[1]?.detail })]);
+    slow.release();
+    await Promise.all([slow.close(), healthy.close()]);
   });
 });

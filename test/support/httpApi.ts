@@ -19,14 +19,16 @@ export async function startHttpApi(): Promise<HttpApiServer> {
   return startEmulator({
     routes: httpRoutes(functions),
     invoke: async (name, event) => {
+      const fn = functions.find((f) => f.name === name);
+      if (!fn) throw new Error(`no function ${name}`);
       let handler = handlers.get(name);
       if (!handler) {
-        const fn = functions.find((f) => f.name === name);
-        if (!fn) throw new Error(`no function ${name}`);
         handler = ((await import(join(root, fn.source))) as Record<string, Handler>)[fn.exportName] as Handler;
         handlers.set(name, handler);
       }
-      return handler(event, { functionName: name, awsRequestId: 'test' } as Context);
+      // Lambda's remaining time, from the function's timeout in serverless.yml: the scaling routes fit inside it.
+      const deadline = Date.now() + fn.timeoutSeconds * 1000;
+      return handler(event, { functionName: name, awsRequestId: 'test', getRemainingTimeInMillis: () => deadline - Date.now() } as Context);
     },
     onError: (name, error) => console.error(`[${name}]`, error),
   });
