@@ -26,7 +26,8 @@ const env = z.object({
   TIDE_INTERVAL: durationString
     .default('10s')
     .transform(parseDuration)
-    .refine((ms) => ms >= 1000, { error: 'must be at least 1s' }),
+    // Past an hour every batch would be older than Tide accepts by the time it is sent.
+    .refine((ms) => ms >= 1000 && ms <= 3600_000, { error: 'must be from 1s to 1h' }),
   TIDE_SERVICE_LABEL: z.string().optional(),
   TIDE_SERVICE_FROM_NAME: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   TIDE_BACKLOG_SAMPLES: z.coerce

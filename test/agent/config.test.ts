@@ -66,6 +66,7 @@ describe('agent configuration', () => {
   });
 
   it('refuses an interval under a second', () => {
-    expect(() => loadAgentConfig({ ...required, TIDE_INTERVAL: '500ms' })).toThrowError('TIDE_INTERVAL: must be at least 1s');
+    expect(() => loadAgentConfig({ ...required, TIDE_INTERVAL: '500ms' })).toThrowError('TIDE_INTERVAL: must be from 1s to 1h');
+    expect(() => loadAgentConfig({ ...required, TIDE_INTERVAL: '2h' })).toThrowError('TIDE_INTERVAL: must be from 1s to 1h');
   });
 });
