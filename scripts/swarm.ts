@@ -6,7 +6,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUSYBOX_IMAGE, engineUnavailable, startDockerEngine, tlsSecret } from './local/dockerEngine';
+import { BUSYBOX_IMAGE, engineUnavailable, startDockerEngine, swarmEnv } from './local/dockerEngine';
 
 const stateDir = process.env.TIDE_STATE_DIR ?? join(process.cwd(), '.tide');
 const envFile = join(stateDir, 'swarm.env');
@@ -17,32 +17,15 @@ async function main(): Promise<void> {
     process.stderr.write(`swarm: cannot start a Docker Engine here: ${unavailable}\n`);
     process.exit(1);
   }
+  // Listening before the engine starts, so a Ctrl-C during its start-up still removes it once it is up;
+  // and for good, since tsx passes the terminal's SIGINT on a second time.
+  const stopped = new Promise<void>((resolve) => {
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
+  });
   const engine = await startDockerEngine();
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nswarm: removing the services, the swarm and the engine\n');
-    rmSync(envFile, { force: true });
-    await engine.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
-
   mkdirSync(stateDir, { recursive: true });
-  // Single quotes: the TLS secret is JSON, and nothing in it is for the shell to expand.
-  writeFileSync(
-    envFile,
-    [
-      `export DOCKER_HOST=${engine.socket}`,
-      `export SWARM_SOCKET=${engine.socket}`,
-      `export SWARM_TCP=${engine.tcp}`,
-      `export TIDE_SWARM_TLS='${tlsSecret(engine.client)}'`,
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  writeFileSync(envFile, swarmEnv(engine), { mode: 0o600 });
   process.stdout.write(
     [
       `swarm: a Docker Engine in Swarm mode, everything in ${engine.dir}`,
@@ -54,6 +37,10 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+  await stopped;
+  process.stdout.write('\nswarm: removing the services, the swarm and the engine\n');
+  rmSync(envFile, { force: true });
+  await engine.stop();
 }
 
 main().catch((error: unknown) => {

@@ -158,6 +158,22 @@ export function strangerCertificate(dir: string, engineCa: string): ClientCertif
   return { ...stranger, ca: engineCa };
 }
 
+/**
+ * What a shell needs to reach the engine, as `source`-able lines: DOCKER_HOST
+ * (the docker CLI, the agent), SWARM_SOCKET and SWARM_TCP (a swarm target's
+ * endpoint) and TIDE_SWARM_TLS (the client certificate, for `env:TIDE_SWARM_TLS`).
+ */
+export function swarmEnv(engine: Pick<DockerEngine, 'socket' | 'tcp' | 'client'>): string {
+  // Single quotes: the TLS secret is JSON, and nothing in it is for the shell to expand.
+  return [
+    `export DOCKER_HOST=${engine.socket}`,
+    `export SWARM_SOCKET=${engine.socket}`,
+    `export SWARM_TCP=${engine.tcp}`,
+    `export TIDE_SWARM_TLS='${tlsSecret(engine.client)}'`,
+    '',
+  ].join('\n');
+}
+
 /** A swarm target's TLS secret (`credentials: "env:NAME"`): JSON with the PEM texts of ca.pem, cert.pem and key.pem. */
 export function tlsSecret(certificate: ClientCertificate): string {
   return JSON.stringify({ ca: certificate.ca, cert: certificate.cert, key: certificate.key });
