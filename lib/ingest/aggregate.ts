@@ -7,6 +7,8 @@ export interface MetricAggregate {
   sum: number;
   min: number;
   max: number;
+  /** Index in the batch of the first sample carrying the metric, to name it in a refusal. */
+  firstSample: number;
 }
 
 /** All of one batch's samples for one service that fall in one bucket. */
@@ -17,10 +19,10 @@ export interface BucketGroup {
   metrics: Map<string, MetricAggregate>;
 }
 
-function add(metrics: Map<string, MetricAggregate>, name: string, value: number): void {
+function add(metrics: Map<string, MetricAggregate>, name: string, value: number, sample: number): void {
   const agg = metrics.get(name);
   if (agg === undefined) {
-    metrics.set(name, { count: 1, sum: value, min: value, max: value });
+    metrics.set(name, { count: 1, sum: value, min: value, max: value, firstSample: sample });
     return;
   }
   agg.count += 1;
@@ -29,13 +31,10 @@ function add(metrics: Map<string, MetricAggregate>, name: string, value: number)
   if (value > agg.max) agg.max = value;
 }
 
-/**
- * Folds a batch into one group per (service, bucket), ordered by service then
- * bucket so that a retried batch always splits into the same write chunks.
- */
+/** Folds a batch into one group per (service, bucket), groups and their metrics in the order the batch brings them. */
 export function aggregateSamples(samples: readonly Sample[], bucketSeconds: number): BucketGroup[] {
   const groups = new Map<string, BucketGroup>();
-  for (const s of samples) {
+  samples.forEach((s, index) => {
     const bucketStart = Math.floor(s.ts / 1000 / bucketSeconds) * bucketSeconds;
     const id = `${s.service}\u0000${bucketStart}`;
     let group = groups.get(id);
@@ -46,13 +45,11 @@ export function aggregateSamples(samples: readonly Sample[], bucketSeconds: numb
     group.samples += 1;
     for (const name of BUILT_IN_METRICS) {
       const value = s[name];
-      if (value !== undefined) add(group.metrics, name, value);
+      if (value !== undefined) add(group.metrics, name, value, index);
     }
-    if (s.custom) for (const [name, value] of Object.entries(s.custom)) add(group.metrics, name, value);
-  }
-  return [...groups.values()].sort((a, b) =>
-    a.service === b.service ? a.bucketStart - b.bucketStart : a.service < b.service ? -1 : 1,
-  );
+    if (s.custom) for (const [name, value] of Object.entries(s.custom)) add(group.metrics, name, value, index);
+  });
+  return [...groups.values()];
 }
 
 /** The write shard a node's samples go to: a stable hash of the node name. */

@@ -8,7 +8,7 @@ import { parseOrThrow } from '../validation';
 import { recordSamples } from './record';
 import { metricsBatchSchema, timestampProblems } from './schema';
 
-/** `POST /v1/metrics`: validate the batch, fold it into buckets, store the aggregates once. */
+/** `POST /v1/metrics`: validate the batch, fold it into buckets, store the aggregates once, whole or not at all. */
 export async function ingestMetrics(event: AgentEvent, app: Tide): Promise<HttpResult> {
   if (!event.agent) throw new UnauthorizedError();
   const namespace = parseOrThrow(namespaceName, event.queryStringParameters?.namespace ?? event.agent.namespace, 'query string');
@@ -17,5 +17,12 @@ export async function ingestMetrics(event: AgentEvent, app: Tide): Promise<HttpR
   const problems = timestampProblems(batch, app.now());
   if (problems.length > 0) throw new ValidationError(problems);
   const result = await recordSamples(app, { namespace, ...batch });
-  return result.duplicate ? json(200, { accepted: 0, duplicate: true }) : json(202, result);
+  switch (result.status) {
+    case 'refused':
+      throw new ValidationError(result.problems);
+    case 'duplicate':
+      return json(200, { accepted: 0, duplicate: true });
+    case 'stored':
+      return json(202, { accepted: result.accepted, duplicate: false });
+  }
 }

@@ -8,15 +8,24 @@ export const MAX_CUSTOM_METRICS = 20;
 export const MAX_SAMPLE_AGE_MS = 60 * 60 * 1000;
 export const MAX_SAMPLE_LEAD_MS = 5 * 60 * 1000;
 
+/**
+ * The magnitudes an aggregate can hold. DynamoDB numbers span 1e-130 to
+ * 1e126, to 38 significant digits; a min or max is stored as sent, and a sum
+ * in fixed point (lib/store/aggregates.ts), exact for batches of up to 1000
+ * values of at most 2^53 each. 2^53 bytes is 8 PiB.
+ */
+const MAX_MAGNITUDE = 2 ** 53;
+const MIN_MAGNITUDE = 1e-100;
+
+const storable = (value: number) => value === 0 || (Math.abs(value) >= MIN_MAGNITUDE && Math.abs(value) <= MAX_MAGNITUDE);
+
 const nonNegative = z
   .number({ error: 'must be a finite number >= 0' })
-  .min(0, { error: 'must be a finite number >= 0' })
-  .refine(Number.isFinite, { error: 'must be a finite number >= 0' });
+  .refine((v) => v >= 0 && storable(v), { error: 'must be a finite number >= 0: 0, or from 1e-100 to 2^53' });
 
 const percent = z
   .number({ error: 'must be a number from 0 to 100' })
-  .min(0, { error: 'must be a number from 0 to 100' })
-  .max(100, { error: 'must be a number from 0 to 100' });
+  .refine((v) => v >= 0 && v <= 100 && storable(v), { error: 'must be a number from 0 to 100: 0, or from 1e-100 to 100' });
 
 const builtInNames: ReadonlySet<string> = new Set(BUILT_IN_METRICS);
 
@@ -26,7 +35,7 @@ const customMetrics = z
       (name) => !builtInNames.has(name),
       { error: 'custom metric names must not reuse a built-in metric name' },
     ),
-    z.number({ error: 'must be a finite number' }).refine(Number.isFinite, { error: 'must be a finite number' }),
+    z.number({ error: 'must be a finite number' }).refine(storable, { error: 'must be a finite number: 0, or from 1e-100 to 2^53 either side of 0' }),
   )
   .refine((custom) => Object.keys(custom).length <= MAX_CUSTOM_METRICS, {
     error: `must have at most ${MAX_CUSTOM_METRICS} metrics`,

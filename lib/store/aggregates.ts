@@ -1,13 +1,39 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { NumberValue, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BucketGroup } from '../ingest/aggregate';
-import { aggregateAttributes, attr, keys, type ItemKey } from './keys';
+import { unmarshallItem } from './client';
+import { aggregateAttributes, attr, keys, metricCountAttribute, type ItemKey } from './keys';
 import { KnownExtremes } from './knownExtremes';
 import { queryAll } from './query';
 
-/** DynamoDB allows 100 items a transaction; one is the batch marker. */
-const GROUPS_PER_TRANSACTION = 99;
+/**
+ * A batch is written in one transaction, so that it is stored whole or not at
+ * all; DynamoDB takes at most 100 items in one, and one is the batch marker.
+ */
+export const MAX_GROUPS_PER_BATCH = 99;
+
+/**
+ * Metric names one aggregate item may hold. A write's update names each of
+ * its metrics up to 5 times, its condition up to twice: with 64, they stay
+ * under DynamoDB's 4 KB and 300 operators per expression (at most about
+ * 3.7 KB and 255, whatever the names), and the item under 30 KB of 400 KB.
+ */
+export const MAX_METRICS_PER_ITEM = 64;
+
+/**
+ * DynamoDB adds numbers exactly, to 38 significant digits, or refuses the
+ * write; and a sum that uses all 38 can never grow by another digit. So a
+ * sum is kept in two fixed-point parts: to 9 decimal places, and what those
+ * leave out to 30. Each batch adds under 1000 × 2^53 (ingest's bounds) to the
+ * first and under 1e-9 to the second; an item takes at most about 1000
+ * writes a second (DynamoDB's per-item rate) for the two hours its bucket
+ * accepts samples at the most, so the first stays under 1e29 (29 + 9 digits)
+ * and the second under 1 (1 + 30). Their sum reads back to a double's
+ * precision for values from 1e-13 up; values under 1e-30 count as 0 in sums
+ * (not in min and max, which are stored as sent).
+ */
+const SUM_DECIMALS = 9;
+const REMAINDER_DECIMALS = 30;
 const MAX_ATTEMPTS = 8;
 
 export interface RecordBatchInput {
@@ -22,11 +48,22 @@ export interface RecordBatchInput {
   markerExpiresAt: number;
 }
 
-export interface RecordBatchResult {
-  /** Samples counted by this call (0 when the whole batch had been counted before). */
-  accepted: number;
-  duplicate: boolean;
+/** A bucket item that has no room for a batch's new metric names. */
+export interface FullBucket {
+  service: string;
+  bucketStart: number;
+  /** Metric names the item holds. */
+  held: number;
+  /** The batch's metric names it does not hold yet. */
+  newMetrics: string[];
 }
+
+export type RecordBatchResult =
+  | { status: 'stored'; accepted: number }
+  /** The batchId was stored before: nothing counted again. */
+  | { status: 'duplicate' }
+  /** Nothing stored: these buckets would pass MAX_METRICS_PER_ITEM. */
+  | { status: 'refused'; full: FullBucket[] };
 
 /** One bucket of one metric, merged over every shard. */
 export interface MetricBucket {
@@ -38,25 +75,36 @@ export interface MetricBucket {
   max: number;
 }
 
-interface UpdatePlan {
+interface Write {
   key: ItemKey;
   group: BucketGroup;
+  expiresAt: number;
+}
+
+interface UpdatePlan {
   UpdateExpression: string;
   ConditionExpression?: string;
   ExpressionAttributeNames: Record<string, string>;
   ExpressionAttributeValues: Record<string, unknown>;
 }
 
+type WriteOutcome = Exclude<RecordBatchResult, { status: 'stored' }> | 'stored';
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoff = (attempt: number) => pause(Math.random() * 10 * 2 ** attempt);
 
 /**
- * Writes a batch's aggregates: count and sum by ADD, min and max by a guarded
- * SET. DynamoDB has no MIN/MAX update, so a min or max is written only when it
- * may improve on the stored one, and the condition makes a stale guess fail
- * harmlessly; the failure returns the stored item and the write is retried
- * with what it says. With a batchId every chunk goes in one transaction with
- * a marker item, so a batch replayed after a crash half-way counts once.
+ * Writes a batch's aggregates: count, sum and the item's count of metric
+ * names by ADD, min and max by a guarded SET. DynamoDB has no MIN/MAX update,
+ * so a min or max is written only when it may improve on the stored one, and
+ * the condition makes a stale guess fail harmlessly; the failure returns the
+ * stored item and the write is retried with what it says. The same
+ * conditions keep an item within MAX_METRICS_PER_ITEM names: a batch that
+ * would pass it is refused, as a value, with nothing stored.
+ *
+ * A batch is one write: one group without a batchId is one UpdateItem;
+ * anything else, one transaction of its groups and, with a batchId, a marker
+ * item, so a batch replayed after a lost answer counts once.
  */
 export class AggregateStore {
   private readonly extremes = new KnownExtremes(20_000);
@@ -67,25 +115,20 @@ export class AggregateStore {
   ) {}
 
   async recordBatch(input: RecordBatchInput): Promise<RecordBatchResult> {
-    const keyed = input.groups.map((group) => ({
+    if (input.groups.length > MAX_GROUPS_PER_BATCH) throw new RangeError(`a batch folds into at most ${MAX_GROUPS_PER_BATCH} groups`);
+    const writes = input.groups.map((group) => ({
       group,
       key: keys.aggregate(input.namespace, group.service, input.shard, group.bucketStart),
+      expiresAt: input.expiresAt(group.bucketStart),
     }));
-    if (input.batchId === undefined) {
-      await Promise.all(keyed.map(({ group, key }) => this.updateOne(key, group, input.expiresAt(group.bucketStart))));
-      return { accepted: sumSamples(input.groups), duplicate: false };
-    }
-    let accepted = 0;
-    let applied = 0;
-    for (let i = 0, chunk = 0; i < keyed.length; i += GROUPS_PER_TRANSACTION, chunk++) {
-      const part = keyed.slice(i, i + GROUPS_PER_TRANSACTION);
-      const marker = keys.batch(input.namespace, input.node, input.batchId, chunk);
-      if (await this.transactChunk(marker, input.markerExpiresAt, part, input.expiresAt)) {
-        applied++;
-        accepted += sumSamples(part.map((p) => p.group));
-      }
-    }
-    return { accepted, duplicate: applied === 0 };
+    // A batch is one transaction, its marker chunk 0 (as when batches were cut into several).
+    const marker = input.batchId === undefined ? undefined : keys.batch(input.namespace, input.node, input.batchId, 0);
+    const [single] = writes;
+    const outcome =
+      marker === undefined && single !== undefined && writes.length === 1
+        ? await this.updateOne(single)
+        : await this.transact(marker === undefined ? undefined : { key: marker, expiresAt: input.markerExpiresAt }, writes);
+    return outcome === 'stored' ? { status: 'stored', accepted: input.groups.reduce((n, g) => n + g.samples, 0) } : outcome;
   }
 
   /** Reads one service's buckets for some metrics between two bucket starts, inclusive: one query per shard. */
@@ -101,8 +144,8 @@ export class AggregateStore {
     const projection = ['#sk'];
     metrics.forEach((metric, i) => {
       const a = aggregateAttributes(metric);
-      Object.assign(names, { [`#c${i}`]: a.count, [`#s${i}`]: a.sum, [`#l${i}`]: a.min, [`#h${i}`]: a.max });
-      projection.push(`#c${i}`, `#s${i}`, `#l${i}`, `#h${i}`);
+      Object.assign(names, { [`#c${i}`]: a.count, [`#s${i}`]: a.sum, [`#r${i}`]: a.sumRemainder, [`#l${i}`]: a.min, [`#h${i}`]: a.max });
+      projection.push(`#c${i}`, `#s${i}`, `#r${i}`, `#l${i}`, `#h${i}`);
     });
     const merged = new Map<string, MetricBucket>();
     const perShard = await Promise.all(
@@ -131,7 +174,7 @@ export class AggregateStore {
           const bucket = merged.get(id);
           const lo = Number(item[a.min]);
           const hi = Number(item[a.max]);
-          const sum = Number(item[a.sum]);
+          const sum = Number(item[a.sum]) + Number(item[a.sumRemainder] ?? 0);
           if (bucket === undefined) merged.set(id, { metric, start, count, sum, min: lo, max: hi });
           else {
             bucket.count += count;
@@ -145,117 +188,143 @@ export class AggregateStore {
     return [...merged.values()].sort((a, b) => a.start - b.start || (a.metric < b.metric ? -1 : 1));
   }
 
-  private async updateOne(key: ItemKey, group: BucketGroup, expiresAt: number): Promise<void> {
+  /** One item, without a marker: an UpdateItem is as atomic as a transaction, at half the write units. */
+  private async updateOne(write: Write): Promise<WriteOutcome> {
     for (let attempt = 1; ; attempt++) {
-      const plan = this.plan(key, group, expiresAt);
+      const plan = this.plan(write);
       try {
         const out = await this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: key,
-            UpdateExpression: plan.UpdateExpression,
-            ConditionExpression: plan.ConditionExpression,
-            ExpressionAttributeNames: plan.ExpressionAttributeNames,
-            ExpressionAttributeValues: plan.ExpressionAttributeValues,
+            Key: write.key,
+            ...plan,
             ReturnValues: plan.ConditionExpression ? 'ALL_NEW' : 'NONE',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        if (out.Attributes) this.extremes.learn(key, out.Attributes);
-        return;
+        if (out.Attributes) this.extremes.learn(write.key, out.Attributes);
+        else this.extremes.applied(write.key, write.group);
+        return 'stored';
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
-        // The exception carries the stored item in DynamoDB's wire format.
-        const stored = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-        if (stored) this.extremes.learn(key, unmarshall(stored));
+        // The exception carries the stored item in DynamoDB's wire format; none when there is no item.
+        const stored = (error as { Item?: Parameters<typeof unmarshallItem>[0] }).Item;
+        this.extremes.learn(write.key, stored ? unmarshallItem(stored) : undefined);
+        const full = this.fullBuckets([write]);
+        if (full.length > 0) return { status: 'refused', full };
       }
     }
   }
 
-  /** Applies one chunk with its marker; false when the marker shows the chunk was applied before. */
-  private async transactChunk(
-    marker: ItemKey,
-    markerExpiresAt: number,
-    part: Array<{ group: BucketGroup; key: ItemKey }>,
-    expiresAt: (bucketStart: number) => number,
-  ): Promise<boolean> {
+  /** All the writes and the marker, or none: false guesses are learnt from and tried again. */
+  private async transact(marker: { key: ItemKey; expiresAt: number } | undefined, writes: Write[]): Promise<WriteOutcome> {
     for (let attempt = 1; ; attempt++) {
-      const plans = part.map(({ group, key }) => this.plan(key, group, expiresAt(group.bucketStart)));
+      const updates = writes.map((write) => ({
+        Update: { TableName: this.tableName, Key: write.key, ...this.plan(write), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const },
+      }));
       try {
         await this.db.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: { ...marker, [attr.expiresAt]: markerExpiresAt },
-                  ConditionExpression: 'attribute_not_exists(#pk)',
-                  ExpressionAttributeNames: { '#pk': attr.pk },
-                },
-              },
-              ...plans.map((plan) => ({
-                Update: {
-                  TableName: this.tableName,
-                  Key: plan.key,
-                  UpdateExpression: plan.UpdateExpression,
-                  ConditionExpression: plan.ConditionExpression,
-                  ExpressionAttributeNames: plan.ExpressionAttributeNames,
-                  ExpressionAttributeValues: plan.ExpressionAttributeValues,
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-                },
-              })),
+              ...(marker === undefined
+                ? []
+                : [
+                    {
+                      Put: {
+                        TableName: this.tableName,
+                        Item: { ...marker.key, [attr.expiresAt]: marker.expiresAt },
+                        ConditionExpression: 'attribute_not_exists(#pk)',
+                        ExpressionAttributeNames: { '#pk': attr.pk },
+                      },
+                    },
+                  ]),
+              ...updates,
             ],
           }),
         );
-        plans.forEach((plan) => this.extremes.applied(plan.key, plan.group));
-        return true;
+        writes.forEach((write) => this.extremes.applied(write.key, write.group));
+        return 'stored';
       } catch (error) {
         if (!(error instanceof TransactionCanceledException) || attempt >= MAX_ATTEMPTS) throw error;
         const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
-        reasons.slice(1).forEach((reason, i) => {
-          const plan = plans[i];
-          if (plan && reason.Code === 'ConditionalCheckFailed' && reason.Item) {
-            this.extremes.learn(plan.key, unmarshall(reason.Item));
-          }
+        if (marker !== undefined && reasons[0]?.Code === 'ConditionalCheckFailed') return { status: 'duplicate' };
+        const itemReasons = marker === undefined ? reasons : reasons.slice(1);
+        const failed: Write[] = [];
+        writes.forEach((write, i) => {
+          const reason = itemReasons[i];
+          if (reason?.Code !== 'ConditionalCheckFailed') return;
+          this.extremes.learn(write.key, reason.Item ? unmarshallItem(reason.Item) : undefined);
+          failed.push(write);
         });
-        // Conflicts with concurrent writers to the same bucket: back off and try again.
-        if (reasons.some((r) => r.Code === 'TransactionConflict')) await backoff(attempt);
+        const full = this.fullBuckets(failed);
+        if (full.length > 0) return { status: 'refused', full };
+        // A write DynamoDB cannot make fails the same way again.
+        if (reasons.some((r) => r.Code === 'ValidationError' || r.Code === 'ItemCollectionSizeLimitExceeded')) throw error;
+        // Conflicts with concurrent writers to the same bucket, or throttling: back off and try again.
+        if (reasons.some((r) => r.Code !== 'None' && r.Code !== 'ConditionalCheckFailed')) await backoff(attempt);
       }
     }
   }
 
-  private plan(key: ItemKey, group: BucketGroup, expiresAt: number): UpdatePlan {
+  /** Of writes whose items were just read back, those that would take their item past MAX_METRICS_PER_ITEM. */
+  private fullBuckets(writes: readonly Write[]): FullBucket[] {
+    return writes.flatMap(({ key, group }) => {
+      const held = this.extremes.metricCount(key);
+      const newMetrics = [...group.metrics.keys()].filter((metric) => !this.extremes.holds(key, metric));
+      return held + newMetrics.length > MAX_METRICS_PER_ITEM ? [{ service: group.service, bucketStart: group.bucketStart, held, newMetrics }] : [];
+    });
+  }
+
+  private plan({ key, group, expiresAt }: Write): UpdatePlan {
     const names: Record<string, string> = { '#ttl': attr.expiresAt };
     const values: Record<string, unknown> = { ':ttl': expiresAt };
     const adds: string[] = [];
     const sets = ['#ttl = :ttl'];
     const conditions: string[] = [];
+    let newMetrics = 0;
     let i = 0;
     for (const [metric, agg] of group.metrics) {
       const a = aggregateAttributes(metric);
       names[`#c${i}`] = a.count;
       names[`#s${i}`] = a.sum;
       values[`:c${i}`] = agg.count;
-      values[`:s${i}`] = agg.sum;
+      const sum = fixedPoint(agg.sum, SUM_DECIMALS);
+      values[`:s${i}`] = NumberValue.from(sum);
       adds.push(`#c${i} :c${i}`, `#s${i} :s${i}`);
-      if (this.extremes.mayLower(key, metric, agg.min)) {
-        names[`#l${i}`] = a.min;
-        values[`:l${i}`] = agg.min;
-        sets.push(`#l${i} = :l${i}`);
-        conditions.push(`(attribute_not_exists(#l${i}) OR #l${i} > :l${i})`);
+      const remainder = fixedPoint(agg.sum - Number(sum), REMAINDER_DECIMALS);
+      if (remainder !== '0') {
+        names[`#r${i}`] = a.sumRemainder;
+        values[`:r${i}`] = NumberValue.from(remainder);
+        adds.push(`#r${i} :r${i}`);
       }
-      if (this.extremes.mayRaise(key, metric, agg.max)) {
+      // A metric the item lacks takes this batch's min and max as they are; one it holds, only where they improve.
+      const held = this.extremes.holds(key, metric);
+      if (!held) {
+        newMetrics++;
+        conditions.push(`attribute_not_exists(#c${i})`);
+      }
+      if (!held || this.extremes.mayLower(key, metric, agg.min)) {
+        names[`#l${i}`] = a.min;
+        values[`:l${i}`] = NumberValue.from(String(agg.min));
+        sets.push(`#l${i} = :l${i}`);
+        if (held) conditions.push(`#l${i} > :l${i}`);
+      }
+      if (!held || this.extremes.mayRaise(key, metric, agg.max)) {
         names[`#h${i}`] = a.max;
-        values[`:h${i}`] = agg.max;
+        values[`:h${i}`] = NumberValue.from(String(agg.max));
         sets.push(`#h${i} = :h${i}`);
-        conditions.push(`(attribute_not_exists(#h${i}) OR #h${i} < :h${i})`);
+        if (held) conditions.push(`#h${i} < :h${i}`);
       }
       i++;
     }
+    if (newMetrics > 0) {
+      names['#n'] = metricCountAttribute;
+      values[':n'] = newMetrics;
+      values[':room'] = MAX_METRICS_PER_ITEM - newMetrics;
+      adds.push('#n :n');
+      conditions.push('(attribute_not_exists(#n) OR #n <= :room)');
+    }
     return {
-      key,
-      group,
       UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}`,
       ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
       ExpressionAttributeNames: names,
@@ -264,8 +333,10 @@ export class AggregateStore {
   }
 }
 
-function sumSamples(groups: readonly BucketGroup[]): number {
-  return groups.reduce((n, g) => n + g.samples, 0);
+/** A number to so many decimal places, written out in full as DynamoDB should add it. */
+function fixedPoint(value: number, decimals: number): string {
+  const fixed = value.toFixed(decimals);
+  return Number(fixed) === 0 ? '0' : fixed;
 }
 
 function isConditionFailure(error: unknown): boolean {

@@ -112,10 +112,13 @@ export const keys = {
   },
 };
 
-/** Aggregate attribute names for one metric: count, sum, min and max. */
-export function aggregateAttributes(metric: string): { count: string; sum: string; min: string; max: string } {
-  return { count: `c:${metric}`, sum: `s:${metric}`, min: `lo:${metric}`, max: `hi:${metric}` };
+/** Aggregate attribute names for one metric: count, sum (in two parts, see lib/store/aggregates.ts), min and max. */
+export function aggregateAttributes(metric: string): { count: string; sum: string; sumRemainder: string; min: string; max: string } {
+  return { count: `c:${metric}`, sum: `s:${metric}`, sumRemainder: `r:${metric}`, min: `lo:${metric}`, max: `hi:${metric}` };
 }
+
+/** An aggregate item's count of the metric names it holds, so that a write can be refused before the item outgrows DynamoDB's limits. */
+export const metricCountAttribute = 'metrics';
 
 /** An item as its entity: the table's key attributes taken off. */
 export function withoutKeys<T>(item: Record<string, unknown>): T {

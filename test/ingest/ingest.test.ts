@@ -1,6 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
+import { shardOf } from '../../lib/ingest/aggregate';
 import { keys } from '../../lib/store/keys';
 import { call, freshNamespace } from '../support/client';
 import { startHttpApi } from '../support/httpApi';
@@ -27,6 +28,9 @@ async function newAgent(namespace = freshNamespace()) {
 function sample(overrides: Record<string, unknown> = {}) {
   return { ts: iso(base + 5_000), service: 'myweb', container: 'c1', cpu_ratio: 37.5, ...overrides };
 }
+
+/** `count` custom metrics m<from>, m<from + 1>…, each worth 1. */
+const customMetrics = (from: number, count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`m${from + i}`, 1]));
 
 /** `gzip` posts as the agent does: compressed, labelled application/octet-stream so the HTTP API passes the bytes intact. */
 const post = (key: string | null, body: unknown, options: { gzip?: boolean; query?: string } = {}) =>
@@ -127,6 +131,34 @@ describe('validation', () => {
       message: /at most 20/,
     },
     { name: 'batchId too long', body: { node: 'n1', batchId: 'b'.repeat(129), samples: [sample()] }, path: 'batchId', message: /1-128/ },
+    // What storage can hold (issue 8's probes): each of these answered 500, some after storing part of the batch.
+    { name: 'mem_usage above 2^53', body: { node: 'n1', samples: [sample({ mem_usage: 1e16 })] }, path: 'samples[0].mem_usage', message: /from 1e-100 to 2\^53/ },
+    { name: 'cpu_ratio near the largest double', body: { node: 'n1', samples: [sample({ cpu_ratio: 1.797e308 }), sample({ cpu_ratio: 1.797e308 })] }, path: 'samples[1].cpu_ratio', message: /2\^53/ },
+    { name: 'cpu_ratio too small to store', body: { node: 'n1', samples: [sample({ cpu_ratio: 1e-200 })] }, path: 'samples[0].cpu_ratio', message: /0, or from 1e-100/ },
+    { name: 'mem_ratio too small to store', body: { node: 'n1', samples: [sample({ mem_ratio: 5e-324 })] }, path: 'samples[0].mem_ratio', message: /0, or from 1e-100 to 100/ },
+    { name: 'custom below -2^53', body: { node: 'n1', samples: [sample({ custom: { rps: -1e16 } })] }, path: 'samples[0].custom.rps', message: /2\^53 either side of 0/ },
+    { name: 'month 13', body: { node: 'n1', samples: [sample({ ts: '2026-13-01T00:00:00Z' })] }, path: 'samples[0].ts', message: /a real one/ },
+    { name: 'hour 25', body: { node: 'n1', samples: [sample({ ts: iso(base).slice(0, 11) + '25:00:00Z' })] }, path: 'samples[0].ts', message: /a real one/ },
+    { name: 'February 30th', body: { node: 'n1', samples: [sample({ ts: '2026-02-30T00:00:00Z' })] }, path: 'samples[0].ts', message: /a real one/ },
+    {
+      name: '1000 services in one batch',
+      body: { node: 'n1', samples: Array.from({ length: 1000 }, (_, i) => sample({ service: i === 0 ? 'myweb' : `svc${i}` })) },
+      path: 'samples',
+      message: /at most 99 \(service, 60 s bucket\) pairs.*falls into 1000/,
+    },
+    {
+      name: '65 metric names for one service in one minute',
+      body: {
+        node: 'n1',
+        samples: [
+          sample({ mem_usage: 1, mem_limit: 2, mem_ratio: 3, net_read: 4, net_write: 5, blk_read: 6, blk_write: 7, custom: customMetrics(0, 20) }),
+          sample({ custom: customMetrics(20, 20) }),
+          sample({ custom: customMetrics(40, 20) }),
+        ],
+      },
+      path: 'samples[2].custom.m56',
+      message: /would be metric name 65 of service myweb .*this batch brings 68.*at most 64 per service and bucket/,
+    },
     { name: 'not an object', body: [1, 2], path: '', message: /JSON object/ },
   ];
 
@@ -236,7 +268,6 @@ describe('aggregates', () => {
     const agent = await newAgent();
     expect((await post(agent.key, { node: 'n1', samples: [sample()] })).status).toBe(202);
     const app = tide();
-    const { shardOf } = await import('../../lib/ingest/aggregate');
     const item = await app.db.send(
       new GetCommand({ TableName: app.config.tableName, Key: keys.aggregate(agent.namespace, 'myweb', shardOf('n1', app.config.writeShards), base / 1000) }),
     );
@@ -258,5 +289,124 @@ describe('idempotent batches', () => {
     expect((await post(agent.key, { node: 'n1', batchId: 'same', samples: [sample()] })).status).toBe(202);
     expect((await post(agent.key, { node: 'n2', batchId: 'same', samples: [sample()] })).status).toBe(202);
     expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 2, count: 2 }]);
+  });
+});
+
+describe('what storage can hold', () => {
+  /** A service whose policy reads cpu_ratio over the last 15 minutes, and what a dry run decides for it. */
+  async function evaluateDryRun(namespace: string) {
+    const put = await call(api.url, 'PUT', `/v1/services/myweb?namespace=${namespace}`, {
+      body: {
+        min: 1,
+        max: 10,
+        target: { provider: 'sim', offeredLoad: 100, capacityPerReplica: 50, initialReplicas: 2 },
+        policy: { rules: [{ type: 'threshold', metric: 'cpu_ratio', statistic: 'mean', scaleOutAbove: 70, outDuration: '15m', increaseBy: 1 }] },
+      },
+    });
+    expect(put.status).toBe(201);
+    const evaluated = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace, dryRun: true } });
+    expect(evaluated.status).toBe(200);
+    return evaluated.body.decisions as unknown[];
+  }
+  const wouldScale = { status: 'skipped', from: 2, to: 3, metrics: { 'cpu_ratio.mean.15m': 4503599627370495.5 } };
+
+  it('stores three batches of cpu_ratio 4503599627370495.5, reads them back and evaluates on them', async () => {
+    const agent = await newAgent();
+    for (let i = 0; i < 3; i++) expect((await post(agent.key, { node: 'n1', samples: [sample({ cpu_ratio: 4503599627370495.5 })] })).status).toBe(202);
+    expect(await points(agent.namespace, 'myweb', 'cpu_ratio')).toEqual([{ ts: iso(base), value: 4503599627370495.5, count: 3 }]);
+    expect(await evaluateDryRun(agent.namespace)).toEqual([expect.objectContaining(wouldScale)]);
+  });
+
+  it('reads back and evaluates on a sum stored before ingest bounded values, which the document client could not read', async () => {
+    const namespace = freshNamespace();
+    const app = tide();
+    await app.db.send(
+      new PutCommand({
+        TableName: app.config.tableName,
+        Item: {
+          ...keys.aggregate(namespace, 'myweb', shardOf('n1', app.config.writeShards), base / 1000),
+          'c:cpu_ratio': 3,
+          's:cpu_ratio': NumberValue.from('13510798882111486.5'),
+          'lo:cpu_ratio': NumberValue.from('4503599627370495.5'),
+          'hi:cpu_ratio': NumberValue.from('4503599627370495.5'),
+        },
+      }),
+    );
+    expect(await points(namespace, 'myweb', 'cpu_ratio', 'sum')).toEqual([{ ts: iso(base), value: 13510798882111486.5, count: 3 }]);
+    expect(await evaluateDryRun(namespace)).toEqual([expect.objectContaining(wouldScale)]);
+  });
+
+  it('stores 64 metric names for one service in one minute, and refuses a 65th the bucket has no room for, naming it', async () => {
+    const agent = await newAgent();
+    const builtIns = { mem_usage: 1, mem_limit: 2, mem_ratio: 3, net_read: 4, net_write: 5, blk_read: 6, blk_write: 7 };
+    // 8 built-in names and 56 custom ones, over three batches.
+    for (const custom of [customMetrics(0, 20), customMetrics(20, 20), customMetrics(40, 16)]) {
+      expect((await post(agent.key, { node: 'n1', samples: [sample({ ...builtIns, custom })] })).status).toBe(202);
+    }
+    expect(await points(agent.namespace, 'myweb', 'm55', 'count')).toEqual([{ ts: iso(base), value: 1, count: 1 }]);
+
+    // With a sample of another service, which is refused with it: a batch is stored whole or not at all.
+    const refused = await post(agent.key, { node: 'n1', samples: [sample({ service: 'other' }), sample({ custom: { m3: 1, m56: 1 } })] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([
+      {
+        path: 'samples[1].custom.m56',
+        message: `service myweb already holds 64 metric names in the 60 s bucket from ${iso(base)}; adding m56 would pass 64 per service and bucket`,
+      },
+    ]);
+    expect(await points(agent.namespace, 'other', 'cpu_ratio', 'count')).toEqual([]);
+    expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 3, count: 3 }]);
+
+    // The names it holds still count, and another node's samples go to another item.
+    expect((await post(agent.key, { node: 'n1', samples: [sample({ custom: { m3: 1 } })] })).status).toBe(202);
+    const elsewhere = ['n2', 'n3', 'n4', 'n5'].find((node) => shardOf(node, tide().config.writeShards) !== shardOf('n1', tide().config.writeShards));
+    expect((await post(agent.key, { node: elsewhere, samples: [sample({ custom: { m56: 1 } })] })).status).toBe(202);
+    expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 5, count: 5 }]);
+  });
+
+  describe('a batch that fails half-way stores nothing', () => {
+    /** Fails the namespace's writes from its `failAt`th item on, as a function stopped there would; a transaction's items count one each. */
+    function failWritesFrom(namespace: string, failAt: number) {
+      const db = tide().db;
+      const name = `failWrites-${namespace}`;
+      let written = 0;
+      db.middlewareStack.add(
+        (next) => async (args) => {
+          const input = args.input as { TransactItems?: unknown[] };
+          if (JSON.stringify(input).includes(`AGG#${namespace}#`)) {
+            written += input.TransactItems?.length ?? 1;
+            if (written >= failAt) throw new Error('injected: the function stopped');
+          }
+          return next(args);
+        },
+        { step: 'initialize', name },
+      );
+      return () => db.middlewareStack.remove(name);
+    }
+
+    it.each([{ batchId: undefined }, { batchId: 'retried-1' }])('answers 500 and counts the retry once (batchId: $batchId)', async ({ batchId }) => {
+      const agent = await newAgent();
+      const body = { node: 'n1', ...(batchId ? { batchId } : {}), samples: ['a', 'b', 'c', 'd', 'e'].map((service) => sample({ service })) };
+      const restore = failWritesFrom(agent.namespace, 3);
+      try {
+        const failed = await post(agent.key, body);
+        expect(failed.status).toBe(500);
+        expect(failed.body.error.code).toBe('internal');
+      } finally {
+        restore();
+      }
+      for (const service of ['a', 'b', 'c', 'd', 'e']) expect(await points(agent.namespace, service, 'cpu_ratio', 'count')).toEqual([]);
+
+      expect(await post(agent.key, body)).toMatchObject({ status: 202, body: { accepted: 5, duplicate: false } });
+      for (const service of ['a', 'b', 'c', 'd', 'e']) expect(await points(agent.namespace, service, 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 1, count: 1 }]);
+    });
+
+    it('counts a batch without batchId twice when it is sent again after a 202: Tide cannot tell a retry from a new batch', async () => {
+      const agent = await newAgent();
+      const body = { node: 'n1', samples: [sample(), sample({ service: 'b' })] };
+      expect((await post(agent.key, body)).status).toBe(202);
+      expect((await post(agent.key, body)).status).toBe(202);
+      expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 2, count: 2 }]);
+    });
   });
 });
