@@ -2,6 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
 import { awsTimeouts } from './awsTimeouts';
+import type { TideConfig } from './config';
 
 /** A reference to a secret, never the secret itself: `ssm:/path`, `secretsmanager:name` or `env:NAME`. */
 export const secretReference = z
@@ -9,6 +10,37 @@ export const secretReference = z
   .regex(/^(ssm:\/[A-Za-z0-9_.\-/]+|secretsmanager:[A-Za-z0-9_+=.@\-/]+|env:[A-Za-z_][A-Za-z0-9_]*)$/, {
     error: 'must name a secret as ssm:/path, secretsmanager:name or env:NAME',
   });
+
+/** Which secrets a target may name: this stage's platform secrets, and env: only on the local stack. */
+export type SecretScope = Pick<TideConfig, 'stage' | 'localStack'>;
+
+// Tide's own admin token and the function's AWS credentials are in the
+// environment of every function: no target may have them sent to it.
+const OWN_ENV = /^(TIDE_ADMIN_TOKEN|AWS_.*)$/;
+
+/** The rule a target's secret reference must follow in this deployment, as a 400 states it. */
+export function secretScopeRule({ stage, localStack }: SecretScope): string {
+  const stores = `must name a secret under ssm:/tide/${stage}/platform/ or secretsmanager:tide/${stage}/platform/`;
+  return localStack ? `${stores}, or env:NAME (not TIDE_ADMIN_TOKEN or AWS_*)` : `${stores} (env: only on the local stack)`;
+}
+
+/** Whether a target may use this reference: only its stage's platform secrets reach a platform. */
+export function isInScope(reference: string, scope: SecretScope): boolean {
+  const colon = reference.indexOf(':');
+  const scheme = reference.slice(0, colon);
+  const name = reference.slice(colon + 1);
+  // "..", "." and empty segments could name something else to a store that normalises paths.
+  const plainPath = (prefix: string) => name.startsWith(prefix) && name.length > prefix.length && name.split('/').slice(1).every((s) => s !== '' && s !== '.' && s !== '..');
+  if (scheme === 'ssm') return plainPath(`/tide/${scope.stage}/platform/`);
+  if (scheme === 'secretsmanager') return plainPath(`tide/${scope.stage}/platform/`);
+  return scheme === 'env' && scope.localStack && !OWN_ENV.test(name);
+}
+
+/** Resolves a target's secret, refusing any reference outside the scope (a document stored before the rule, say). */
+export async function resolvePlatformSecret(reference: string, scope: SecretScope, now = Date.now()): Promise<string> {
+  if (!isInScope(reference, scope)) throw new SecretUnavailableError(`${reference} is not a platform secret of this deployment: a target ${secretScopeRule(scope)}`);
+  return resolveSecret(reference, now);
+}
 
 const CACHE_MS = 5 * 60 * 1000;
 const cache = new Map<string, { value: string; until: number }>();

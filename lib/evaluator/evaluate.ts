@@ -2,7 +2,7 @@ import type { Tide } from '../app';
 import { parseDuration } from '../duration';
 import { fnv1a } from '../hash';
 import { logger } from '../observability';
-import { decide, observationsFromBuckets, policySchema, ruleWindows, type Decision, type Rule } from '../policy';
+import { decide, observationsFromBuckets, policySchemaWithin, ruleWindows, type Decision, type Rule } from '../policy';
 import { createProvider } from '../providers/registry';
 import { previewScaling, scaleService, type ScaleIntent, type ScaleOutcome } from '../scaling/scale';
 import type { StoredService } from '../store/services';
@@ -73,8 +73,9 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
 export async function evaluateService(app: Tide, svc: StoredService, options: EvaluateOptions): Promise<EvaluationResult> {
   const base = { namespace: svc.namespace, service: svc.service, mode: svc.mode };
   if (svc.policy === undefined) return { ...base, status: 'unchanged', reason: 'no policy' };
-  // Parsed again, not trusted as stored: a document written before a newer default existed gets it.
-  const parsed = policySchema.safeParse(svc.policy);
+  // Parsed again, not trusted as stored: a document written before a newer default existed gets it,
+  // and one whose windows a shorter retention no longer covers says so instead of reading too little.
+  const parsed = policySchemaWithin(app.config).safeParse(svc.policy);
   if (!parsed.success) return { ...base, status: 'error', reason: 'the stored policy no longer parses; PUT the service again', detail: parsed.error.message };
   const policy = parsed.data;
   const whatIf = options.dryRun === true;

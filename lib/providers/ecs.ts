@@ -1,5 +1,9 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import * as z from 'zod';
+import { hostRefusal, type TargetGuard } from './addresses';
+import { guardedLookup } from './network';
 import { ProviderError, type Provider, type ProviderDefinition, type ScaleRequest } from './provider';
 
 // An Amazon ECS service: its desiredCount is the replicas. Tide calls ECS with
@@ -40,6 +44,8 @@ export class EcsProvider implements Provider {
   constructor(
     private readonly target: EcsTarget,
     private readonly client: EcsClient,
+    /** Why the endpoint may not be reached (a refused literal address), checked before any call. */
+    private readonly refused?: string,
   ) {}
 
   async readReplicas(): Promise<number | undefined> {
@@ -63,10 +69,11 @@ export class EcsProvider implements Provider {
   }
 
   private async call<T>(operation: 'read' | 'scale', action: string, send: () => Promise<T>): Promise<T> {
+    const where = `${action} ${this.target.cluster}/${this.target.service}`;
+    if (this.refused) throw new ProviderError('ecs', operation, `${where} did not answer: Tide does not connect there: ${this.refused}`);
     try {
       return await send();
     } catch (error) {
-      const where = `${action} ${this.target.cluster}/${this.target.service}`;
       throw new ProviderError('ecs', operation, `${where} ${answer(error)}`, { cause: error });
     }
   }
@@ -74,24 +81,32 @@ export class EcsProvider implements Provider {
 
 export const ecs: ProviderDefinition<EcsTarget> = {
   schema: ecsTarget,
-  create: (target) => new EcsProvider(target, clientFor(target.region, target.endpoint ?? process.env.TIDE_ECS_ENDPOINT)),
+  secretFields: [],
+  urlFields: ['endpoint'],
+  create: (target, context) => {
+    const endpoint = target.endpoint ?? process.env.TIDE_ECS_ENDPOINT;
+    const refused = endpoint && URL.canParse(endpoint) ? hostRefusal(new URL(endpoint).hostname, context.guard) : undefined;
+    return new EcsProvider(target, clientFor(target.region, endpoint, context.guard), refused);
+  },
 };
 
-function clientFor(region: string, endpoint: string | undefined): ECSClient {
-  const key = `${region} ${endpoint ?? ''}`;
+function clientFor(region: string, endpoint: string | undefined, guard: TargetGuard): ECSClient {
+  const key = `${region} ${endpoint ?? ''} ${guard.localStack} ${guard.allowedTargets?.join(',') ?? ''}`;
   let client = clients.get(key);
-  if (!client) clients.set(key, (client = new ECSClient(clientOptions(region, endpoint))));
+  if (!client) clients.set(key, (client = new ECSClient(clientOptions(region, endpoint, guard))));
   return client;
 }
 
 /**
  * A loopback endpoint is a local fake or emulator and gets fixed credentials;
  * any other (a VPC endpoint) is real ECS and signs with the role's. Timeouts
- * keep a silent endpoint from holding the function until Lambda kills it.
+ * keep a silent endpoint from holding the function until Lambda kills it. A
+ * chosen endpoint connects only where the target guard allows.
  */
-function clientOptions(region: string, endpoint: string | undefined) {
+function clientOptions(region: string, endpoint: string | undefined, guard: TargetGuard) {
   const local = endpoint && isLoopback(endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
-  return { region, maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 }, ...(endpoint ? { endpoint } : {}), ...local };
+  const agents = endpoint ? { httpAgent: new HttpAgent({ keepAlive: true, lookup: guardedLookup(guard) }), httpsAgent: new HttpsAgent({ keepAlive: true, lookup: guardedLookup(guard) }) } : {};
+  return { region, maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true, ...agents }, ...(endpoint ? { endpoint } : {}), ...local };
 }
 
 function allowedEndpoint(text: string): boolean {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { durationString, parseDuration } from '../duration';
+import { durationAtMost, parseDuration } from '../duration';
 import { create, cpuRatio, desired, ready, setDesired, type SimulatedService } from '../sim/model';
 import type { SimulatedServiceStore } from '../store/simulatedServices';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
@@ -20,7 +20,8 @@ export const simTarget = z.strictObject({
   capacityPerReplica: z
     .number({ error: 'must be a number > 0: the load one replica serves at 100% CPU' })
     .positive({ error: 'must be a number > 0: the load one replica serves at 100% CPU' }),
-  startupDelay: durationString.default('60s'),
+  // A policy's readinessDelay, its wait for starting replicas, is at most an hour: a slower start simulates nothing it can act on.
+  startupDelay: durationAtMost(3_600_000, 'no policy waits longer for a starting replica (readinessDelay)').default('60s'),
   initialReplicas: z
     .number({ error: REPLICAS_RULE })
     .int({ error: REPLICAS_RULE })
@@ -73,6 +74,8 @@ export class SimProvider implements Provider {
 
 export const sim: ProviderDefinition<SimTarget> = {
   schema: simTarget,
+  secretFields: [],
+  urlFields: [],
   create(target: SimTarget, context: ProviderContext): Provider {
     // A wiring mistake, not a platform failure: the composition root must pass the simulation.
     if (!context.simulation) throw new Error('the sim provider needs context.simulation');

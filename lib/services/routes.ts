@@ -3,6 +3,7 @@ import type { Tide } from '../app';
 import { randomToken } from '../credentials/random';
 import { evaluateServices } from '../evaluator/evaluate';
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../errors';
+import { noQuery, parseQuery, wholeNumberParam } from '../http/query';
 import { json, noContent, type HttpEvent, type HttpResult } from '../http/types';
 import { namespaceName, resourceName } from '../names';
 import { providerContext } from '../providers/context';
@@ -15,9 +16,11 @@ import { parseServiceDocument } from './schema';
 
 const namespaceQuery = z.object({ namespace: namespaceName.default('default') });
 
+const servicePath = (event: HttpEvent): string => parseOrThrow(resourceName, event.pathParameters?.service, 'path');
+
 function where(event: HttpEvent): { namespace: string; service: string } {
-  const { namespace } = parseOrThrow(namespaceQuery, event.queryStringParameters ?? {}, 'query string');
-  return { namespace, service: parseOrThrow(resourceName, event.pathParameters?.service, 'path') };
+  const { namespace } = parseQuery(namespaceQuery, event);
+  return { namespace, service: servicePath(event) };
 }
 
 async function existing(app: Tide, namespace: string, service: string): Promise<StoredService> {
@@ -44,13 +47,13 @@ function view(svc: StoredService, state?: ServiceState) {
 
 export async function putService(event: HttpEvent, app: Tide): Promise<HttpResult> {
   const { namespace, service } = where(event);
-  const document = parseServiceDocument(event.json, service, namespace);
+  const document = parseServiceDocument(event.json, service, namespace, app.config);
   const { created, stored } = await app.services.put({ namespace, service, ...document }, app.now());
   return json(created ? 201 : 200, view(stored));
 }
 
 export async function listServices(event: HttpEvent, app: Tide): Promise<HttpResult> {
-  const { namespace } = parseOrThrow(namespaceQuery, event.queryStringParameters ?? {}, 'query string');
+  const { namespace } = parseQuery(namespaceQuery, event);
   const services = await app.services.list(namespace);
   const states = await app.serviceStates.getMany(services);
   return json(200, { items: services.map((s) => view(s, states.get(`${s.namespace}#${s.service}`))) });
@@ -74,13 +77,11 @@ export async function deleteService(event: HttpEvent, app: Tide): Promise<HttpRe
   return noContent();
 }
 
-const eventsQuery = namespaceQuery.extend({
-  limit: z.coerce.number({ error: 'must be a whole number from 1 to 500' }).int({ error: 'must be a whole number from 1 to 500' }).min(1, { error: 'must be a whole number from 1 to 500' }).max(500, { error: 'must be a whole number from 1 to 500' }).default(50),
-});
+const eventsQuery = namespaceQuery.extend({ limit: wholeNumberParam(1, 500).default(50) });
 
 export async function listEvents(event: HttpEvent, app: Tide): Promise<HttpResult> {
-  const { service } = where(event);
-  const query = parseOrThrow(eventsQuery, event.queryStringParameters ?? {}, 'query string');
+  const service = servicePath(event);
+  const query = parseQuery(eventsQuery, event);
   await existing(app, query.namespace, service);
   return json(200, { items: await app.events.list(query.namespace, service, query.limit) });
 }
@@ -125,6 +126,8 @@ const evaluateRequest = z.strictObject(
 
 /** `POST /v1/evaluate`: the evaluator, now, answering with its decisions. */
 export async function evaluateNow(event: HttpEvent, app: Tide, deadline: number): Promise<HttpResult> {
+  // The namespace and services go in the body; a `?namespace=` left unread would evaluate every namespace.
+  parseQuery(noQuery, event);
   const request = parseOrThrow(evaluateRequest, event.json ?? {});
   const decisions = await evaluateServices(app, {
     owner: `evaluate-${randomToken(10)}`,

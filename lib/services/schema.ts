@@ -1,8 +1,10 @@
 import * as z from 'zod';
-import { durationString, parseDuration } from '../duration';
+import { durationString, formatDuration, parseDuration } from '../duration';
 import { ValidationError } from '../errors';
-import { convertLegacyPolicy, policyWithoutRulesSchema } from '../policy';
-import { targetSchema } from '../providers/registry';
+import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, policyWithoutRulesSchemaWithin, type PolicyBounds } from '../policy';
+import type { TargetGuard } from '../providers/addresses';
+import { targetProblems, targetSchema } from '../providers/registry';
+import type { SecretScope } from '../secrets';
 import { namespaceName, resourceName } from '../names';
 import { problemsOf, requireSameNames } from '../validation';
 
@@ -24,42 +26,61 @@ const evaluationInterval = durationString.refine(
   { error: 'must divide one minute and be at least 10s: 10s, 12s, 15s, 20s, 30s or 1m' },
 );
 
-export const serviceDocumentSchema = z
-  .strictObject({
-    service: resourceName.optional(),
-    namespace: namespaceName.optional(),
-    mode: z.enum(MODES, { error: 'must be auto, dry-run or manual' }).default('auto'),
-    min: replicaCount('min'),
-    max: replicaCount('max').refine((n) => n >= 1, { error: 'max must be >= 1' }),
-    evaluationInterval: evaluationInterval.default('1m'),
-    target: targetSchema,
-    policy: policyWithoutRulesSchema.optional(),
-  })
-  .superRefine((doc, ctx) => {
-    if (doc.min > doc.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not exceed max' });
-    // Only the evaluator needs rules; a manual service is scaled by webhooks and operators.
-    if (doc.mode !== 'manual' && doc.policy === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['policy'], message: `a policy is required in mode ${doc.mode}; only a manual service may go without` });
-    }
-    if (doc.mode !== 'manual' && doc.policy?.rules.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['policy', 'rules'], message: `a rule is needed unless mode is manual (mode is ${doc.mode})` });
-    }
-  });
+const serviceDocumentSchema = (bounds: PolicyBounds) =>
+  z
+    .strictObject({
+      service: resourceName.optional(),
+      namespace: namespaceName.optional(),
+      mode: z.enum(MODES, { error: 'must be auto, dry-run or manual' }).default('auto'),
+      min: replicaCount('min'),
+      max: replicaCount('max').refine((n) => n >= 1, { error: 'max must be >= 1' }),
+      evaluationInterval: evaluationInterval.default('1m'),
+      target: targetSchema,
+      policy: policyWithoutRulesSchemaWithin(bounds).optional(),
+    })
+    .superRefine((doc, ctx) => {
+      if (doc.min > doc.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not exceed max' });
+      // Only the evaluator needs rules; a manual service is scaled by webhooks and operators.
+      if (doc.mode !== 'manual' && doc.policy === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['policy'], message: `a policy is required in mode ${doc.mode}; only a manual service may go without` });
+      }
+      if (doc.mode !== 'manual' && doc.policy?.rules.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'rules'], message: `a rule is needed unless mode is manual (mode is ${doc.mode})` });
+      }
+      // Each evaluation adds one recommendation and the history keeps the last 120: 20 minutes of them at 10s.
+      const kept = Math.min(HISTORY_MS, HISTORY_ENTRIES * parseDuration(doc.evaluationInterval));
+      for (const direction of ['scaleOut', 'scaleIn'] as const) {
+        const window = doc.policy?.stabilization[direction];
+        if (window === undefined || parseDuration(window) <= kept) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policy', 'stabilization', direction],
+          message: `must be at most ${formatDuration(kept)} with evaluationInterval ${doc.evaluationInterval}: Tide keeps the last ${HISTORY_ENTRIES} recommendations`,
+        });
+      }
+    });
 
-export type ServiceDocument = Omit<z.output<typeof serviceDocumentSchema>, 'service' | 'namespace'>;
+export type ServiceDocument = Omit<z.output<ReturnType<typeof serviceDocumentSchema>>, 'service' | 'namespace'>;
 
 /**
  * Parses a PUT body: converts an Alauda `autoscaling_config` or a Swarm
  * autoscaler policy row into the native min, max and policy first, so the
- * stored document shows what Tide runs.
+ * stored document shows what Tide runs. The target's secrets and addresses
+ * must be ones this deployment lets targets use, and the policy's windows
+ * no longer than it keeps metrics.
  */
-export function parseServiceDocument(body: unknown, service: string, namespace: string): ServiceDocument {
+export function parseServiceDocument(
+  body: unknown,
+  service: string,
+  namespace: string,
+  settings: SecretScope & TargetGuard & PolicyBounds,
+): ServiceDocument {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError([{ path: '', message: 'must be a JSON object' }]);
   }
   let doc = body as Record<string, unknown>;
   try {
-    const legacy = convertLegacyPolicy(doc);
+    const legacy = convertLegacyPolicy(doc, settings);
     if (legacy) {
       if ('policy' in doc) {
         throw new ValidationError([{ path: legacy.keys[0] ?? '', message: `give either policy or a ${legacy.format} policy, not both` }]);
@@ -71,8 +92,10 @@ export function parseServiceDocument(body: unknown, service: string, namespace: 
     if (error instanceof z.ZodError) throw new ValidationError(problemsOf(error));
     throw error;
   }
-  const result = serviceDocumentSchema.safeParse(doc);
+  const result = serviceDocumentSchema(settings).safeParse(doc);
   if (!result.success) throw new ValidationError(problemsOf(result.error));
+  const refused = targetProblems(result.data.target, settings);
+  if (refused.length > 0) throw new ValidationError(refused);
   const { service: named, namespace: namedNamespace, ...document } = result.data;
   requireSameNames([
     { path: 'service', given: named, expected: service, where: 'path' },

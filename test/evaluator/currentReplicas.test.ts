@@ -18,7 +18,7 @@ const DEADLINE = NOW + 10_000;
 const policy = { rules: [{ type: 'threshold', metric: 'cpu_ratio', scaleOutAbove: 70, outDuration: '2m', increaseBy: 1 }] };
 
 async function putService(namespace: string, document: Record<string, unknown>) {
-  const { stored } = await app.services.put({ namespace, service: 'myweb', ...parseServiceDocument(document, 'myweb', namespace) }, NOW);
+  const { stored } = await app.services.put({ namespace, service: 'myweb', ...parseServiceDocument(document, 'myweb', namespace, app.config) }, NOW);
   return stored;
 }
 
