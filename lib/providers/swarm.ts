@@ -4,30 +4,33 @@ import * as z from 'zod';
 import { parseDuration, positiveDurationString } from '../duration';
 import { secretReference } from '../secrets';
 import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import type { TargetGuard } from './addresses';
 import { excerpt, safeJson, unanswered } from './messages';
+import { guardedConnection, TargetRefusedError } from './network';
 
 // Docker Swarm through the Docker Engine API, the calls `docker service scale` makes:
 // GET /services/{id} for the spec and its version, then POST /services/{id}/update?version=N
 // with that whole spec, only Mode.Replicated.Replicas changed.
 
 const API = '/v1.41';
-const ENDPOINT_RULE = 'must be a Docker endpoint: tcp://host:2376 (TLS), tcp://host:2375, https:// or http://';
+const ENDPOINT_RULE = 'must be a Docker endpoint: unix:///path/to/docker.sock, tcp://host:2376 (TLS), tcp://host:2375, https:// or http://';
 const SERVICE_RULE = 'must be a Swarm service ID or name';
 const MAX_TIMEOUT_MS = 60_000;
 /** Docker's plain-HTTP port; any other tcp:// port speaks TLS, 2376 when none is given. */
 const PLAIN_PORT = '2375';
 const TLS_PORT = '2376';
+const UNIX = 'unix://';
 
 export const swarmTarget = z
   .strictObject({
     provider: z.literal('swarm'),
     endpoint: z
       .string({ error: ENDPOINT_RULE })
-      .refine((text) => URL.canParse(text) && /^(tcp|https?):$/.test(new URL(text).protocol) && new URL(text).hostname !== '', {
-        error: ENDPOINT_RULE,
-        abort: true,
-      })
-      .refine((text) => !new URL(text).username && !new URL(text).password, {
+      .refine(
+        (text) => socketPathOf(text) !== undefined || (URL.canParse(text) && /^(tcp|https?):$/.test(new URL(text).protocol) && new URL(text).hostname !== ''),
+        { error: ENDPOINT_RULE, abort: true },
+      )
+      .refine((text) => socketPathOf(text) !== undefined || (!new URL(text).username && !new URL(text).password), {
         error: 'must not carry a user or password; name the TLS client certificate in credentials',
       }),
     serviceId: z.string({ error: SERVICE_RULE }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: SERVICE_RULE }),
@@ -35,6 +38,12 @@ export const swarmTarget = z
     timeout: positiveDurationString
       .refine((text) => parseDuration(text) <= MAX_TIMEOUT_MS, { error: `must be at most ${MAX_TIMEOUT_MS / 1000}s` })
       .default('10s'),
+  })
+  // The socket's file permissions are its access control: there is no TLS to present a certificate in.
+  .refine((target) => !target.credentials || socketPathOf(target.endpoint) === undefined, {
+    path: ['credentials'],
+    error: 'must be left out for a unix socket, which takes no client certificate',
+    abort: true,
   })
   // A client certificate sent over plain HTTP would authenticate nothing and travel in the clear.
   .refine((target) => !target.credentials || !URL.canParse(target.endpoint) || engineUrl(target.endpoint).protocol === 'https:', {
@@ -71,7 +80,7 @@ export class SwarmProvider implements Provider {
     private call?: EngineCall,
   ) {
     this.servicePath = `${API}/services/${encodeURIComponent(target.serviceId)}`;
-    this.where = engineUrl(target.endpoint).origin;
+    this.where = socketPathOf(target.endpoint) === undefined ? engineUrl(target.endpoint).origin : target.endpoint;
   }
 
   async readReplicas(): Promise<number | undefined> {
@@ -108,14 +117,13 @@ export class SwarmProvider implements Provider {
   }
 
   private async send(operation: 'read' | 'scale', method: 'GET' | 'POST', path: string, body?: string) {
-    this.call ??= engineCall(this.target, await this.tls(operation));
+    this.call ??= engineCall(this.target, await this.tls(operation), this.context.guard);
     try {
       return await this.call(method, path, body);
     } catch (error) {
       const shownPath = path.split('?')[0];
-      throw new ProviderError('swarm', operation, `${method} ${shownPath} on ${this.where} did not answer: ${unanswered(error, this.target.timeout)}`, {
-        cause: error,
-      });
+      const why = tlsRefusal(error, this.target.credentials) ?? `did not answer: ${unanswered(error, this.target.timeout)}`;
+      throw new ProviderError('swarm', operation, `${method} ${shownPath} on ${this.where} ${why}`, { cause: error });
     }
   }
 
@@ -144,24 +152,30 @@ export class SwarmProvider implements Provider {
 
 export const swarm: ProviderDefinition<SwarmTarget> = {
   schema: swarmTarget,
+  secretFields: ['credentials'],
+  urlFields: ['endpoint'],
   create: (target, context) => new SwarmProvider(target, context),
 };
 
-/** The Engine API over node:http or node:https, with the target's timeout and client certificate. */
-export function engineCall(target: SwarmTarget, tls: ClientTls): EngineCall {
-  const url = engineUrl(target.endpoint);
+/**
+ * The Engine API over node:http or node:https, with the target's timeout and
+ * client certificate, where the guard allows; on a unix socket over node:http.
+ */
+export function engineCall(target: SwarmTarget, tls: ClientTls, guard: TargetGuard): EngineCall {
+  const socketPath = socketPathOf(target.endpoint);
+  const url = socketPath === undefined ? engineUrl(target.endpoint) : undefined;
   const timeoutMs = parseDuration(target.timeout);
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = url?.protocol === 'https:' ? httpsRequest : httpRequest;
   return (method, path, body) =>
     new Promise((resolve, reject) => {
       const options: RequestOptions & ClientTls = {
         method,
-        host: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port,
+        ...(url ? { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port } : { socketPath }),
         path,
         headers: { accept: 'application/json', 'user-agent': 'tide', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         signal: AbortSignal.timeout(timeoutMs),
         ...tls,
+        ...(url ? guardedConnection(url.hostname, guard) : socketGuard(target.endpoint, guard)),
       };
       const outgoing = send(options, (response) => {
         const chunks: Buffer[] = [];
@@ -172,6 +186,17 @@ export function engineCall(target: SwarmTarget, tls: ClientTls): EngineCall {
       outgoing.on('error', reject);
       outgoing.end(body);
     });
+}
+
+/** The path of a `unix:///path` endpoint, taken literally as the Docker CLI takes DOCKER_HOST; undefined for any other endpoint. */
+export function socketPathOf(endpoint: string): string | undefined {
+  return endpoint.startsWith(`${UNIX}/`) && endpoint.length > UNIX.length + 1 ? endpoint.slice(UNIX.length) : undefined;
+}
+
+/** A unix socket is on the machine Tide runs on, like loopback: only the local stack (npm start on a manager node) may use one. */
+function socketGuard(endpoint: string, guard: TargetGuard): Record<string, never> {
+  if (!guard.localStack) throw new TargetRefusedError(`Tide does not connect there: ${endpoint} is a unix socket, reachable only on the local stack`);
+  return {};
 }
 
 /** `tcp://` as the Docker CLI reads it: TLS on 2376 (also when no port is given), plain HTTP on 2375. */
@@ -199,12 +224,39 @@ export function parseClientTls(secret: string): ClientTls | undefined {
   return { cert, key, ...(ca.length > 0 ? { ca: ca.join('\n') } : {}) };
 }
 
+/** Why each mode but Replicated has no replicas to set, as Spec.Mode names it. */
+const UNSCALABLE: Record<string, string> = {
+  Global: 'global: global services cannot be scaled',
+  ReplicatedJob: 'a replicated job: jobs run to completion and cannot be scaled',
+  GlobalJob: 'a global job: jobs run to completion and cannot be scaled',
+};
+
 function replicasOf(service: Service, serviceId: string, operation: 'read' | 'scale'): number {
   const replicated = service.Spec.Mode.Replicated;
   if (replicated) return replicated.Replicas;
   const mode = Object.keys(service.Spec.Mode)[0] ?? 'unknown';
-  const why = mode === 'Global' ? 'global services cannot be scaled' : `only replicated services can be scaled, not ${mode}`;
-  throw new ProviderError('swarm', operation, `service ${serviceId} is ${mode.toLowerCase()}: ${why}`);
+  const why = UNSCALABLE[mode] ?? `in mode ${mode}: only replicated services can be scaled`;
+  throw new ProviderError('swarm', operation, `service ${serviceId} is ${why}`);
+}
+
+/**
+ * A TLS handshake that failed on a certificate, said as what to fix: the
+ * daemon refused ours (a TLS alert), or we refused the daemon's (node's
+ * verification codes); undefined for any other failure.
+ */
+function tlsRefusal(error: unknown, credentials: string | undefined): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string') return undefined;
+  if (/^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|ACCESS_DENIED)$/.test(code)) {
+    return credentials
+      ? `refused the TLS client certificate in ${credentials} (${code}): the daemon's --tlscacert must have signed it`
+      : `refused the connection without a TLS client certificate (${code}): name one in credentials`;
+  }
+  if (/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)$/.test(code)) {
+    const fix = credentials ? `put the CA that signed it in ${credentials} as ca` : 'name a secret holding the CA that signed it in credentials';
+    return `has a TLS certificate Tide does not trust (${code}): ${fix}`;
+  }
+  return undefined;
 }
 
 /** Swarm refuses a write against a stale Version.Index with a 500 and this message. */
@@ -215,7 +267,8 @@ function isOutOfSequence(answer: { status: number; text: string }): boolean {
 /** The daemon's `{"message": "…"}`, or the start of whatever else it sent, as " (…)". */
 function daemonMessage(text: string): string {
   const parsed = z.object({ message: z.string() }).safeParse(safeJson(text));
-  const flat = excerpt(parsed.success ? parsed.data.message : text);
+  // The client certificate's key proves itself in the TLS handshake and is never sent, so no answer can echo it.
+  const flat = excerpt(parsed.success ? parsed.data.message : text, []);
   return flat ? ` (${flat})` : '';
 }
 

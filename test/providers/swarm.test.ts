@@ -102,7 +102,7 @@ beforeEach(() => {
   service = inspected(12, 3);
 });
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0 };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
   return swarm.create(swarmTarget.parse({ provider: 'swarm', endpoint: base, serviceId: 'redis', ...target }), context);
@@ -121,6 +121,14 @@ describe('Method: readReplicas', () => {
     await expect(provider().readReplicas()).rejects.toThrow(
       new ProviderError('swarm', 'read', 'service redis is global: global services cannot be scaled'),
     );
+  });
+
+  it.each([
+    { mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } }, why: 'a replicated job: jobs run to completion and cannot be scaled' },
+    { mode: { GlobalJob: {} }, why: 'a global job: jobs run to completion and cannot be scaled' },
+  ])('refuses $why', async ({ mode, why }) => {
+    service = { ID: 'x', Version: { Index: 3 }, Spec: { Name: 'redis', Mode: mode } };
+    await expect(provider().readReplicas()).rejects.toThrow(new ProviderError('swarm', 'read', `service redis is ${why}`));
   });
 
   it("fails with the daemon's message on an error answer", async () => {
@@ -200,6 +208,46 @@ describe('Method: setReplicas', () => {
   });
 });
 
+describe('On a unix socket', () => {
+  let socketDir: string;
+  let socketServer: Server;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    socketDir = mkdtempSync(join(tmpdir(), 'tide-swarm-socket-'));
+    // The same Engine API as on TCP, the way dockerd serves it on /var/run/docker.sock.
+    socketServer = createServer((req, res) => server.emit('request', req, res));
+    await new Promise<void>((resolve) => socketServer.listen(join(socketDir, 'docker.sock'), resolve));
+    endpoint = `unix://${join(socketDir, 'docker.sock')}`;
+  });
+
+  afterAll(async () => {
+    await stopServer(socketServer);
+    rmSync(socketDir, { recursive: true, force: true });
+  });
+
+  it('reads and scales through it, naming it in errors', async () => {
+    await provider({ endpoint }).setReplicas(request);
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1.41/services/redis', 'POST /v1.41/services/redis/update?version=12']);
+    expect(await provider({ endpoint }).readReplicas()).toBe(5);
+    await expect(provider({ endpoint, serviceId: 'nope' }).readReplicas()).rejects.toThrow(
+      new ProviderError('swarm', 'read', `GET /v1.41/services/nope on ${endpoint} answered 404 (service nope not found)`),
+    );
+  });
+
+  it('is refused outside the local stack, like loopback', async () => {
+    const deployed = swarm.create(swarmTarget.parse({ provider: 'swarm', endpoint, serviceId: 'redis' }), { ...context, guard: { localStack: false } });
+    await expect(deployed.readReplicas()).rejects.toThrow(
+      new ProviderError(
+        'swarm',
+        'read',
+        `GET /v1.41/services/redis on ${endpoint} did not answer: Tide does not connect there: ${endpoint} is a unix socket, reachable only on the local stack`,
+      ),
+    );
+    expect(received).toEqual([]);
+  });
+});
+
 describe('TLS client certificates', () => {
   let dir: string;
   let tlsServer: TlsServer;
@@ -239,11 +287,15 @@ describe('TLS client certificates', () => {
     expect(clients).toEqual(['tide-test-client']);
   });
 
-  it('fails without one', async () => {
+  it("fails without one, saying the daemon's certificate is not trusted", async () => {
     const plain = swarm.create(swarmTarget.parse({ provider: 'swarm', endpoint: tlsEndpoint, serviceId: 'redis' }), context);
-    const failure = await plain.readReplicas().catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(ProviderError);
-    expect((failure as Error).message).toMatch(new RegExp(`^swarm read failed: GET /v1.41/services/redis on ${tlsEndpoint} did not answer: `));
+    await expect(plain.readReplicas()).rejects.toThrow(
+      new ProviderError(
+        'swarm',
+        'read',
+        `GET /v1.41/services/redis on ${tlsEndpoint} has a TLS certificate Tide does not trust (SELF_SIGNED_CERT_IN_CHAIN): name a secret holding the CA that signed it in credentials`,
+      ),
+    );
   });
 
   it('fails, naming the reference, when the secret holds no certificate', async () => {
@@ -286,6 +338,10 @@ describe('swarmTarget', () => {
     return problemLines(swarmTarget, { provider: 'swarm', ...input });
   }
 
+  it('accepts a unix socket, as DOCKER_HOST names one', () => {
+    expect(swarmTarget.parse({ provider: 'swarm', endpoint: 'unix:///var/run/docker.sock', serviceId: 'web' })).toMatchObject({ endpoint: 'unix:///var/run/docker.sock' });
+  });
+
   it("accepts SPEC.md's example and fills in the timeout", () => {
     expect(
       swarmTarget.parse({ provider: 'swarm', endpoint: 'tcp://manager:2376', serviceId: '6dnh8i971l5h', credentials: 'ssm:/tide/swarm-prod' }),
@@ -297,14 +353,19 @@ describe('swarmTarget', () => {
       name: 'nothing',
       input: {},
       problems: [
-        'endpoint: must be a Docker endpoint: tcp://host:2376 (TLS), tcp://host:2375, https:// or http://',
+        'endpoint: must be a Docker endpoint: unix:///path/to/docker.sock, tcp://host:2376 (TLS), tcp://host:2375, https:// or http://',
         'serviceId: must be a Swarm service ID or name',
       ],
     },
     {
-      name: 'a unix socket',
-      input: { endpoint: 'unix:///var/run/docker.sock', serviceId: 'web' },
-      problems: ['endpoint: must be a Docker endpoint: tcp://host:2376 (TLS), tcp://host:2375, https:// or http://'],
+      name: 'a relative unix socket path',
+      input: { endpoint: 'unix://docker.sock', serviceId: 'web' },
+      problems: ['endpoint: must be a Docker endpoint: unix:///path/to/docker.sock, tcp://host:2376 (TLS), tcp://host:2375, https:// or http://'],
+    },
+    {
+      name: 'a client certificate for a unix socket',
+      input: { endpoint: 'unix:///var/run/docker.sock', serviceId: 'web', credentials: 'ssm:/tide/swarm' },
+      problems: ['credentials: must be left out for a unix socket, which takes no client certificate'],
     },
     {
       name: 'a password in the endpoint',
