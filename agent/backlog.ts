@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_SAMPLES } from '../lib/ingest/schema';
+import { MAX_GROUPS_PER_BATCH, MAX_SAMPLES } from '../lib/ingest/schema';
 import type { Sample } from './collector';
 import type { Log } from './log';
 
@@ -9,11 +9,23 @@ export interface Batch {
   samples: Sample[];
 }
 
-/** Cuts one cycle's samples into batches of at most SPEC.md's 1000 samples (well under its 1 MiB body limit). */
+/**
+ * Cuts one cycle's samples into batches of at most SPEC.md's 1000 samples
+ * (well under its 1 MiB body limit) and Tide's 99 services: a cycle's samples
+ * share one time, so each service is one (service, bucket) pair.
+ */
 export function toBatches(samples: Sample[], newId: () => string = randomUUID): Batch[] {
   const batches: Batch[] = [];
-  for (let i = 0; i < samples.length; i += MAX_SAMPLES) {
-    batches.push({ batchId: newId(), samples: samples.slice(i, i + MAX_SAMPLES) });
+  let services = new Set<string>();
+  for (const sample of samples) {
+    const current = batches.at(-1);
+    if (current === undefined || current.samples.length === MAX_SAMPLES || (!services.has(sample.service) && services.size === MAX_GROUPS_PER_BATCH)) {
+      batches.push({ batchId: newId(), samples: [sample] });
+      services = new Set([sample.service]);
+    } else {
+      current.samples.push(sample);
+      services.add(sample.service);
+    }
   }
   return batches;
 }

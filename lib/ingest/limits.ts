@@ -1,8 +1,9 @@
 import type { ProblemDetail } from '../errors';
 import { BUILT_IN_METRICS } from '../names';
-import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_ITEM, type FullBucket } from '../store/aggregates';
+import type { FullBucket } from '../store/aggregates';
 import { isoTime } from '../time';
 import type { BucketGroup } from './aggregate';
+import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET } from './schema';
 
 const builtIn: ReadonlySet<string> = new Set(BUILT_IN_METRICS);
 
@@ -20,13 +21,13 @@ export function groupProblems(groups: readonly BucketGroup[], bucketSeconds: num
     ];
   }
   return groups.flatMap((group) => {
-    const beyond = [...group.metrics][MAX_METRICS_PER_ITEM];
+    const beyond = [...group.metrics][MAX_METRICS_PER_BUCKET];
     if (beyond === undefined) return [];
     const [metric, agg] = beyond;
     return [
       {
         path: metricPath(metric, agg.firstSample),
-        message: `would be metric name ${MAX_METRICS_PER_ITEM + 1} of service ${group.service} in the ${bucketSeconds} s bucket from ${isoTime(group.bucketStart * 1000)} (this batch brings ${group.metrics.size}); at most ${MAX_METRICS_PER_ITEM} per service and bucket`,
+        message: `would be metric name ${MAX_METRICS_PER_BUCKET + 1} of service ${group.service} in the ${bucketSeconds} s bucket from ${isoTime(group.bucketStart * 1000)} (this batch brings ${group.metrics.size}); at most ${MAX_METRICS_PER_BUCKET} per service and bucket`,
       },
     ];
   });
@@ -42,7 +43,7 @@ export function fullBucketProblems(groups: readonly BucketGroup[], full: readonl
     return [
       {
         path: metricPath(metric, agg.firstSample),
-        message: `service ${bucket.service} already holds ${bucket.held} metric names in the ${bucketSeconds} s bucket from ${isoTime(bucket.bucketStart * 1000)}; adding ${bucket.newMetrics.join(', ')} would pass ${MAX_METRICS_PER_ITEM} per service and bucket`,
+        message: `service ${bucket.service} already holds ${bucket.held} metric names in the ${bucketSeconds} s bucket from ${isoTime(bucket.bucketStart * 1000)}; adding ${bucket.newMetrics.join(', ')} would pass ${MAX_METRICS_PER_BUCKET} per service and bucket`,
       },
     ];
   });

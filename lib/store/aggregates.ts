@@ -1,24 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { NumberValue, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BucketGroup } from '../ingest/aggregate';
+import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET } from '../ingest/schema';
 import { unmarshallItem } from './client';
 import { aggregateAttributes, attr, keys, metricCountAttribute, type ItemKey } from './keys';
 import { KnownExtremes } from './knownExtremes';
 import { queryAll } from './query';
-
-/**
- * A batch is written in one transaction, so that it is stored whole or not at
- * all; DynamoDB takes at most 100 items in one, and one is the batch marker.
- */
-export const MAX_GROUPS_PER_BATCH = 99;
-
-/**
- * Metric names one aggregate item may hold. A write's update names each of
- * its metrics up to 5 times, its condition up to twice: with 64, they stay
- * under DynamoDB's 4 KB and 300 operators per expression (at most about
- * 3.7 KB and 255, whatever the names), and the item under 30 KB of 400 KB.
- */
-export const MAX_METRICS_PER_ITEM = 64;
 
 /**
  * DynamoDB adds numbers exactly, to 38 significant digits, or refuses the
@@ -62,7 +49,7 @@ export type RecordBatchResult =
   | { status: 'stored'; accepted: number }
   /** The batchId was stored before: nothing counted again. */
   | { status: 'duplicate' }
-  /** Nothing stored: these buckets would pass MAX_METRICS_PER_ITEM. */
+  /** Nothing stored: these buckets would pass MAX_METRICS_PER_BUCKET. */
   | { status: 'refused'; full: FullBucket[] };
 
 /** One bucket of one metric, merged over every shard. */
@@ -99,7 +86,7 @@ const backoff = (attempt: number) => pause(Math.random() * 10 * 2 ** attempt);
  * so a min or max is written only when it may improve on the stored one, and
  * the condition makes a stale guess fail harmlessly; the failure returns the
  * stored item and the write is retried with what it says. The same
- * conditions keep an item within MAX_METRICS_PER_ITEM names: a batch that
+ * conditions keep an item within MAX_METRICS_PER_BUCKET names: a batch that
  * would pass it is refused, as a value, with nothing stored.
  *
  * A batch is one write: one group without a batchId is one UpdateItem;
@@ -266,12 +253,12 @@ export class AggregateStore {
     }
   }
 
-  /** Of writes whose items were just read back, those that would take their item past MAX_METRICS_PER_ITEM. */
+  /** Of writes whose items were just read back, those that would take their item past MAX_METRICS_PER_BUCKET. */
   private fullBuckets(writes: readonly Write[]): FullBucket[] {
     return writes.flatMap(({ key, group }) => {
       const held = this.extremes.metricCount(key);
       const newMetrics = [...group.metrics.keys()].filter((metric) => !this.extremes.holds(key, metric));
-      return held + newMetrics.length > MAX_METRICS_PER_ITEM ? [{ service: group.service, bucketStart: group.bucketStart, held, newMetrics }] : [];
+      return held + newMetrics.length > MAX_METRICS_PER_BUCKET ? [{ service: group.service, bucketStart: group.bucketStart, held, newMetrics }] : [];
     });
   }
 
@@ -320,7 +307,7 @@ export class AggregateStore {
     if (newMetrics > 0) {
       names['#n'] = metricCountAttribute;
       values[':n'] = newMetrics;
-      values[':room'] = MAX_METRICS_PER_ITEM - newMetrics;
+      values[':room'] = MAX_METRICS_PER_BUCKET - newMetrics;
       adds.push('#n :n');
       conditions.push('(attribute_not_exists(#n) OR #n <= :room)');
     }

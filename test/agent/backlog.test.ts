@@ -19,6 +19,15 @@ describe('batches', () => {
     expect(toBatches(samples(1000)).map((b) => b.samples.length)).toEqual([1000]);
     expect(toBatches([])).toEqual([]);
   });
+
+  it('starts a new batch at the 100th service, as Tide stores a batch of at most 99 in one transaction', () => {
+    // 150 services of two containers each, a node of 300 containers.
+    const dense = samples(300).map((s, i) => ({ ...s, service: `svc${Math.floor(i / 2)}` }));
+    const batches = toBatches(dense);
+    expect(batches.map((b) => new Set(b.samples.map((s) => s.service)).size)).toEqual([99, 51]);
+    expect(batches.map((b) => b.samples.length)).toEqual([198, 102]);
+    expect(batches.flatMap((b) => b.samples)).toEqual(dense);
+  });
 });
 
 describe('backlog', () => {

@@ -2,8 +2,8 @@ import { NumberValue, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/l
 import { describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
 import { aggregateSamples } from '../../lib/ingest/aggregate';
-import type { Sample } from '../../lib/ingest/schema';
-import { AggregateStore, MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_ITEM, type RecordBatchInput } from '../../lib/store/aggregates';
+import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET, type Sample } from '../../lib/ingest/schema';
+import { AggregateStore, type RecordBatchInput } from '../../lib/store/aggregates';
 import { keys } from '../../lib/store/keys';
 import { freshNamespace } from '../support/client';
 
@@ -133,10 +133,10 @@ describe('AggregateStore', () => {
     expect(await read(namespace, 'svc0')).toEqual([expect.objectContaining({ count: 4, sum: 13510798882111487, min: 0.5 })]);
   });
 
-  describe(`at most ${MAX_METRICS_PER_ITEM} metric names per item`, () => {
+  describe(`at most ${MAX_METRICS_PER_BUCKET} metric names per item`, () => {
     it('writes the most names a write can carry, first and again, lowering every min and raising every max', async () => {
       const namespace = freshNamespace();
-      const all = names(MAX_METRICS_PER_ITEM, `a_long_metric_name_${'x'.repeat(36)}_`);
+      const all = names(MAX_METRICS_PER_BUCKET, `a_long_metric_name_${'x'.repeat(36)}_`);
       // Fractions past 9 decimal places: every sum is written in both its parts.
       const batchOf = (values: number[]) => batch(namespace, values.map((v) => wideSample(all, v + 1e-12)));
       expect(await store().recordBatch(batchOf([50]))).toMatchObject({ status: 'stored' });
@@ -146,7 +146,7 @@ describe('AggregateStore', () => {
       expect(await warm.recordBatch(batchOf([30, 70]))).toMatchObject({ status: 'stored' });
       expect(await store().recordBatch(batchOf([20, 80]))).toMatchObject({ status: 'stored' });
       const buckets = await store().readBuckets(namespace, 'wide', all, bucketStart, bucketStart, 1);
-      expect(buckets).toHaveLength(MAX_METRICS_PER_ITEM);
+      expect(buckets).toHaveLength(MAX_METRICS_PER_BUCKET);
       for (const bucket of buckets) {
         expect(bucket).toMatchObject({ count: 7, min: 20 + 1e-12, max: 80 + 1e-12 });
         expect(bucket.sum).toBeCloseTo(350 + 7e-12, 13);
@@ -155,7 +155,7 @@ describe('AggregateStore', () => {
 
     it('refuses a batch whose new names would pass the limit, storing none of it, and takes the names the item holds', async () => {
       const namespace = freshNamespace();
-      const held = names(MAX_METRICS_PER_ITEM - 2);
+      const held = names(MAX_METRICS_PER_BUCKET - 2);
       expect(await store().recordBatch(batch(namespace, [wideSample(held, 1)]))).toMatchObject({ status: 'stored' });
       // Another service in the same batch is refused with it: the batch is one write.
       const other: Sample = { ts: bucketStart * 1000, service: 'other', container: 'c1', cpu_ratio: 5 };
@@ -163,7 +163,7 @@ describe('AggregateStore', () => {
       // Cold, then knowing the item.
       for (let attempt = 0; attempt < 2; attempt++) {
         const refused = await writer.recordBatch(batch(namespace, [other, wideSample([...held.slice(0, 5), 'new1', 'new2', 'new3'], 2)]));
-        expect(refused).toEqual({ status: 'refused', full: [{ service: 'wide', bucketStart, held: MAX_METRICS_PER_ITEM - 2, newMetrics: ['new1', 'new2', 'new3'] }] });
+        expect(refused).toEqual({ status: 'refused', full: [{ service: 'wide', bucketStart, held: MAX_METRICS_PER_BUCKET - 2, newMetrics: ['new1', 'new2', 'new3'] }] });
       }
       expect(await read(namespace, 'other')).toEqual([]);
       expect(await read(namespace, 'wide', ['m0'])).toEqual([expect.objectContaining({ count: 1, sum: 1 })]);
