@@ -22,7 +22,7 @@ const BUSYBOX = '/bin/busybox';
 /** dockerd writes its identity here whatever its data root; removed again when this engine created it. */
 const DAEMON_KEY = '/etc/docker/key.json';
 /** Folders dockerd and its containerd make on the host, outside the data root; removed when empty and ours. */
-const HOST_RUN_DIRS = ['/run/docker/plugins', '/run/docker', '/run/containerd/s', '/run/containerd'];
+const HOST_DIRS = ['/run/docker/plugins', '/run/docker', '/run/containerd/s', '/run/containerd', '/etc/docker'];
 const GATEWAY_BRIDGE = 'docker_gwbridge';
 const START_TIMEOUT_MS = 30_000;
 
@@ -64,7 +64,7 @@ export async function startDockerEngine(): Promise<DockerEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'tide-docker-'));
   const createdKey = !existsSync(DAEMON_KEY);
   const createdBridge = !existsSync(`/sys/class/net/${GATEWAY_BRIDGE}`);
-  const createdRunDirs = HOST_RUN_DIRS.filter((path) => !existsSync(path));
+  const createdDirs = HOST_DIRS.filter((path) => !existsSync(path));
   const socketPath = join(dir, 'docker.sock');
   const port = await freePort();
   const { server, client } = issueEngineCertificates(join(dir, 'certs'));
@@ -117,7 +117,7 @@ export async function startDockerEngine(): Promise<DockerEngine> {
     // swarm init bridges its routing mesh to the host through this interface.
     if (createdBridge) spawnSync('ip', ['link', 'delete', GATEWAY_BRIDGE]);
     if (createdKey) rmSync(DAEMON_KEY, { force: true });
-    for (const path of createdRunDirs) removeIfEmpty(path);
+    for (const path of createdDirs) removeIfEmpty(path);
   };
 
   try {
