@@ -90,6 +90,11 @@ export function targetProblems(target: Target, settings: SecretScope & TargetGua
   }
   for (const field of definition.urlFields) {
     const url = fields[field];
+    // A unix socket is on the machine Tide runs on: like loopback, only the local stack reaches one.
+    if (typeof url === 'string' && url.startsWith('unix://') && !settings.localStack) {
+      problems.push({ path: `target.${field}`, message: 'must not be a unix socket except on the local stack' });
+      continue;
+    }
     if (typeof url !== 'string' || !URL.canParse(url)) continue;
     const refused = hostRefusal(new URL(url).hostname, settings);
     if (refused) problems.push({ path: `target.${field}`, message: `must not point where Tide does not connect: ${refused}` });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { providers, redactTarget, targetSchema, type Target } from '../../lib/providers/registry';
+import { providers, redactTarget, targetProblems, targetSchema, type Target } from '../../lib/providers/registry';
 import { problemLines } from '../support/problems';
 
 /** The providers as messages list them: every provider added lengthens it. */
@@ -105,5 +105,17 @@ describe('redactTarget', () => {
     // Only the http schema refuses userinfo; redaction must not depend on that.
     const stored = { provider: 'http', url: 'https://ops:hunter2@ops.example/scale', credentials: 'ssm:/tide/hook', timeout: '5s' } as Target;
     expect(redactTarget(stored)).toEqual({ ...stored, url: 'https://REDACTED@ops.example/scale' });
+  });
+});
+
+describe('where a target may point', () => {
+  const socket = { provider: 'swarm', endpoint: 'unix:///var/run/docker.sock', serviceId: 'web', timeout: '10s' } as Target;
+
+  it('refuses a unix socket once deployed: it is the machine Tide runs on', () => {
+    expect(targetProblems(socket, { stage: 'prod', localStack: false })).toEqual([{ path: 'target.endpoint', message: 'must not be a unix socket except on the local stack' }]);
+  });
+
+  it('takes a unix socket on the local stack (npm start on a manager node)', () => {
+    expect(targetProblems(socket, { stage: 'local', localStack: true })).toEqual([]);
   });
 });
