@@ -352,14 +352,13 @@ describe.skipIf(!runs)('Tide and its agent against a real Swarm, through npm sta
     const proxy = await startEngineProxy(engine.socket, {
       answered: ({ url }, status, body) => {
         if (status !== 200) return;
-        if (url.startsWith('/containers/json')) {
-          for (const c of JSON.parse(body.toString()) as Array<{ Id: string; Labels: Record<string, string> }>) serviceOf.set(c.Id, c.Labels['com.docker.swarm.service.name'] ?? '');
+        const answer = jsonOf(body);
+        if (url.startsWith('/containers/json') && Array.isArray(answer)) {
+          for (const c of answer as Array<{ Id: string; Labels: Record<string, string> }>) serviceOf.set(c.Id, c.Labels['com.docker.swarm.service.name'] ?? '');
         }
         const stats = /^\/containers\/([0-9a-f]+)\/stats/.exec(url);
         const service = stats && serviceOf.get(stats[1] ?? '');
-        if (service && (JSON.parse(body.toString()) as { memory_stats?: { usage?: number } }).memory_stats?.usage !== undefined) {
-          read.set(service, (read.get(service) ?? 0) + 1);
-        }
+        if (service && (answer as { memory_stats?: { usage?: number } } | undefined)?.memory_stats?.usage !== undefined) read.set(service, (read.get(service) ?? 0) + 1);
       },
     });
     proxies.push(proxy);
@@ -380,3 +379,12 @@ describe.skipIf(!runs)('Tide and its agent against a real Swarm, through npm sta
     for (const service of ['burn', 'idle']) expect((await stored(service, 'mem_usage', 'outage')).count, service).toBe(read.get(service));
   }, 120_000);
 });
+
+/** An answer's JSON; undefined for a body the agent could not read either (cut short when it gave up on the request). */
+function jsonOf(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString());
+  } catch {
+    return undefined;
+  }
+}
