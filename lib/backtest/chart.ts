@@ -1,5 +1,5 @@
 import { formatDuration } from '../duration';
-import type { MinuteRow } from './run';
+import type { MinuteRow } from './series';
 
 export interface ChartOptions {
   /** Requests a minute one replica serves at 100% CPU: turns replicas into capacity. */

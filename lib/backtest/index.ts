@@ -2,8 +2,8 @@
 // (`npm run backtest`), and renders what happened.
 export { renderChart, type ChartOptions } from './chart';
 export { parsePolicyFile, type BacktestPolicy } from './policyFile';
-export { runBacktest, type BacktestOptions, type BacktestResult, type MinuteRow } from './run';
-export { seriesCsv } from './series';
+export { runBacktest, type BacktestOptions, type BacktestResult } from './run';
+export { seriesCsv, type MinuteRow } from './series';
 export type { BacktestSummary } from './summary';
 export { parseTrace } from './trace';
 export { backtestCommand } from './command';

@@ -1,6 +1,7 @@
 import { parseDuration } from '../duration';
 import { decide, keepRecent, observationsFromBuckets, ruleWindows, type MetricBucket, type Policy, type Recommendation, type ScalingRecord } from '../policy';
 import { cpuRatio, create, DEFAULT_STARTUP_DELAY_MS, desired, overloaded, ready, setDesired } from '../sim/model';
+import type { MinuteRow } from './series';
 import { summarize, type BacktestSummary } from './summary';
 
 /** One evaluation and one metric bucket a minute: the trace's resolution and Tide's default. */
@@ -16,19 +17,6 @@ export interface BacktestOptions {
   startupDelayMs?: number;
   /** Replicas running, all ready, before the first minute; the first evaluation brings them within min/max. Default: min. */
   initialReplicas?: number;
-}
-
-/** One minute of the replay, after that minute's evaluation. */
-export interface MinuteRow {
-  minute: number;
-  /** Requests offered in this minute. */
-  load: number;
-  readyReplicas: number;
-  /** Ready and starting replicas: what the platform runs, and what it bills. */
-  desiredReplicas: number;
-  cpuRatio: number;
-  /** The load is more than the ready replicas serve. */
-  overloaded: boolean;
 }
 
 export interface BacktestResult {

@@ -1,4 +1,15 @@
-import type { MinuteRow } from './run';
+/** One minute of the replay, after that minute's evaluation. */
+export interface MinuteRow {
+  minute: number;
+  /** Requests offered in this minute. */
+  load: number;
+  readyReplicas: number;
+  /** Ready and starting replicas: what the platform runs, and what it bills. */
+  desiredReplicas: number;
+  cpuRatio: number;
+  /** The load is more than the ready replicas serve. */
+  overloaded: boolean;
+}
 
 const SERIES_HEADER = 'minute,load,ready_replicas,desired_replicas,cpu_ratio';
 

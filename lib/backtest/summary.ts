@@ -1,5 +1,5 @@
 import { formatDuration } from '../duration';
-import type { MinuteRow } from './run';
+import type { MinuteRow } from './series';
 
 export interface BacktestSummary {
   minutes: number;

@@ -48,3 +48,11 @@ export interface PolicyBounds {
 
 /** TIDE_RETENTION_SECONDS's default: a day of metrics. */
 export const DEFAULT_POLICY_BOUNDS: PolicyBounds = { retentionSeconds: 24 * 3600 };
+
+/**
+ * How much decision history a service keeps for stabilization windows, rate-limit periods,
+ * cooldowns and the readiness delay: the last hour, at most 120 entries. The evaluator and the
+ * backtest keep the same, and the policy schema bounds those durations by it.
+ */
+export const HISTORY_MS = 60 * 60 * 1000;
+export const HISTORY_ENTRIES = 120;

@@ -1,13 +1,7 @@
+import { HISTORY_ENTRIES, HISTORY_MS } from './defaults';
 import type { Rule } from './schema';
 
-/**
- * How much decision history a service keeps for stabilization windows, rate-limit periods,
- * cooldowns and the readiness delay: the last hour, at most 120 entries. The evaluator and the
- * backtest keep the same, and the policy schema bounds those durations by it.
- */
-export const HISTORY_MS = 60 * 60 * 1000;
-export const HISTORY_ENTRIES = 120;
-
+/** The entries within the history a service keeps: the last HISTORY_MS, at most HISTORY_ENTRIES. */
 export function keepRecent<T extends { ts: number }>(entries: readonly T[], now: number): T[] {
   return entries.filter((e) => e.ts > now - HISTORY_MS).slice(-HISTORY_ENTRIES);
 }

@@ -1,9 +1,9 @@
 // The policy engine's public surface: schemas for service documents, legacy converters, and
 // the pure decision function with its inputs.
-export { DEFAULT_POLICY_BOUNDS, POLICY_DEFAULTS, type PolicyBounds } from './defaults';
+export { DEFAULT_POLICY_BOUNDS, HISTORY_ENTRIES, HISTORY_MS, POLICY_DEFAULTS, type PolicyBounds } from './defaults';
 export * from './schema';
 export * from './legacy';
 export { decide } from './decide';
-export { HISTORY_ENTRIES, HISTORY_MS, keepRecent, ruleWindows } from './history';
+export { keepRecent, ruleWindows } from './history';
 export { observationsFromBuckets, type MetricBucket } from './observations';
 export type * from './types';

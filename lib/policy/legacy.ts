@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import { formatDuration } from '../duration';
 import { metricName } from '../names';
-import { DEFAULT_POLICY_BOUNDS, type PolicyBounds } from './defaults';
-import { HISTORY_MS } from './history';
+import { DEFAULT_POLICY_BOUNDS, HISTORY_MS, type PolicyBounds } from './defaults';
 import { ruleWindow, type PolicyInput } from './schema';
 
 // Two older policy formats that SPEC.md accepts in a service document and converts on PUT, so

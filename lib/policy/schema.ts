@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import { durationAtMost, formatDuration, positiveDurationString } from '../duration';
 import { metricName } from '../names';
-import { DEFAULT_POLICY_BOUNDS, POLICY_DEFAULTS as D, type PolicyBounds } from './defaults';
-import { HISTORY_MS } from './history';
+import { DEFAULT_POLICY_BOUNDS, HISTORY_MS, POLICY_DEFAULTS as D, type PolicyBounds } from './defaults';
 
 // The policy part of a service document (SPEC.md, "Services and policies"). Parsing applies
 // POLICY_DEFAULTS, so the parsed value is what decide() runs with and what a PUT stores.
