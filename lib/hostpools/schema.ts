@@ -47,8 +47,3 @@ export function parseHostPoolDocument(body: unknown, pool: string, namespace: st
   ]);
   return document;
 }
-
-/** A receiver's hostSelector picks the pools whose labels include every one of its labels. */
-export function matchesSelector(labels: Record<string, string>, selector: Record<string, string>): boolean {
-  return Object.entries(selector).every(([name, value]) => labels[name] === value);
-}

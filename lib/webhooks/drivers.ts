@@ -1,9 +1,9 @@
 import type { Tide } from '../app';
 import { randomToken } from '../credentials/random';
-import { scaleHostPool } from '../hostpools/scale';
 import { providerContext } from '../providers/context';
 import { createHostPoolProvider, hostPoolContext } from '../providers/hostpools/registry';
 import { createProvider } from '../providers/registry';
+import { scaleHostPool } from '../scaling/hostPool';
 import { scaleService, ScaleRefusedError } from '../scaling/scale';
 import type { ReceiverRecord } from '../store/receivers';
 import { RancherError } from './errors';

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { parseDuration } from '../duration';
 import { resourceName } from '../names';
+import type { DeleteOption } from '../scaling/deleteOrder';
 import { RancherError } from './errors';
 
 // A receiver as Rancher 1.6's webhook service takes it. Rancher stops at the
@@ -13,7 +14,6 @@ import { RancherError } from './errors';
 const DRIVERS = ['scaleService', 'scaleHost'] as const;
 export type Driver = (typeof DRIVERS)[number];
 export type Action = 'up' | 'down';
-export type DeleteOption = 'mostRecent' | 'leastRecent';
 const SCALE_ON = ['eachNewAlert', 'everyNotification'] as const;
 /** What of an Alertmanager notification scales: each alert that newly starts firing, or every firing notification. */
 export type ScaleOn = (typeof SCALE_ON)[number];

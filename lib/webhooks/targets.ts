@@ -1,5 +1,4 @@
 import type { Tide } from '../app';
-import { matchesSelector } from '../hostpools/schema';
 import type { StoredHostPool } from '../store/hostPools';
 import { RancherError } from './errors';
 
@@ -9,6 +8,11 @@ function goMap(labels: Record<string, string>): string {
     .sort()
     .map((name) => `${name}:${labels[name]}`)
     .join(' ')}]`;
+}
+
+/** A receiver's hostSelector picks the pools whose labels include every one of its labels. */
+function matchesSelector(labels: Record<string, string>, selector: Record<string, string>): boolean {
+  return Object.entries(selector).every(([name, value]) => labels[name] === value);
 }
 
 /**

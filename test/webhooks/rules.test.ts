@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instancesToRemove } from '../../lib/hostpools/deleteOrder';
+import { instancesToRemove } from '../../lib/scaling/deleteOrder';
 import { ScaleRefusedError } from '../../lib/scaling/scale';
 import { stepFrom } from '../../lib/webhooks/step';
 

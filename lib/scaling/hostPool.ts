@@ -3,13 +3,12 @@ import { randomToken } from '../credentials/random';
 import { ConflictError } from '../errors';
 import { ProviderError, type Trigger } from '../providers/provider';
 import type { HostPoolProvider } from '../providers/hostpools/provider';
-import { beforeCutoff, scalingTimes } from '../scaling/deadline';
-import { ScaleRefusedError } from '../scaling/scale';
-import { waitForLease } from '../scaling/waitForLease';
+import { beforeCutoff, scalingTimes } from './deadline';
+import { ScaleRefusedError } from './scale';
+import { waitForLease } from './waitForLease';
 import type { HostPoolEvent } from '../store/hostPoolState';
 import type { StoredHostPool } from '../store/hostPools';
-import type { DeleteOption } from '../webhooks/receiverSchema';
-import { instancesToRemove } from './deleteOrder';
+import { instancesToRemove, type DeleteOption } from './deleteOrder';
 
 export interface PoolScaleIntent {
   trigger: Trigger;

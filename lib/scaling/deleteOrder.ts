@@ -1,5 +1,7 @@
 import type { PoolInstance } from '../providers/hostpools/provider';
-import type { DeleteOption } from '../webhooks/receiverSchema';
+
+/** Which instances a host pool's scale-in removes first, in Rancher's words: the newest launches, or the oldest. */
+export type DeleteOption = 'mostRecent' | 'leastRecent';
 
 /**
  * The instances a scale-in removes, in Rancher's deleteOption order:
