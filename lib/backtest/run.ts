@@ -1,6 +1,7 @@
 import { parseDuration } from '../duration';
-import { decide, keepRecent, observationsFromBuckets, ruleWindows, type MetricBucket, type Policy, type Recommendation, type ScalingRecord } from '../policy';
+import { decide, keepRecent, observationsFromBuckets, ruleWindows, type Policy, type Recommendation, type ScalingRecord } from '../policy';
 import { cpuRatio, create, DEFAULT_STARTUP_DELAY_MS, desired, overloaded, ready, setDesired } from '../sim/model';
+import type { MetricBucket } from '../statistics';
 import type { MinuteRow } from './series';
 import { summarize, type BacktestSummary } from './summary';
 

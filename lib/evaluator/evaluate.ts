@@ -8,6 +8,7 @@ import { previewScaling, scaleService, type ScaleIntent, type ScaleOutcome } fro
 import type { StoredService } from '../store/services';
 import { providerContext } from '../providers/context';
 import { reportSimulatedMetrics } from '../sim/feed';
+import { bucketStartOf } from '../statistics';
 import { publishDecision } from './metrics';
 
 /** What one evaluation of one service came to, as `POST /v1/evaluate` returns it. */
@@ -122,17 +123,12 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
 /** Reads every bucket the policy's longest window needs, for all its metrics, in one query per shard. */
 async function readWindows(app: Tide, svc: StoredService, rules: readonly Rule[], now: number) {
   const { bucketSeconds, writeShards } = app.config;
-  const longest = Math.max(...rules.flatMap(ruleWindows).map(parseDuration), bucketSeconds * 1000);
+  const bucketMs = bucketSeconds * 1000;
+  const longest = Math.max(...rules.flatMap(ruleWindows).map(parseDuration), bucketMs);
   const metrics = [...new Set(rules.map((r) => r.metric))];
-  const fromSeconds = Math.floor((now - longest) / 1000 / bucketSeconds) * bucketSeconds;
   // Ingest takes samples up to 5 minutes ahead; a fast node clock should not vanish.
-  const toSeconds = Math.floor(now / 1000) + 300;
-  const buckets = await app.aggregates.readBuckets(svc.namespace, svc.service, metrics, fromSeconds, toSeconds, writeShards);
-  return observationsFromBuckets(
-    buckets.map((b) => ({ ...b, start: b.start * 1000 })),
-    now,
-    bucketSeconds * 1000,
-  );
+  const buckets = await app.aggregates.readBuckets(svc.namespace, svc.service, metrics, bucketStartOf(now - longest, bucketMs), now + 300_000, writeShards);
+  return observationsFromBuckets(buckets, now, bucketMs);
 }
 
 /** A stable spread of services over workers. */

@@ -5,12 +5,9 @@ import type { HttpEvent, HttpResult } from '../http/types';
 import { parseQuery } from '../http/query';
 import { json } from '../http/types';
 import { metricName, namespaceName, resourceName } from '../names';
-import type { MetricBucket } from '../store/aggregates';
+import { bucketStartOf, STATISTICS, statisticOf } from '../statistics';
 import { isoTime, queryTimestamp } from '../time';
 import { parseOrThrow } from '../validation';
-
-export const STATISTICS = ['mean', 'min', 'max', 'sum', 'count'] as const;
-export type Statistic = (typeof STATISTICS)[number];
 
 // Metrics are stored from 1970 on, and bucket keys hold 12 digits of seconds: a time outside
 // these is no range anyone means, and the store could not order it.
@@ -25,25 +22,10 @@ const queryTime = queryTimestamp.refine((ms) => ms >= EARLIEST && ms <= LATEST, 
 const metricsQuery = z.object({
   namespace: namespaceName.default('default'),
   metric: z.string({ error: 'is required: the metric to read, such as cpu_ratio' }).pipe(metricName),
-  stat: z.enum(STATISTICS, { error: 'must be one of mean, min, max, sum, count' }).default('mean'),
+  stat: z.enum(STATISTICS, { error: `must be one of ${STATISTICS.join(', ')}` }).default('mean'),
   from: queryTime.optional(),
   to: queryTime.optional(),
 });
-
-export function bucketValue(bucket: MetricBucket, stat: Statistic): number {
-  switch (stat) {
-    case 'mean':
-      return bucket.sum / bucket.count;
-    case 'min':
-      return bucket.min;
-    case 'max':
-      return bucket.max;
-    case 'sum':
-      return bucket.sum;
-    case 'count':
-      return bucket.count;
-  }
-}
 
 /** `GET /v1/services/{service}/metrics`: one point per bucket, the last hour unless `from`/`to` say otherwise. */
 export async function readServiceMetrics(event: HttpEvent, app: Tide): Promise<HttpResult> {
@@ -53,21 +35,13 @@ export async function readServiceMetrics(event: HttpEvent, app: Tide): Promise<H
   const from = query.from ?? to - 3600_000;
   if (from > to) throw new ValidationError([{ path: 'from', message: 'must not be after to' }], 'query string');
   const { bucketSeconds, writeShards } = app.config;
-  const fromBucket = Math.floor(from / 1000 / bucketSeconds) * bucketSeconds;
-  const buckets = await app.aggregates.readBuckets(
-    query.namespace,
-    service,
-    [query.metric],
-    fromBucket,
-    Math.floor(to / 1000),
-    writeShards,
-  );
+  const buckets = await app.aggregates.readBuckets(query.namespace, service, [query.metric], bucketStartOf(from, bucketSeconds * 1000), to, writeShards);
   return json(200, {
     namespace: query.namespace,
     service,
     metric: query.metric,
     stat: query.stat,
     bucketSeconds,
-    points: buckets.map((b) => ({ ts: isoTime(b.start * 1000), value: bucketValue(b, query.stat), count: b.count })),
+    points: buckets.map((b) => ({ ts: isoTime(b.start), value: statisticOf(b, query.stat), count: b.count })),
   });
 }

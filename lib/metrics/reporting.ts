@@ -1,8 +1,8 @@
 import type { Tide } from '../app';
-import type { MetricBucket } from '../store/aggregates';
+import { bucketStartOf, type MetricBucket } from '../statistics';
 
 /** "Reported in the last minute": the window the replicas fallback counts containers over. */
-const WINDOW_SECONDS = 60;
+const WINDOW_MS = 60_000;
 /** Every agent sample carries CPU and memory; the busier count stands for the containers. */
 const COUNTED_METRICS = ['cpu_ratio', 'mem_usage'] as const;
 
@@ -14,9 +14,8 @@ const COUNTED_METRICS = ['cpu_ratio', 'mem_usage'] as const;
  */
 export async function reportingContainers(app: Tide, namespace: string, service: string): Promise<number | undefined> {
   const { bucketSeconds, writeShards, agentIntervalSeconds } = app.config;
-  const now = app.now() / 1000;
-  const from = Math.floor((now - WINDOW_SECONDS) / bucketSeconds) * bucketSeconds;
-  const buckets = await app.aggregates.readBuckets(namespace, service, COUNTED_METRICS, from, Math.floor(now), writeShards);
+  const now = app.now();
+  const buckets = await app.aggregates.readBuckets(namespace, service, COUNTED_METRICS, bucketStartOf(now - WINDOW_MS, bucketSeconds * 1000), now, writeShards);
   return estimateContainers(buckets, now, { bucketSeconds, agentIntervalSeconds });
 }
 
@@ -30,14 +29,15 @@ export async function reportingContainers(app: Tide, namespace: string, service:
  */
 export function estimateContainers(
   buckets: readonly MetricBucket[],
-  nowSeconds: number,
+  now: number,
   config: { bucketSeconds: number; agentIntervalSeconds: number },
 ): number | undefined {
-  const { bucketSeconds, agentIntervalSeconds } = config;
-  const openStart = Math.floor(nowSeconds / bucketSeconds) * bucketSeconds;
-  const firstStart = Math.floor((nowSeconds - WINDOW_SECONDS) / bucketSeconds) * bucketSeconds;
-  const intervalsClosed = Math.max(1, (openStart - firstStart) / agentIntervalSeconds);
-  const intervalsBegun = Math.max(1, Math.ceil((nowSeconds - openStart) / agentIntervalSeconds));
+  const bucketMs = config.bucketSeconds * 1000;
+  const intervalMs = config.agentIntervalSeconds * 1000;
+  const openStart = bucketStartOf(now, bucketMs);
+  const firstStart = bucketStartOf(now - WINDOW_MS, bucketMs);
+  const intervalsClosed = Math.max(1, (openStart - firstStart) / intervalMs);
+  const intervalsBegun = Math.max(1, Math.ceil((now - openStart) / intervalMs));
   const containers = Math.max(
     ...COUNTED_METRICS.map((metric) => {
       const samples = (keep: (start: number) => boolean) => buckets.filter((b) => b.metric === metric && keep(b.start)).reduce((n, b) => n + b.count, 0);

@@ -5,5 +5,5 @@ export * from './schema';
 export * from './legacy';
 export { decide } from './decide';
 export { keepRecent, ruleWindows } from './history';
-export { observationsFromBuckets, type MetricBucket } from './observations';
+export { observationsFromBuckets } from './observations';
 export type * from './types';

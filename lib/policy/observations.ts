@@ -1,14 +1,5 @@
+import { statisticOf, type MetricBucket } from '../statistics';
 import type { Observations } from './types';
-
-/** One stored aggregate: the samples of one metric whose timestamps fall in [start, start + bucket width). */
-export interface MetricBucket {
-  metric: string;
-  start: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-}
 
 /**
  * Observations over stored buckets, for decide().
@@ -20,8 +11,8 @@ export interface MetricBucket {
  * The price is up to one bucket more than W. Buckets starting after `now` count too: ingest
  * accepts samples up to 5 minutes ahead, and a node whose clock runs fast should not vanish.
  *
- * mean = Σsum / Σcount; min and max over the buckets; count = Σcount; sum = Σsum.
- * No samples in the window: undefined.
+ * The buckets merge into one aggregate (Σcount, Σsum, min and max over them) that the statistic
+ * reads; no samples in the window: undefined.
  */
 export function observationsFromBuckets(buckets: readonly MetricBucket[], now: number, bucketMs: number): Observations {
   return {
@@ -38,19 +29,7 @@ export function observationsFromBuckets(buckets: readonly MetricBucket[], now: n
         min = Math.min(min, b.min);
         max = Math.max(max, b.max);
       }
-      if (count === 0) return undefined;
-      switch (statistic) {
-        case 'mean':
-          return sum / count;
-        case 'min':
-          return min;
-        case 'max':
-          return max;
-        case 'sum':
-          return sum;
-        case 'count':
-          return count;
-      }
+      return count === 0 ? undefined : statisticOf({ count, sum, min, max }, statistic);
     },
   };
 }

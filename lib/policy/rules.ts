@@ -1,4 +1,5 @@
-import type { Rule, Statistic, StepChange, StepRule, TargetRule, ThresholdRule } from './schema';
+import type { Statistic } from '../statistics';
+import type { Rule, StepChange, StepRule, TargetRule, ThresholdRule } from './schema';
 import type { RuleResult } from './types';
 
 /** Reads a statistic over a window written as a duration string; undefined = no data. */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { durationAtMost, formatDuration, positiveDurationString } from '../duration';
 import { metricName } from '../names';
+import { STATISTICS } from '../statistics';
 import { DEFAULT_POLICY_BOUNDS, HISTORY_MS, POLICY_DEFAULTS as D, type PolicyBounds } from './defaults';
 
 // The policy part of a service document (SPEC.md, "Services and policies"). Parsing applies
@@ -8,7 +9,7 @@ import { DEFAULT_POLICY_BOUNDS, HISTORY_MS, POLICY_DEFAULTS as D, type PolicyBou
 // Objects are strict: a misspelt field ("scaleOutAbov") is an error, never silently ignored.
 // Every duration has an upper bound where its meaning stops (see PolicyBounds).
 
-export const statistic = z.enum(['mean', 'min', 'max', 'sum', 'count']);
+export const statistic = z.enum(STATISTICS);
 
 const COUNT_OR_PERCENT = 'must be a whole number of replicas such as 1, or a percent such as "50%"';
 /**
@@ -177,6 +178,5 @@ export type ThresholdRule = z.output<ReturnType<typeof thresholdRule>>;
 export type TargetRule = z.output<ReturnType<typeof targetRule>>;
 export type StepRule = z.output<ReturnType<typeof stepRule>>;
 export type StepChange = z.output<typeof stepChange>;
-export type Statistic = z.output<typeof statistic>;
 export type LimitPolicy = z.output<typeof limitPolicy>;
 export type SelectPolicy = z.output<typeof selectPolicy>;

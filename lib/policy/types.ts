@@ -1,4 +1,5 @@
-import type { Policy, Rule, Statistic } from './schema';
+import type { Statistic } from '../statistics';
+import type { Policy, Rule } from './schema';
 
 /** Metric readings over a window ending now. */
 export interface Observations {

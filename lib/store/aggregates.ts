@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { NumberValue, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BucketGroup } from '../ingest/aggregate';
 import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET } from '../ingest/schema';
+import type { MetricBucket } from '../statistics';
 import { unmarshallItem } from './client';
 import { aggregateAttributes, attr, keys, metricCountAttribute, type ItemKey } from './keys';
 import { KnownExtremes } from './knownExtremes';
@@ -51,16 +52,6 @@ export type RecordBatchResult =
   | { status: 'duplicate' }
   /** Nothing stored: these buckets would pass MAX_METRICS_PER_BUCKET. */
   | { status: 'refused'; full: FullBucket[] };
-
-/** One bucket of one metric, merged over every shard. */
-export interface MetricBucket {
-  metric: string;
-  start: number; // epoch seconds
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-}
 
 interface Write {
   key: ItemKey;
@@ -118,15 +109,8 @@ export class AggregateStore {
     return outcome === 'stored' ? { status: 'stored', accepted: input.groups.reduce((n, g) => n + g.samples, 0) } : outcome;
   }
 
-  /** Reads one service's buckets for some metrics between two bucket starts, inclusive: one query per shard. */
-  async readBuckets(
-    namespace: string,
-    service: string,
-    metrics: readonly string[],
-    fromSeconds: number,
-    toSeconds: number,
-    shards: number,
-  ): Promise<MetricBucket[]> {
+  /** Reads one service's buckets for some metrics that start from `from` to `to` (epoch ms), inclusive: one query per shard. */
+  async readBuckets(namespace: string, service: string, metrics: readonly string[], from: number, to: number, shards: number): Promise<MetricBucket[]> {
     const names: Record<string, string> = { '#sk': attr.sk, '#pk': attr.pk };
     const projection = ['#sk'];
     metrics.forEach((metric, i) => {
@@ -144,15 +128,15 @@ export class AggregateStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
             ':pk': keys.aggregatePartition(namespace, service, shard),
-            ':from': keys.bucketSortKey(fromSeconds),
-            ':to': keys.bucketSortKey(toSeconds),
+            ':from': keys.bucketSortKey(Math.ceil(from / 1000)),
+            ':to': keys.bucketSortKey(Math.floor(to / 1000)),
           },
         }),
       ),
     );
     for (const items of perShard) {
       for (const item of items) {
-        const start = keys.bucketStartFromSortKey(String(item[attr.sk]));
+        const start = keys.bucketStartFromSortKey(String(item[attr.sk])) * 1000;
         for (const metric of metrics) {
           const a = aggregateAttributes(metric);
           const count = item[a.count];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { observationsFromBuckets, type MetricBucket } from '../../lib/policy/observations';
+import { observationsFromBuckets } from '../../lib/policy/observations';
+import type { MetricBucket } from '../../lib/statistics';
 import { MINUTE, NOW, SECOND } from './fixtures';
 
 const bucket = (minutesAgo: number, values: number[], metric = 'cpu_ratio'): MetricBucket => ({

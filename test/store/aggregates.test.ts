@@ -46,7 +46,7 @@ function dyingAfter(db: DynamoDBDocumentClient, allowed: number): DynamoDBDocume
 }
 
 const store = () => new AggregateStore(tide().db, tide().config.tableName);
-const read = (namespace: string, service: string, metrics = ['cpu_ratio']) => store().readBuckets(namespace, service, metrics, bucketStart, bucketStart, 1);
+const read = (namespace: string, service: string, metrics = ['cpu_ratio']) => store().readBuckets(namespace, service, metrics, bucketStart * 1000, bucketStart * 1000, 1);
 
 /** One sample carrying `names` custom metrics, each at `value`. */
 function wideSample(names: string[], value: number): Sample {
@@ -88,7 +88,7 @@ describe('AggregateStore', () => {
         ),
       );
       const [bucket] = await read(namespace, 'svc0');
-      expect(bucket).toEqual({ metric: 'cpu_ratio', start: bucketStart, count: 2 * writers, sum: 100 * writers, min: 50 - (writers - 1), max: 50 + writers - 1 });
+      expect(bucket).toEqual({ metric: 'cpu_ratio', start: bucketStart * 1000, count: 2 * writers, sum: 100 * writers, min: 50 - (writers - 1), max: 50 + writers - 1 });
     },
   );
 
@@ -126,7 +126,7 @@ describe('AggregateStore', () => {
       }),
     );
     expect(await read(namespace, 'svc0')).toEqual([
-      { metric: 'cpu_ratio', start: bucketStart, count: 3, sum: 13510798882111486.5, min: 4503599627370495.5, max: 4503599627370495.5 },
+      { metric: 'cpu_ratio', start: bucketStart * 1000, count: 3, sum: 13510798882111486.5, min: 4503599627370495.5, max: 4503599627370495.5 },
     ]);
     // and takes more samples
     expect(await store().recordBatch(batch(namespace, samplesFor(1, [0.5])))).toMatchObject({ status: 'stored' });
@@ -145,7 +145,7 @@ describe('AggregateStore', () => {
       expect(await warm.recordBatch(batchOf([40, 60]))).toMatchObject({ status: 'stored' });
       expect(await warm.recordBatch(batchOf([30, 70]))).toMatchObject({ status: 'stored' });
       expect(await store().recordBatch(batchOf([20, 80]))).toMatchObject({ status: 'stored' });
-      const buckets = await store().readBuckets(namespace, 'wide', all, bucketStart, bucketStart, 1);
+      const buckets = await store().readBuckets(namespace, 'wide', all, bucketStart * 1000, bucketStart * 1000, 1);
       expect(buckets).toHaveLength(MAX_METRICS_PER_BUCKET);
       for (const bucket of buckets) {
         expect(bucket).toMatchObject({ count: 7, min: 20 + 1e-12, max: 80 + 1e-12 });
