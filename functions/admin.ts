@@ -8,7 +8,7 @@ import { deleteHostPool, getHostPool, listHostPoolEvents, listHostPools, putHost
 import { errorResponses } from '../lib/http/errors';
 import { router } from '../lib/http/router';
 import type { HttpEvent } from '../lib/http/types';
-import { readServiceMetrics } from '../lib/metrics/query';
+import { readServiceMetrics } from '../lib/metrics/routes';
 import { deleteService, evaluateNow, getService, listEvents, listServices, putService, scaleManually } from '../lib/services/routes';
 
 const routes = router({

@@ -9,7 +9,7 @@ import type { StoredService } from '../store/services';
 import { providerContext } from '../providers/context';
 import { reportSimulatedMetrics } from '../sim/feed';
 import { bucketStartOf } from '../statistics';
-import { publishDecision } from './metrics';
+import { publishDecision } from './cloudWatch';
 
 /** What one evaluation of one service came to, as `POST /v1/evaluate` returns it. */
 export interface EvaluationResult {

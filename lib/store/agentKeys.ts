@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attr, keys } from './keys';
-import { queryAll } from './query';
+import { queryAll } from './queryAll';
 
 export interface AgentKeyRecord {
   id: string;

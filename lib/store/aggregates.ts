@@ -6,7 +6,7 @@ import type { MetricBucket } from '../statistics';
 import { unmarshallItem } from './client';
 import { aggregateAttributes, attr, keys, metricCountAttribute, type ItemKey } from './keys';
 import { KnownExtremes } from './knownExtremes';
-import { queryAll } from './query';
+import { queryAll } from './queryAll';
 
 /**
  * DynamoDB adds numbers exactly, to 38 significant digits, or refuses the

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HostPoolDocument } from '../hostpools/schema';
 import { attr, keys, withoutKeys } from './keys';
-import { queryAll } from './query';
+import { queryAll } from './queryAll';
 
 export type StoredHostPool = HostPoolDocument & { namespace: string; pool: string; createdAt: string; updatedAt: string };
 

@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertmanagerOptions, ReceiverConfig } from '../webhooks/receiverSchema';
 import { attr, keys } from './keys';
-import { queryAll } from './query';
+import { queryAll } from './queryAll';
 
 /** A webhook receiver as stored: everything but its key, of which only a hash is kept. */
 export interface ReceiverRecord {

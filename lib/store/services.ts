@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ServiceDocument } from '../services/schema';
 import { attr, keys, withoutKeys } from './keys';
-import { queryAll } from './query';
+import { queryAll } from './queryAll';
 
 /** A stored service: its document as converted on PUT, and when it was written. */
 export interface StoredService extends ServiceDocument {
