@@ -3,11 +3,9 @@ import { parseDuration } from '../duration';
 import { fnv1a } from '../hash';
 import { logger } from '../observability';
 import { decide, observationsFromBuckets, policySchemaWithin, ruleWindows, type Decision, type Rule } from '../policy';
-import { createProvider } from '../providers/registry';
+import { providerFor } from '../providers/context';
 import { previewScaling, scaleService, type ScaleIntent, type ScaleOutcome } from '../scaling/scale';
 import type { StoredService } from '../store/services';
-import { providerContext } from '../providers/context';
-import { reportSimulatedMetrics } from '../sim/feed';
 import { bucketStartOf } from '../statistics';
 import { publishDecision } from './cloudWatch';
 
@@ -81,8 +79,9 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
   const policy = parsed.data;
   const whatIf = options.dryRun === true;
   try {
-    // A what-if decides on the samples already reported: a simulated service's would be a write.
-    if (svc.target.provider === 'sim' && !whatIf) await reportSimulatedMetrics(app, { ...svc, target: svc.target });
+    const provider = providerFor(app, svc);
+    // A platform without node agents reports its metrics itself; a what-if decides on those already reported, as that is a write.
+    if (!whatIf) await provider.reportMetrics?.();
     const now = app.now();
     const observations = await readWindows(app, svc, policy.rules, now);
     let decided: { current: number; decision: Decision } | undefined;
@@ -99,7 +98,6 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
         };
       },
     };
-    const provider = createProvider(svc.target, providerContext(app, svc));
     const outcome = whatIf
       ? await previewScaling(app, svc, intent, provider, options.deadline)
       : await scaleService(app, svc, intent, { owner: options.owner, wait: false, dryRun: svc.mode === 'dry-run', provider, deadline: options.deadline });

@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { secretReference } from '../secrets';
 import type { HttpCall } from './http';
-import { apiPath, apiUrl, ApiCallError, callJson, pathSegment } from './jsonApi';
+import { apiPath, ApiCallError, callJson } from './jsonApi';
 import { guardedFetch } from './network';
-import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
+import type { AlaudaTarget } from './targets/alauda';
 
 // Alauda's v1 service API, as its documentation gives it:
 // `GET /v1/services/(namespace)/(service_name)/` answers the service with
@@ -13,19 +13,6 @@ import { ProviderError, type Provider, type ProviderContext, type ProviderDefini
 // Requests carry `Authorization: Token <token>`, the API token Alauda's clients send.
 
 const TIMEOUT = '10s';
-
-export const alaudaTarget = z.strictObject({
-  provider: z.literal('alauda'),
-  /** The API root, e.g. https://api.alauda.cn. */
-  url: apiUrl,
-  /** The user or organisation owning the service. */
-  namespace: pathSegment('madams'),
-  serviceName: pathSegment('test'),
-  /** Names the secret holding the API token. */
-  credentials: secretReference,
-});
-
-export type AlaudaTarget = z.output<typeof alaudaTarget>;
 
 const serviceAnswer = z.object({ target_num_instances: z.number().int().min(0) });
 
@@ -73,9 +60,4 @@ export class AlaudaProvider implements Provider {
   }
 }
 
-export const alauda: ProviderDefinition<AlaudaTarget> = {
-  schema: alaudaTarget,
-  secretFields: ['credentials'],
-  urlFields: ['url'],
-  create: (target, context) => new AlaudaProvider(target, context),
-};
+export const alauda: CreateProvider<AlaudaTarget> = (target, context) => new AlaudaProvider(target, context);

@@ -1,14 +1,31 @@
 import type { Tide } from '../app';
+import { recordSamples } from '../ingest/record';
 import { resolvePlatformSecret } from '../secrets';
 import type { StoredService } from '../store/services';
-import type { ProviderContext } from './provider';
+import type { Provider } from './provider';
+import { createProvider } from './registry';
+import { SimProvider, type Simulator } from './sim';
 
-/** What a service's provider gets from the running Tide: its stage's secrets, the clock, the target guard, and (sim only) its state. */
-export function providerContext(app: Tide, svc: Pick<StoredService, 'namespace' | 'service'>): ProviderContext {
+/** The node name a simulated service's samples are stored under. */
+const SIMULATION_NODE = 'tide-sim';
+
+/**
+ * The provider for a service's target, with what the running Tide lends it:
+ * its stage's secrets and the target guard; the simulator, whose platform is
+ * Tide itself, its state in Tide's table and Tide's ingest for its metrics.
+ */
+export function providerFor(app: Tide, svc: Pick<StoredService, 'namespace' | 'service' | 'target'>): Provider {
+  const { target } = svc;
+  if (target.provider === 'sim') return new SimProvider(target, simulator(app, svc), app.now);
+  return createProvider(target, { resolveSecret: (reference) => resolvePlatformSecret(reference, app.config, app.now()), guard: app.config });
+}
+
+function simulator(app: Tide, { namespace, service }: Pick<StoredService, 'namespace' | 'service'>): Simulator {
   return {
-    resolveSecret: (reference) => resolvePlatformSecret(reference, app.config, app.now()),
-    now: app.now,
-    guard: app.config,
-    simulation: { store: app.simulatedServices, namespace: svc.namespace, service: svc.service },
+    load: () => app.simulatedServices.get(namespace, service),
+    save: (state) => app.simulatedServices.put(namespace, service, state),
+    report: async (samples, ts) => {
+      await recordSamples(app, { namespace, node: SIMULATION_NODE, samples: samples.map((sample) => ({ ts, service, ...sample })) });
+    },
   };
 }

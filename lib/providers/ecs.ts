@@ -1,38 +1,15 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import * as z from 'zod';
 import { hostRefusal, type TargetGuard } from './addresses';
 import { guardedLookup } from './network';
-import { ProviderError, type Provider, type ProviderDefinition, type ScaleRequest } from './provider';
+import { ProviderError, type CreateProvider, type Provider, type ScaleRequest } from './provider';
+import type { EcsTarget } from './targets/ecs';
+import { isLoopbackUrl } from './targets/fields';
 
 // An Amazon ECS service: its desiredCount is the replicas. Tide calls ECS with
 // its own Lambda role, so the target names no secret; the role's policy in
 // serverless.yml grants ecs:DescribeServices and ecs:UpdateService.
-
-const RULE = {
-  // ECS names: up to 255 letters, digits, hyphens and underscores; the API also takes full ARNs.
-  cluster: 'must be an ECS cluster name (1-255 letters, digits, - or _) or a cluster ARN',
-  service: 'must be an ECS service name (1-255 letters, digits, - or _) or a service ARN',
-  region: 'must be an AWS region such as eu-west-1',
-  endpoint: 'must be an https:// URL (http:// only on localhost or 127.0.0.1)',
-  credentials: 'must not be set: Tide calls ECS with its own role (ecs:DescribeServices, ecs:UpdateService in serverless.yml)',
-};
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-export const ecsTarget = z.strictObject({
-  provider: z.literal('ecs'),
-  cluster: z.string({ error: RULE.cluster }).regex(/^[A-Za-z0-9_-]{1,255}$|^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/, { error: RULE.cluster }),
-  service: z.string({ error: RULE.service }).regex(/^[A-Za-z0-9_-]{1,255}$|^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/[A-Za-z0-9_/-]{1,512}$/, { error: RULE.service }),
-  region: z.string({ error: RULE.region }).regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: RULE.region }),
-  /** A VPC endpoint, or a local fake in tests; TIDE_ECS_ENDPOINT sets one for every ecs target. */
-  endpoint: z.string({ error: RULE.endpoint }).refine(allowedEndpoint, { error: RULE.endpoint }).optional(),
-  // Named so that a target copied from another provider is told why, not just "unrecognized key".
-  credentials: z.never({ error: RULE.credentials }).optional(),
-});
-
-export type EcsTarget = z.output<typeof ecsTarget>;
 
 /** The one method the provider uses; the real ECSClient, or anything with its shape. */
 export type EcsClient = Pick<ECSClient, 'send'>;
@@ -79,15 +56,10 @@ export class EcsProvider implements Provider {
   }
 }
 
-export const ecs: ProviderDefinition<EcsTarget> = {
-  schema: ecsTarget,
-  secretFields: [],
-  urlFields: ['endpoint'],
-  create: (target, context) => {
-    const endpoint = target.endpoint ?? process.env.TIDE_ECS_ENDPOINT;
-    const refused = endpoint && URL.canParse(endpoint) ? hostRefusal(new URL(endpoint).hostname, context.guard) : undefined;
-    return new EcsProvider(target, clientFor(target.region, endpoint, context.guard), refused);
-  },
+export const ecs: CreateProvider<EcsTarget> = (target, context) => {
+  const endpoint = target.endpoint ?? process.env.TIDE_ECS_ENDPOINT;
+  const refused = endpoint && URL.canParse(endpoint) ? hostRefusal(new URL(endpoint).hostname, context.guard) : undefined;
+  return new EcsProvider(target, clientFor(target.region, endpoint, context.guard), refused);
 };
 
 function clientFor(region: string, endpoint: string | undefined, guard: TargetGuard): ECSClient {
@@ -104,20 +76,9 @@ function clientFor(region: string, endpoint: string | undefined, guard: TargetGu
  * chosen endpoint connects only where the target guard allows.
  */
 function clientOptions(region: string, endpoint: string | undefined, guard: TargetGuard) {
-  const local = endpoint && isLoopback(endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+  const local = endpoint && isLoopbackUrl(endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
   const agents = endpoint ? { httpAgent: new HttpAgent({ keepAlive: true, lookup: guardedLookup(guard) }), httpsAgent: new HttpsAgent({ keepAlive: true, lookup: guardedLookup(guard) }) } : {};
   return { region, maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true, ...agents }, ...(endpoint ? { endpoint } : {}), ...local };
-}
-
-function allowedEndpoint(text: string): boolean {
-  if (!URL.canParse(text)) return false;
-  const url = new URL(text);
-  if (url.username || url.password || url.search) return false;
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(text));
-}
-
-function isLoopback(endpoint: string): boolean {
-  return LOOPBACK.has(new URL(endpoint).hostname);
 }
 
 /** "answered ServiceNotActiveException: Service was not ACTIVE." or "did not answer: connect ECONNREFUSED …". */

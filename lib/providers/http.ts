@@ -1,36 +1,14 @@
 import { createHmac } from 'node:crypto';
 import * as z from 'zod';
-import { parseDuration, positiveDurationString } from '../duration';
-import { secretReference } from '../secrets';
+import { parseDuration } from '../duration';
 import { isoTime } from '../time';
-import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
 import { excerpt, shownUrl, unanswered } from './messages';
 import { guardedFetch } from './network';
+import type { HttpTarget } from './targets/http';
 
 // The generic outgoing webhook of SPEC.md, for platforms Tide has no provider for:
 // GET url answers {"replicas": N}; POST url applies a scaling, signed with the secret.
-
-const URL_RULE = 'must be an http:// or https:// URL';
-const MAX_TIMEOUT_MS = 60_000;
-
-export const httpTarget = z.strictObject({
-  provider: z.literal('http'),
-  url: z
-    .string({ error: URL_RULE })
-    .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), { error: URL_RULE, abort: true })
-    // fetch refuses URLs with credentials, and a password here would be a secret stored in the document.
-    .refine((text) => !new URL(text).username && !new URL(text).password, {
-      error: 'must not carry a user or password; name the secret in credentials',
-    })
-    // A query is where webhook URLs keep their secret (?code=, ?sig=): stored, shown and logged with the URL.
-    .refine((text) => !new URL(text).search, { error: 'must not carry a query string; name the secret in credentials, which signs each request' }),
-  credentials: secretReference.optional(),
-  timeout: positiveDurationString
-    .refine((text) => parseDuration(text) <= MAX_TIMEOUT_MS, { error: `must be at most ${MAX_TIMEOUT_MS / 1000}s` })
-    .default('5s'),
-});
-
-export type HttpTarget = z.output<typeof httpTarget>;
 
 /** The one call the provider makes: global fetch in production, anything fetch-shaped in a test. */
 export type HttpCall = (url: string, init: RequestInit) => Promise<Response>;
@@ -107,12 +85,7 @@ export class HttpProvider implements Provider {
   }
 }
 
-export const http: ProviderDefinition<HttpTarget> = {
-  schema: httpTarget,
-  secretFields: ['credentials'],
-  urlFields: ['url'],
-  create: (target, context) => new HttpProvider(target, context),
-};
+export const http: CreateProvider<HttpTarget> = (target, context) => new HttpProvider(target, context);
 
 /** Hex HMAC-SHA256 of the exact body bytes sent, so the receiver can check them before parsing. */
 function sign(body: string, secret: string): string {

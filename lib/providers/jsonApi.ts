@@ -1,29 +1,11 @@
-import * as z from 'zod';
 import { parseDuration } from '../duration';
 import type { HttpCall } from './http';
 import { excerpt, shownUrl, unanswered } from './messages';
 
-// What the providers for REST/JSON platforms (occs, alauda) share: the rule for
-// their API root, and one call with a timeout whose failures read well in a
+// What the providers for REST/JSON platforms (occs, alauda) share: their API
+// paths, and one call with a timeout whose failures read well in a
 // scaling event. Messages name the method and the URL without its query, never
 // a header, and quote the answer only with the token scrubbed out of it.
-
-const API_URL_RULE = 'must be an http:// or https:// URL';
-
-/** The platform's API root, e.g. `https://api.alauda.cn`; paths are appended to it. */
-export const apiUrl = z
-  .string({ error: API_URL_RULE })
-  .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), { error: API_URL_RULE, abort: true })
-  .refine((text) => !new URL(text).username && !new URL(text).password, {
-    error: 'must not carry a user or password; name the secret in credentials',
-  })
-  .refine((text) => !new URL(text).search && !new URL(text).hash, { error: 'must not carry a query or fragment; Tide appends the API path' });
-
-/** One segment of an API path (a namespace, a deployment id): it is encoded, but a "/" would still mean something else. */
-export function pathSegment(example: string) {
-  const rule = `must be a name such as "${example}", without "/", "?", "#" or spaces`;
-  return z.string({ error: rule }).regex(/^[^\s/?#]+$/, { error: rule });
-}
 
 /** The API root with `path` appended, keeping any path prefix the root has (a proxy's, say). */
 export function apiPath(root: string, path: string): string {

@@ -1,11 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import * as z from 'zod';
-import { secretReference } from '../secrets';
-import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
 import type { TargetGuard } from './addresses';
 import { excerpt, safeJson } from './messages';
 import { guardedConnection } from './network';
+import type { KubernetesTarget } from './targets/kubernetes';
 
 // A Deployment or StatefulSet, scaled through its scale subresource as
 // `kubectl scale` and the HPA do: GET …/scale reads an autoscaling/v1 Scale,
@@ -13,38 +13,8 @@ import { guardedConnection } from './network';
 // touched, so Tide needs RBAC on `deployments/scale` or `statefulsets/scale`
 // alone, never on the workloads themselves.
 
-const RULE = {
-  apiServer: 'must be an https:// URL of the API server (http:// only on localhost or 127.0.0.1), without a user, password or query',
-  namespace: 'must be a Kubernetes namespace name (lowercase letters, digits and -, at most 63)',
-  name: 'must be a Kubernetes object name (lowercase letters, digits, - and ., at most 253)',
-  kind: 'must be Deployment or StatefulSet',
-  insecure: 'must be false: Tide will not send its token to an API server it cannot verify; name its CA in caCertificate',
-};
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const TIMEOUT_MS = 10_000;
 const PLURAL = { Deployment: 'deployments', StatefulSet: 'statefulsets' } as const;
-
-export const kubernetesTarget = z.strictObject({
-  provider: z.literal('kubernetes'),
-  apiServer: z.string({ error: RULE.apiServer }).refine(allowedApiServer, { error: RULE.apiServer }),
-  namespace: z
-    .string({ error: RULE.namespace })
-    .max(63, { error: RULE.namespace })
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: RULE.namespace }),
-  kind: z.enum(['Deployment', 'StatefulSet'], { error: RULE.kind }),
-  name: z
-    .string({ error: RULE.name })
-    .max(253, { error: RULE.name })
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: RULE.name }),
-  /** A secret holding a bearer token, such as a ServiceAccount's. */
-  credentials: secretReference,
-  /** A secret holding the PEM CA that signed the API server's certificate; without it, Node's trusted CAs. */
-  caCertificate: secretReference.optional(),
-  insecureSkipTlsVerify: z.literal(false, { error: RULE.insecure }).default(false),
-});
-
-export type KubernetesTarget = z.output<typeof kubernetesTarget>;
 
 export interface ApiRequest {
   method: 'GET' | 'PATCH';
@@ -114,24 +84,12 @@ export class KubernetesProvider implements Provider {
   }
 }
 
-export const kubernetes: ProviderDefinition<KubernetesTarget> = {
-  schema: kubernetesTarget,
-  secretFields: ['credentials', 'caCertificate'],
-  urlFields: ['apiServer'],
-  create: (target, context) => new KubernetesProvider(target, context),
-};
+export const kubernetes: CreateProvider<KubernetesTarget> = (target, context) => new KubernetesProvider(target, context);
 
 /** …/apis/apps/v1/namespaces/{ns}/deployments/{name}/scale, under any path the API server sits at (a Rancher proxy). */
 export function scaleUrl(target: Pick<KubernetesTarget, 'apiServer' | 'namespace' | 'kind' | 'name'>): URL {
   const base = target.apiServer.endsWith('/') ? target.apiServer : `${target.apiServer}/`;
   return new URL(`apis/apps/v1/namespaces/${target.namespace}/${PLURAL[target.kind]}/${target.name}/scale`, base);
-}
-
-function allowedApiServer(text: string): boolean {
-  if (!URL.canParse(text)) return false;
-  const url = new URL(text);
-  if (url.username || url.password || url.search || url.hash) return false;
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
 }
 
 /** node:https verifies the server against `ca` when given; plain http is only ever loopback (kubectl proxy, tests). */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { secretReference } from '../secrets';
 import type { HttpCall } from './http';
-import { apiPath, apiUrl, ApiCallError, callJson, pathSegment, type JsonRequest } from './jsonApi';
+import { apiPath, ApiCallError, callJson, type JsonRequest } from './jsonApi';
 import { safeJson, shownUrl } from './messages';
 import { guardedFetch } from './network';
-import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
+import type { OccsTarget } from './targets/occs';
 
 // Oracle Container Cloud Service. A deployment runs a stack of services, and its
 // `quantities` say how many containers each service should have: scaling one
@@ -25,21 +25,6 @@ import { ProviderError, type Provider, type ProviderContext, type ProviderDefini
 // {"token": <bearer>}. Bearers from a login expire, so a 401 means: log in anew, once.
 
 const TIMEOUT = '10s';
-
-export const occsTarget = z.strictObject({
-  provider: z.literal('occs'),
-  /** The manager node, e.g. https://140.86.1.119. */
-  url: apiUrl,
-  deploymentId: pathSegment('Redis-20170923-175443'),
-  /** The service's key in the deployment's quantities. */
-  serviceName: z.string({ error: 'must name a service of the deployment, such as "redis"' }).min(1, {
-    error: 'must name a service of the deployment, such as "redis"',
-  }),
-  /** Names the secret holding the API bearer token, or {"username", "password"} to log in with. */
-  credentials: secretReference,
-});
-
-export type OccsTarget = z.output<typeof occsTarget>;
 
 const deploymentAnswer = z.object({
   deployment: z.looseObject({ quantities: z.record(z.string(), z.number().int().min(0)) }),
@@ -192,12 +177,7 @@ export class OccsProvider implements Provider {
   }
 }
 
-export const occs: ProviderDefinition<OccsTarget> = {
-  schema: occsTarget,
-  secretFields: ['credentials'],
-  urlFields: ['url'],
-  create: (target, context) => new OccsProvider(target, context),
-};
+export const occs: CreateProvider<OccsTarget> = (target, context) => new OccsProvider(target, context);
 
 /** The service's quantity; a service the deployment does not run is a mistake in the target, said plainly. */
 function quantityOf(deployment: Deployment, target: OccsTarget, operation: 'read' | 'scale'): number {

@@ -1,5 +1,3 @@
-import type { z } from 'zod';
-import type { SimulatedServiceStore } from '../store/simulatedServices';
 import type { TargetGuard } from './addresses';
 
 /** Who asked for a scaling: the policy engine, a webhook receiver, or an operator. */
@@ -26,27 +24,22 @@ export interface Provider {
   readReplicas(): Promise<number | undefined>;
   /** Applies a scaling; throws ProviderError saying what failed. */
   setReplicas(request: ScaleRequest): Promise<void>;
+  /**
+   * Only a platform without node agents has this (the simulator): it reports
+   * its containers' metrics itself, just before the evaluator reads them.
+   */
+  reportMetrics?(): Promise<void>;
 }
 
-/** What a provider may use from outside: secrets, the clock and where targets may connect, injected for tests. */
+/** What a provider may use from outside: secrets, and where targets may connect, injected for tests. */
 export interface ProviderContext {
   resolveSecret(reference: string): Promise<string>;
-  now(): number;
   /** Checked on every connection to the target, against the addresses its host resolves to. */
   guard: TargetGuard;
-  /** Only the sim provider needs this: where simulated services keep their state, and which one this is. */
-  simulation?: { store: SimulatedServiceStore; namespace: string; service: string };
 }
 
-export interface ProviderDefinition<T extends { provider: string }> {
-  /** The target document's schema; secrets appear only as references. */
-  schema: z.ZodType<T>;
-  /** The fields naming secrets, which must lie in the deployment's scope; checked on PUT. */
-  secretFields: ReadonlyArray<keyof T & string>;
-  /** The fields holding URLs Tide connects to; a refused metadata name or literal address is a 400 on PUT. */
-  urlFields: ReadonlyArray<keyof T & string>;
-  create(target: T, context: ProviderContext): Provider;
-}
+/** Builds a platform's provider for one target. */
+export type CreateProvider<T> = (target: T, context: ProviderContext) => Provider;
 
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';

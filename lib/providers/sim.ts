@@ -1,48 +1,31 @@
-import * as z from 'zod';
-import { durationAtMost, parseDuration } from '../duration';
+import { parseDuration } from '../duration';
 import { create, cpuRatio, desired, ready, setDesired, type SimulatedService } from '../sim/model';
-import type { SimulatedServiceStore } from '../store/simulatedServices';
-import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { ProviderError, type Provider, type ScaleRequest } from './provider';
+import { MAX_SIMULATED_REPLICAS, type SimTarget } from './targets/sim';
 
-// A service that exists only in Tide's table, for demos and backtests: the
-// platform is lib/sim/model.ts, its state one DynamoDB item per service.
+// A service that exists only in Tide, for demos: the platform is
+// lib/sim/model.ts, its state one item in Tide's table, and its containers
+// report through Tide's own ingest, since no node agent runs them.
 
-/** Keeps a simulated service's item far below DynamoDB's 400 KB item limit. */
-export const MAX_SIMULATED_REPLICAS = 10_000;
+/** One container's reading, as a node agent would send it. */
+export interface SimulatedSample {
+  container: string;
+  cpu_ratio: number;
+}
 
-const REPLICAS_RULE = `must be a whole number from 0 to ${MAX_SIMULATED_REPLICAS}`;
-
-export const simTarget = z.strictObject({
-  provider: z.literal('sim'),
-  offeredLoad: z
-    .number({ error: 'must be a number >= 0: the load clients send, in the units of capacityPerReplica' })
-    .min(0, { error: 'must be a number >= 0: the load clients send, in the units of capacityPerReplica' }),
-  capacityPerReplica: z
-    .number({ error: 'must be a number > 0: the load one replica serves at 100% CPU' })
-    .positive({ error: 'must be a number > 0: the load one replica serves at 100% CPU' }),
-  // A policy's readinessDelay, its wait for starting replicas, is at most an hour: a slower start simulates nothing it can act on.
-  startupDelay: durationAtMost(3_600_000, 'no policy waits longer for a starting replica (readinessDelay)').default('60s'),
-  initialReplicas: z
-    .number({ error: REPLICAS_RULE })
-    .int({ error: REPLICAS_RULE })
-    .min(0, { error: REPLICAS_RULE })
-    .max(MAX_SIMULATED_REPLICAS, { error: REPLICAS_RULE })
-    .default(1),
-});
-
-export type SimTarget = z.output<typeof simTarget>;
-
-/** Where the provider keeps its state, and which simulated service it runs. */
-export interface Simulation {
-  store: Pick<SimulatedServiceStore, 'get' | 'put'>;
-  namespace: string;
-  service: string;
+/** Where a simulated service lives: what the composition root lends the provider (lib/providers/context.ts). */
+export interface Simulator {
+  /** The service's state; undefined before its first scaling. */
+  load(): Promise<SimulatedService | undefined>;
+  save(service: SimulatedService): Promise<void>;
+  /** Stores what its containers read at `ts`, as ingest stores a node agent's batch. */
+  report(samples: SimulatedSample[], ts: number): Promise<void>;
 }
 
 export class SimProvider implements Provider {
   constructor(
     private readonly target: SimTarget,
-    private readonly simulation: Simulation,
+    private readonly simulator: Simulator,
     private readonly now: () => number,
   ) {}
 
@@ -57,35 +40,23 @@ export class SimProvider implements Provider {
     }
     const current = await this.load('scale');
     const next = setDesired(current, request.to, this.now(), parseDuration(this.target.startupDelay));
-    const { store, namespace, service } = this.simulation;
-    await store.put(namespace, service, next).catch((error: unknown) => {
+    await this.simulator.save(next).catch((error: unknown) => {
       throw new ProviderError('sim', 'scale', `cannot save the simulated service: ${(error as Error).message}`, { cause: error });
     });
   }
 
+  /** What the ready replicas would send now, given the target's offered load: change `offeredLoad` with PUT to play a spike. */
+  async reportMetrics(): Promise<void> {
+    const now = this.now();
+    await this.simulator.report(simulatedSamples(await this.simulator.load(), this.target, now), now);
+  }
+
   private async load(operation: 'read' | 'scale'): Promise<SimulatedService> {
-    const { store, namespace, service } = this.simulation;
-    const saved = await store.get(namespace, service).catch((error: unknown) => {
+    const saved = await this.simulator.load().catch((error: unknown) => {
       throw new ProviderError('sim', operation, `cannot load the simulated service: ${(error as Error).message}`, { cause: error });
     });
     return saved ?? initial(this.target, this.now());
   }
-}
-
-export const sim: ProviderDefinition<SimTarget> = {
-  schema: simTarget,
-  secretFields: [],
-  urlFields: [],
-  create(target: SimTarget, context: ProviderContext): Provider {
-    // A wiring mistake, not a platform failure: the composition root must pass the simulation.
-    if (!context.simulation) throw new Error('the sim provider needs context.simulation');
-    return new SimProvider(target, context.simulation, context.now);
-  },
-};
-
-export interface SimulatedSample {
-  container: string;
-  cpu_ratio: number;
 }
 
 /**

@@ -1,57 +1,18 @@
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import * as z from 'zod';
-import { parseDuration, positiveDurationString } from '../duration';
-import { secretReference } from '../secrets';
-import { ProviderError, type Provider, type ProviderContext, type ProviderDefinition, type ScaleRequest } from './provider';
+import { parseDuration } from '../duration';
+import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
 import type { TargetGuard } from './addresses';
 import { excerpt, safeJson, unanswered } from './messages';
 import { guardedConnection, TargetRefusedError } from './network';
+import { engineUrl, socketPathOf, type SwarmTarget } from './targets/swarm';
 
 // Docker Swarm through the Docker Engine API, the calls `docker service scale` makes:
 // GET /services/{id} for the spec and its version, then POST /services/{id}/update?version=N
 // with that whole spec, only Mode.Replicated.Replicas changed.
 
 const API = '/v1.41';
-const ENDPOINT_RULE = 'must be a Docker endpoint: unix:///path/to/docker.sock, tcp://host:2376 (TLS), tcp://host:2375, https:// or http://';
-const SERVICE_RULE = 'must be a Swarm service ID or name';
-const MAX_TIMEOUT_MS = 60_000;
-/** Docker's plain-HTTP port; any other tcp:// port speaks TLS, 2376 when none is given. */
-const PLAIN_PORT = '2375';
-const TLS_PORT = '2376';
-const UNIX = 'unix://';
-
-export const swarmTarget = z
-  .strictObject({
-    provider: z.literal('swarm'),
-    endpoint: z
-      .string({ error: ENDPOINT_RULE })
-      .refine(
-        (text) => socketPathOf(text) !== undefined || (URL.canParse(text) && /^(tcp|https?):$/.test(new URL(text).protocol) && new URL(text).hostname !== ''),
-        { error: ENDPOINT_RULE, abort: true },
-      )
-      .refine((text) => socketPathOf(text) !== undefined || (!new URL(text).username && !new URL(text).password), {
-        error: 'must not carry a user or password; name the TLS client certificate in credentials',
-      }),
-    serviceId: z.string({ error: SERVICE_RULE }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: SERVICE_RULE }),
-    credentials: secretReference.optional(),
-    timeout: positiveDurationString
-      .refine((text) => parseDuration(text) <= MAX_TIMEOUT_MS, { error: `must be at most ${MAX_TIMEOUT_MS / 1000}s` })
-      .default('10s'),
-  })
-  // The socket's file permissions are its access control: there is no TLS to present a certificate in.
-  .refine((target) => !target.credentials || socketPathOf(target.endpoint) === undefined, {
-    path: ['credentials'],
-    error: 'must be left out for a unix socket, which takes no client certificate',
-    abort: true,
-  })
-  // A client certificate sent over plain HTTP would authenticate nothing and travel in the clear.
-  .refine((target) => !target.credentials || !URL.canParse(target.endpoint) || engineUrl(target.endpoint).protocol === 'https:', {
-    path: ['credentials'],
-    error: 'needs a TLS endpoint (https://, or tcp:// on a port other than 2375)',
-  });
-
-export type SwarmTarget = z.output<typeof swarmTarget>;
 
 /** The TLS material a secret holds: PEM text for the daemon's CA, the client certificate and its key. */
 export interface ClientTls {
@@ -150,12 +111,7 @@ export class SwarmProvider implements Provider {
   }
 }
 
-export const swarm: ProviderDefinition<SwarmTarget> = {
-  schema: swarmTarget,
-  secretFields: ['credentials'],
-  urlFields: ['endpoint'],
-  create: (target, context) => new SwarmProvider(target, context),
-};
+export const swarm: CreateProvider<SwarmTarget> = (target, context) => new SwarmProvider(target, context);
 
 /**
  * The Engine API over node:http or node:https, with the target's timeout and
@@ -188,23 +144,10 @@ export function engineCall(target: SwarmTarget, tls: ClientTls, guard: TargetGua
     });
 }
 
-/** The path of a `unix:///path` endpoint, taken literally as the Docker CLI takes DOCKER_HOST; undefined for any other endpoint. */
-export function socketPathOf(endpoint: string): string | undefined {
-  return endpoint.startsWith(`${UNIX}/`) && endpoint.length > UNIX.length + 1 ? endpoint.slice(UNIX.length) : undefined;
-}
-
 /** A unix socket is on the machine Tide runs on, like loopback: only the local stack (npm start on a manager node) may use one. */
 function socketGuard(endpoint: string, guard: TargetGuard): Record<string, never> {
   if (!guard.localStack) throw new TargetRefusedError(`Tide does not connect there: ${endpoint} is a unix socket, reachable only on the local stack`);
   return {};
-}
-
-/** `tcp://` as the Docker CLI reads it: TLS on 2376 (also when no port is given), plain HTTP on 2375. */
-export function engineUrl(endpoint: string): URL {
-  const url = new URL(endpoint);
-  if (url.protocol !== 'tcp:') return url;
-  const port = url.port || TLS_PORT;
-  return new URL(`${port === PLAIN_PORT ? 'http' : 'https'}://${url.hostname}:${port}`);
 }
 
 /**

@@ -6,8 +6,8 @@ import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '..
 import { noQuery, parseQuery, wholeNumberParam } from '../http/query';
 import { json, noContent, type HttpEvent, type HttpResult } from '../http/types';
 import { namespaceName, resourceName } from '../names';
-import { providerContext } from '../providers/context';
-import { createProvider, redactTarget } from '../providers/registry';
+import { providerFor } from '../providers/context';
+import { redactTarget } from '../providers/targets/schema';
 import { scaleService } from '../scaling/scale';
 import type { ServiceState } from '../store/serviceState';
 import type { StoredService } from '../store/services';
@@ -107,7 +107,7 @@ export async function scaleManually(event: HttpEvent, app: Tide, deadline: numbe
     app,
     svc,
     { trigger: 'manual', plan: () => ({ to: request.replicas, reason }) },
-    { owner: `manual-${randomToken(10)}`, wait: true, dryRun: false, provider: createProvider(svc.target, providerContext(app, svc)), deadline },
+    { owner: `manual-${randomToken(10)}`, wait: true, dryRun: false, provider: providerFor(app, svc), deadline },
   );
   // With wait: true, busy means this scaling outlasted its lease: whatever it did was not recorded.
   if (outcome.status === 'busy') throw new ConflictError([outcome.reason, outcome.detail].filter(Boolean).join(': '));

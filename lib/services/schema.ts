@@ -3,7 +3,7 @@ import { durationString, formatDuration, parseDuration } from '../duration';
 import { ValidationError } from '../errors';
 import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, policyWithoutRulesSchemaWithin, type PolicyBounds } from '../policy';
 import type { TargetGuard } from '../providers/addresses';
-import { targetProblems, targetSchema } from '../providers/registry';
+import { targetProblems, targetSchema } from '../providers/targets/schema';
 import type { SecretScope } from '../secrets';
 import { namespaceName, resourceName } from '../names';
 import { problemsOf, requireSameNames } from '../validation';

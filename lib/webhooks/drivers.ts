@@ -1,8 +1,7 @@
 import type { Tide } from '../app';
 import { randomToken } from '../credentials/random';
-import { providerContext } from '../providers/context';
+import { providerFor } from '../providers/context';
 import { createHostPoolProvider, hostPoolContext } from '../providers/hostpools/registry';
-import { createProvider } from '../providers/registry';
 import { scaleHostPool } from '../scaling/hostPool';
 import { scaleService, ScaleRefusedError } from '../scaling/scale';
 import type { ReceiverRecord } from '../store/receivers';
@@ -60,7 +59,7 @@ export async function driveScaleService(app: Tide, receiver: ReceiverRecord, con
         },
       },
       // Two triggers at once both act, one after the other: the second waits for the lease.
-      { owner: `webhook-${randomToken(10)}`, wait: true, dryRun: false, provider: createProvider(svc.target, providerContext(app, svc)), deadline: request.deadline },
+      { owner: `webhook-${randomToken(10)}`, wait: true, dryRun: false, provider: providerFor(app, svc), deadline: request.deadline },
     ),
   );
   // With wait: true, busy means this trigger outlasted its lease: whatever it did was not recorded.

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { alauda, alaudaTarget } from '../../lib/providers/alauda';
+import { alauda } from '../../lib/providers/alauda';
+import { alaudaTarget } from '../../lib/providers/targets/alauda';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { targetSchema } from '../../lib/providers/registry';
+import { targetSchema } from '../../lib/providers/targets/schema';
 import { resolveSecret } from '../../lib/secrets';
 import { startRestPlatform } from '../support/fakeRestPlatform';
 import { closedPortUrl } from '../support/loopback';
@@ -77,10 +78,10 @@ beforeEach(() => {
   platform.failNext.length = 0;
 });
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
-  return alauda.create(
+  return alauda(
     alaudaTarget.parse({ provider: 'alauda', url: platform.url, namespace: 'madams', serviceName: 'test', credentials: 'env:TIDE_TEST_ALAUDA_TOKEN', ...target }),
     context,
   );

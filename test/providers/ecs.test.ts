@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ecs, ecsTarget } from '../../lib/providers/ecs';
+import { ecs } from '../../lib/providers/ecs';
+import { ecsTarget } from '../../lib/providers/targets/ecs';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { startFakeEcs } from '../support/fakeEcs';
 import { closedPortUrl } from '../support/loopback';
@@ -24,10 +25,10 @@ beforeEach(() => {
   }
 });
 
-const context: ProviderContext = { resolveSecret: () => Promise.reject(new Error('ecs needs no secret')), now: () => 0, guard: { localStack: true } };
+const context: ProviderContext = { resolveSecret: () => Promise.reject(new Error('ecs needs no secret')), guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
-  return ecs.create(ecsTarget.parse({ provider: 'ecs', cluster: 'web', service: 'myweb', region: 'eu-west-1', endpoint: fake.url, ...target }), context);
+  return ecs(ecsTarget.parse({ provider: 'ecs', cluster: 'web', service: 'myweb', region: 'eu-west-1', endpoint: fake.url, ...target }), context);
 }
 
 const request: ScaleRequest = { namespace: 'default', service: 'myweb', from: 3, to: 5, trigger: 'policy', reason: 'cpu_ratio mean 83.1 > 70 for 10m', ts: 0 };

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { http, httpTarget } from '../../lib/providers/http';
+import { http } from '../../lib/providers/http';
+import { httpTarget } from '../../lib/providers/targets/http';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { resolveSecret } from '../../lib/secrets';
 import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
@@ -41,10 +42,10 @@ beforeEach(() => {
   replies = [];
 });
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
-  return http.create(httpTarget.parse({ provider: 'http', url: `${base}/scale/myweb`, ...target }), context);
+  return http(httpTarget.parse({ provider: 'http', url: `${base}/scale/myweb`, ...target }), context);
 }
 
 const request: ScaleRequest = {
@@ -83,7 +84,7 @@ describe('Method: readReplicas', () => {
   });
 
   it('answers undefined when nothing listens', async () => {
-    expect(await http.create(httpTarget.parse({ provider: 'http', url: await closedPortUrl() }), context).readReplicas()).toBeUndefined();
+    expect(await http(httpTarget.parse({ provider: 'http', url: await closedPortUrl() }), context).readReplicas()).toBeUndefined();
   });
 });
 
@@ -139,7 +140,7 @@ describe('Method: setReplicas', () => {
 
   it('fails when nothing listens', async () => {
     const url = `${await closedPortUrl()}/scale`;
-    await expect(http.create(httpTarget.parse({ provider: 'http', url }), context).setReplicas(request)).rejects.toThrow(
+    await expect(http(httpTarget.parse({ provider: 'http', url }), context).setReplicas(request)).rejects.toThrow(
       new ProviderError('http', 'scale', `POST ${url} did not answer: ECONNREFUSED`),
     );
   });

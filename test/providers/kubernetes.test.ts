@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { kubernetes, kubernetesTarget } from '../../lib/providers/kubernetes';
+import { kubernetes } from '../../lib/providers/kubernetes';
+import { kubernetesTarget } from '../../lib/providers/targets/kubernetes';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { resolveSecret } from '../../lib/secrets';
 import { startFakeKubernetes } from '../support/fakeKubernetes';
@@ -27,7 +28,7 @@ beforeEach(() => {
   fake.state.workloads = new Map(Object.entries(WORKLOADS));
 });
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
   const parsed = kubernetesTarget.parse({
@@ -39,7 +40,7 @@ function provider(target: Record<string, unknown> = {}) {
     credentials: 'env:TIDE_TEST_K8S_TOKEN',
     ...target,
   });
-  return kubernetes.create(parsed, context);
+  return kubernetes(parsed, context);
 }
 
 const request: ScaleRequest = { namespace: 'default', service: 'web', from: 3, to: 5, trigger: 'policy', reason: 'cpu_ratio mean 83.1 > 70 for 10m', ts: 0 };

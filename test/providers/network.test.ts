@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TargetGuard } from '../../lib/providers/addresses';
 import { guardedFetch, TargetRefusedError, type Resolve } from '../../lib/providers/network';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { createProvider, targetSchema } from '../../lib/providers/registry';
+import { createProvider } from '../../lib/providers/registry';
+import { targetSchema, type PlatformTarget } from '../../lib/providers/targets/schema';
 import { listenOnLoopback, stopServer } from '../support/loopback';
 
 // Names used here resolve only through the resolvers the tests hand in; nothing
@@ -121,7 +122,7 @@ describe('Function: guardedFetch', () => {
 });
 
 describe('Every provider connects only where the guard allows', () => {
-  const context = (guard: TargetGuard): ProviderContext => ({ resolveSecret: async () => 'access:secret', now: () => 0, guard });
+  const context = (guard: TargetGuard): ProviderContext => ({ resolveSecret: async () => 'access:secret', guard });
   const request: ScaleRequest = { namespace: 'default', service: 'web', from: 1, to: 2, trigger: 'manual', reason: 'test', ts: 0 };
   const targets = () => [
     { provider: 'alauda', url: base, namespace: 'madams', serviceName: 'test', credentials: 'env:T' },
@@ -135,7 +136,7 @@ describe('Every provider connects only where the guard allows', () => {
 
   it.each(targets().map((t) => ({ name: t.provider })))('$name refuses loopback when deployed, and calls nothing', async ({ name }) => {
     const target = targetSchema.parse(targets().find((t) => t.provider === name));
-    const failure = await createProvider(target, context(DEPLOYED))
+    const failure = await createProvider(target as PlatformTarget, context(DEPLOYED))
       .setReplicas(request)
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ProviderError);

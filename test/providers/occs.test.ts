@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { occs, occsTarget } from '../../lib/providers/occs';
+import { occs } from '../../lib/providers/occs';
+import { occsTarget } from '../../lib/providers/targets/occs';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { targetSchema } from '../../lib/providers/registry';
+import { targetSchema } from '../../lib/providers/targets/schema';
 import { resolveSecret } from '../../lib/secrets';
 import { startRestPlatform } from '../support/fakeRestPlatform';
 import { closedPortUrl } from '../support/loopback';
@@ -115,10 +116,10 @@ function loginSecret(password = PASSWORD): { reference: string; username: string
 
 const calls = () => platform.received.map(({ method, url }) => `${method} ${url}`);
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
-  return occs.create(
+  return occs(
     occsTarget.parse({ provider: 'occs', url: platform.url, deploymentId: DEPLOYMENT_ID, serviceName: 'gateway', credentials: 'env:TIDE_TEST_OCCS_TOKEN', ...target }),
     context,
   );

@@ -1,7 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { rancher, rancherTarget } from '../../lib/providers/rancher';
+import { rancher } from '../../lib/providers/rancher';
+import { rancherTarget } from '../../lib/providers/targets/rancher';
 import { resolveSecret } from '../../lib/secrets';
 import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
 import { problemLines } from '../support/problems';
@@ -103,7 +104,7 @@ beforeEach(() => {
   resources = { [CATTLE_PATH]: cattleService(2), [WORKLOAD_PATH]: workload(3) };
 });
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), guard: { localStack: true } };
 
 const generations = [
   {
@@ -123,7 +124,7 @@ const generations = [
 ];
 
 function provider(target: Record<string, unknown>) {
-  return rancher.create(rancherTarget.parse({ provider: 'rancher', url: base, ...target }), context);
+  return rancher(rancherTarget.parse({ provider: 'rancher', url: base, ...target }), context);
 }
 
 const request: ScaleRequest = { namespace: 'default', service: 'web', from: 2, to: 6, trigger: 'webhook', reason: 'scale up', ts: 0 };

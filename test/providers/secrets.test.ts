@@ -4,7 +4,8 @@ import { loadConfig } from '../../lib/config';
 import { ValidationError } from '../../lib/errors';
 import { scrub } from '../../lib/providers/messages';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { concealingSecrets, createProvider, targetSchema } from '../../lib/providers/registry';
+import { concealingSecrets, createProvider } from '../../lib/providers/registry';
+import { targetSchema, type PlatformTarget } from '../../lib/providers/targets/schema';
 import { isInScope, resolvePlatformSecret, SecretUnavailableError, type SecretScope } from '../../lib/secrets';
 import { parseServiceDocument } from '../../lib/services/schema';
 import { listenOnLoopback, stopServer } from '../support/loopback';
@@ -133,7 +134,7 @@ describe('Function: createProvider, with a platform that echoes what it was sent
 
   afterAll(() => stopServer(server));
 
-  const context: ProviderContext = { resolveSecret: async () => SECRET, now: () => 0, guard: { localStack: true } };
+  const context: ProviderContext = { resolveSecret: async () => SECRET, guard: { localStack: true } };
   const request: ScaleRequest = { namespace: 'default', service: 'web', from: 1, to: 2, trigger: 'manual', reason: 'probe', ts: 0 };
 
   it.each([
@@ -144,7 +145,7 @@ describe('Function: createProvider, with a platform that echoes what it was sent
     { name: 'kubernetes (a Status message)', target: () => ({ provider: 'kubernetes', apiServer: base, namespace: 'shop', kind: 'Deployment', name: 'web', credentials: 'env:T' }) },
     { name: 'http (a hook that prints the secret it expected)', target: () => ({ provider: 'http', url: `${base}/hook`, credentials: 'env:T' }) },
   ])('$name: the failure shows no part of the secret', async ({ target }) => {
-    const failure = await createProvider(targetSchema.parse(target()), context)
+    const failure = await createProvider(targetSchema.parse(target()) as PlatformTarget, context)
       .setReplicas(request)
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ProviderError);
@@ -157,7 +158,7 @@ describe('Function: createProvider, with a platform that echoes what it was sent
 
 describe('Function: concealingSecrets', () => {
   it('scrubs every secret the provider resolved from what it throws, causes included', async () => {
-    const context: ProviderContext = { resolveSecret: async (reference) => `value-of-${reference}`, now: () => 0, guard: { localStack: true } };
+    const context: ProviderContext = { resolveSecret: async (reference) => `value-of-${reference}`, guard: { localStack: true } };
     const provider = concealingSecrets(
       (inner) => ({
         readReplicas: async () => {

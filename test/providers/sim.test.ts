@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
-import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { sim, simTarget, simulatedSamples } from '../../lib/providers/sim';
+import { ProviderError, type ScaleRequest } from '../../lib/providers/provider';
+import { SimProvider, simulatedSamples, type SimulatedSample } from '../../lib/providers/sim';
+import { simTarget } from '../../lib/providers/targets/sim';
 import { SimulatedServiceStore } from '../../lib/store/simulatedServices';
 import { freshNamespace } from '../support/client';
 
@@ -14,12 +15,19 @@ function scaling(to: number, from: number): ScaleRequest {
   return { namespace: 'n/a', service: 'n/a', from, to, trigger: 'manual', reason: 'test', ts: T0 };
 }
 
-/** A provider as the composition root builds one for each evaluation: fresh, over the shared table. */
+/** A provider as the composition root builds one for each evaluation: fresh, over the shared table; what it reports is kept in `reported`. */
 function providerAt(namespace: string, now: number, service = 'myweb') {
   const app = tide();
   const store = new SimulatedServiceStore(app.db, app.config.tableName);
-  const context: ProviderContext = { resolveSecret: async () => '', now: () => now, guard: { localStack: true }, simulation: { store, namespace, service } };
-  return { provider: sim.create(target, context), store };
+  const reported: Array<{ samples: SimulatedSample[]; ts: number }> = [];
+  const simulator = {
+    load: () => store.get(namespace, service),
+    save: (state: Parameters<SimulatedServiceStore['put']>[2]) => store.put(namespace, service, state),
+    report: async (samples: SimulatedSample[], ts: number) => {
+      reported.push({ samples, ts });
+    },
+  };
+  return { provider: new SimProvider(target, simulator, () => now), store, reported };
 }
 
 describe('sim provider', () => {
@@ -62,7 +70,14 @@ describe('sim provider', () => {
     expect(simulatedSamples(undefined, target, T0)).toEqual([{ container: 'sim-0', cpu_ratio: 240 }]);
   });
 
-  it('needs the simulation in its context', () => {
-    expect(() => sim.create(target, { resolveSecret: async () => '', now: () => T0, guard: { localStack: true } })).toThrow(/context\.simulation/);
+  it("reports its ready replicas' readings itself, as no node agent runs them", async () => {
+    const namespace = freshNamespace('sim');
+    await providerAt(namespace, T0).provider.setReplicas(scaling(3, 1));
+    const starting = providerAt(namespace, s(30));
+    await starting.provider.reportMetrics();
+    expect(starting.reported).toEqual([{ samples: [{ container: 'sim-0', cpu_ratio: 240 }], ts: s(30) }]);
+    const ready = providerAt(namespace, s(60));
+    await ready.provider.reportMetrics();
+    expect(ready.reported).toEqual([{ samples: [0, 1, 2].map((i) => ({ container: `sim-${i}`, cpu_ratio: 80 })), ts: s(60) }]);
   });
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { engineUrl, parseClientTls, swarm, swarmTarget } from '../../lib/providers/swarm';
+import { parseClientTls, swarm } from '../../lib/providers/swarm';
+import { engineUrl, swarmTarget } from '../../lib/providers/targets/swarm';
 import { resolveSecret } from '../../lib/secrets';
 import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
 import { problemLines } from '../support/problems';
@@ -102,10 +103,10 @@ beforeEach(() => {
   service = inspected(12, 3);
 });
 
-const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), now: () => 0, guard: { localStack: true } };
+const context: ProviderContext = { resolveSecret: (reference) => resolveSecret(reference), guard: { localStack: true } };
 
 function provider(target: Record<string, unknown> = {}) {
-  return swarm.create(swarmTarget.parse({ provider: 'swarm', endpoint: base, serviceId: 'redis', ...target }), context);
+  return swarm(swarmTarget.parse({ provider: 'swarm', endpoint: base, serviceId: 'redis', ...target }), context);
 }
 
 const request: ScaleRequest = { namespace: 'default', service: 'redis', from: 3, to: 5, trigger: 'policy', reason: 'cpu', ts: 0 };
@@ -236,7 +237,7 @@ describe('On a unix socket', () => {
   });
 
   it('is refused outside the local stack, like loopback', async () => {
-    const deployed = swarm.create(swarmTarget.parse({ provider: 'swarm', endpoint, serviceId: 'redis' }), { ...context, guard: { localStack: false } });
+    const deployed = swarm(swarmTarget.parse({ provider: 'swarm', endpoint, serviceId: 'redis' }), { ...context, guard: { localStack: false } });
     await expect(deployed.readReplicas()).rejects.toThrow(
       new ProviderError(
         'swarm',
@@ -283,12 +284,12 @@ describe('TLS client certificates', () => {
   ])('presents the client certificate from $name', async ({ variable, secret }) => {
     process.env[variable] = secret();
     const target = swarmTarget.parse({ provider: 'swarm', endpoint: tlsEndpoint, serviceId: 'redis', credentials: `env:${variable}` });
-    expect(await swarm.create(target, context).readReplicas()).toBe(2);
+    expect(await swarm(target, context).readReplicas()).toBe(2);
     expect(clients).toEqual(['tide-test-client']);
   });
 
   it("fails without one, saying the daemon's certificate is not trusted", async () => {
-    const plain = swarm.create(swarmTarget.parse({ provider: 'swarm', endpoint: tlsEndpoint, serviceId: 'redis' }), context);
+    const plain = swarm(swarmTarget.parse({ provider: 'swarm', endpoint: tlsEndpoint, serviceId: 'redis' }), context);
     await expect(plain.readReplicas()).rejects.toThrow(
       new ProviderError(
         'swarm',
@@ -301,7 +302,7 @@ describe('TLS client certificates', () => {
   it('fails, naming the reference, when the secret holds no certificate', async () => {
     process.env.TIDE_TEST_SWARM_NOT_TLS = 'hunter2';
     const target = swarmTarget.parse({ provider: 'swarm', endpoint: tlsEndpoint, serviceId: 'redis', credentials: 'env:TIDE_TEST_SWARM_NOT_TLS' });
-    await expect(swarm.create(target, context).readReplicas()).rejects.toThrow(
+    await expect(swarm(target, context).readReplicas()).rejects.toThrow(
       new ProviderError('swarm', 'read', 'env:TIDE_TEST_SWARM_NOT_TLS holds neither JSON {ca, cert, key} nor a PEM bundle with a certificate and a key'),
     );
     expect(clients).toEqual([]);

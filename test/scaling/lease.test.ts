@@ -7,8 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
-import { providerContext } from '../../lib/providers/context';
-import { createProvider } from '../../lib/providers/registry';
+import { providerFor } from '../../lib/providers/context';
 import { RECORD_MS } from '../../lib/scaling/deadline';
 import { scaleService, type ScaleIntent } from '../../lib/scaling/scale';
 import type { ScalingEvent } from '../../lib/store/events';
@@ -87,7 +86,7 @@ describe('a scaling whose platform does not answer before its deadline', () => {
     const app = tide();
     const svc = (await app.services.get(ns, 'myweb'))!;
     const toFour: ScaleIntent = { trigger: 'manual', plan: () => ({ to: 4, reason: 'release' }) };
-    const options = () => ({ owner: 'deadline-test', wait: false, dryRun: false, provider: createProvider(svc.target, providerContext(app, svc)) });
+    const options = () => ({ owner: 'deadline-test', wait: false, dryRun: false, provider: providerFor(app, svc) });
     const held = platform.hold();
 
     // 0.3 s left for the platform once the time to record is set aside; its own timeout is 60 s.

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { providers, redactTarget, targetProblems, targetSchema, type Target } from '../../lib/providers/registry';
+import { PLATFORMS, redactTarget, targetProblems, targetSchema, type Target } from '../../lib/providers/targets/schema';
 import { problemLines } from '../support/problems';
 
-/** The providers as messages list them: every provider added lengthens it. */
-const KNOWN = Object.keys(providers).join(', ');
+/** The platforms as messages list them: every platform added lengthens it. */
+const KNOWN = PLATFORMS.join(', ');
 
 /** Each problem as "path: message", the way the API reports it. */
 function problems(input: unknown): string[] {
   return problemLines(targetSchema, input);
 }
 
-describe('providers', () => {
+describe('platforms', () => {
   it('are listed alphabetically, each under the name its schema accepts', () => {
-    const names = Object.keys(providers);
+    const names = [...PLATFORMS];
     expect(names).toEqual([...names].sort());
     expect(problems({ provider: 'nope' })).toEqual([`provider: must be one of: ${names.join(', ')}`]);
   });
