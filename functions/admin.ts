@@ -33,5 +33,5 @@ const routes = router({
 // The deadline is Lambda's timeout on Tide's clock: scalings fit their platform calls inside it.
 export const handler = middy((event: HttpEvent, context: Context) => routes(event, tide().now() + context.getRemainingTimeInMillis()))
   .use(errorResponses())
-  .use(adminAuth())
+  .use(adminAuth(() => tide().config.adminTokenSecret))
   .use(jsonBody());

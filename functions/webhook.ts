@@ -13,7 +13,7 @@ import { triggerReceiver } from '../lib/webhooks/trigger';
 const asAdmin =
   (handle: RouteHandler): RouteHandler =>
   async (event, deadline) => {
-    await authenticateAdmin(bearerToken(header(event, 'authorization')));
+    await authenticateAdmin(bearerToken(header(event, 'authorization')), tide().config.adminTokenSecret);
     return handle(event, deadline);
   };
 

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type TideConfig } from './config';
+import { logger } from './observability';
 import { ActedAlertStore } from './store/actedAlerts';
 import { AgentKeyStore } from './store/agentKeys';
 import { AggregateStore } from './store/aggregates';
@@ -33,7 +34,9 @@ export interface Tide {
   now: () => number;
 }
 
+/** Wires the stores to one DynamoDB client; the deployment's config is read here, once, and passed down. */
 export function createTide(config: TideConfig = loadConfig(), now: () => number = Date.now): Tide {
+  logger.setLogLevel(config.logLevel);
   const db = createDocumentClient(config);
   const events = new EventStore(db, config.tableName, config.eventRetentionSeconds);
   return {

@@ -3,16 +3,11 @@ import { resolveSecret } from '../secrets';
 import { matchesHash, sha256Hex } from './random';
 
 /**
- * The admin token comes from TIDE_ADMIN_TOKEN locally, or from the secret
- * named by TIDE_ADMIN_TOKEN_SECRET when deployed (`ssm:/tide/prod/admin-token`).
+ * The admin token is the secret `reference` names: the config's adminTokenSecret,
+ * `ssm:/tide/prod/admin-token` when deployed, `env:TIDE_ADMIN_TOKEN` locally.
  */
-async function adminTokenHash(): Promise<string> {
-  const reference = process.env.TIDE_ADMIN_TOKEN_SECRET ?? 'env:TIDE_ADMIN_TOKEN';
-  return sha256Hex(await resolveSecret(reference));
-}
-
-export async function authenticateAdmin(presented: string | undefined): Promise<void> {
-  if (presented === undefined || !matchesHash(presented, await adminTokenHash())) {
+export async function authenticateAdmin(presented: string | undefined, reference: string): Promise<void> {
+  if (presented === undefined || !matchesHash(presented, sha256Hex(await resolveSecret(reference)))) {
     throw new UnauthorizedError('missing or unknown admin token');
   }
 }

@@ -1,25 +1,21 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { awsTimeouts } from '../awsTimeouts';
+import type { TideConfig } from '../config';
 import type { WorkerPayload } from './schedule';
 
-let lambda: LambdaClient | undefined;
-
 /**
- * Starts a worker as an asynchronous invocation of this same function.
- * TIDE_LAMBDA_ENDPOINT points the client at serverless-offline's Lambda port
- * locally (or a test's stand-in); unset on AWS.
+ * Starts workers as asynchronous invocations of the evaluator's own function.
+ * `endpoints.lambda` points the client at the local stack's Lambda port (or a
+ * test's stand-in); unset on AWS. The client is made at the first fan-out.
  */
-export async function invokeWorker(payload: WorkerPayload): Promise<void> {
-  const endpoint = process.env.TIDE_LAMBDA_ENDPOINT;
-  const local = endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
-  lambda ??= new LambdaClient({ ...local, ...awsTimeouts() });
-  await lambda.send(
-    new InvokeCommand({
-      FunctionName: process.env.TIDE_EVALUATOR_FUNCTION ?? process.env.AWS_LAMBDA_FUNCTION_NAME,
-      InvocationType: 'Event',
-      Payload: Buffer.from(JSON.stringify(payload)),
-    }),
-  );
+export function workerInvoker(config: Pick<TideConfig, 'endpoints' | 'region' | 'evaluatorFunction'>): (payload: WorkerPayload) => Promise<void> {
+  let lambda: LambdaClient | undefined;
+  return async (payload) => {
+    const endpoint = config.endpoints.lambda;
+    const local = endpoint ? { endpoint, region: config.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+    lambda ??= new LambdaClient({ ...local, ...awsTimeouts() });
+    await lambda.send(new InvokeCommand({ FunctionName: config.evaluatorFunction, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));
+  };
 }
 
 export function sleepUntil(epochMs: number): Promise<void> {

@@ -3,11 +3,11 @@ import { authenticateAdmin } from '../credentials/adminToken';
 import { bearerToken } from '../credentials/bearer';
 import { header, type HttpEvent, type HttpResult } from './types';
 
-/** Admin routes: the bearer token must be the admin token. Runs before the body is read. */
-export function adminAuth(): middy.MiddlewareObj<HttpEvent, HttpResult> {
+/** Admin routes: the bearer token must be the admin token, the secret `reference` names. Runs before the body is read. */
+export function adminAuth(reference: () => string): middy.MiddlewareObj<HttpEvent, HttpResult> {
   return {
     before: async (request) => {
-      await authenticateAdmin(bearerToken(header(request.event, 'authorization')));
+      await authenticateAdmin(bearerToken(header(request.event, 'authorization')), reference());
     },
   };
 }

@@ -18,14 +18,9 @@ export function unmarshallItem(item: Parameters<typeof unmarshall>[0]): Record<s
 }
 
 /** Builds the document client, with Tide's timeouts; against DynamoDB Local it uses fixed dummy credentials. */
-export function createDocumentClient(config: Pick<TideConfig, 'dynamodbEndpoint'>): DynamoDBDocumentClient {
-  const local = config.dynamodbEndpoint
-    ? {
-        endpoint: config.dynamodbEndpoint,
-        region: process.env.AWS_REGION ?? 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }
-    : {};
+export function createDocumentClient(config: Pick<TideConfig, 'endpoints' | 'region'>): DynamoDBDocumentClient {
+  const endpoint = config.endpoints.dynamodb;
+  const local = endpoint ? { endpoint, region: config.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
   const client = new DynamoDBClient({ ...local, ...awsTimeouts() });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true }, unmarshallOptions: { wrapNumbers: toNumber } });
 }

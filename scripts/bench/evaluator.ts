@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   try {
     const tableName = 'tide-bench-evaluator';
     await ensureTable(dynamodb.endpoint, tableName);
-    const app = createTide({ ...loadConfig(), tableName, dynamodbEndpoint: dynamodb.endpoint });
+    const app = createTide({ ...loadConfig(), tableName, endpoints: { dynamodb: dynamodb.endpoint } });
     const now = app.now();
     const names = Array.from({ length: SERVICES }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
     for (const service of names) {

@@ -4,7 +4,7 @@ import type { Tide } from '../../lib/app';
 import { evaluateServices } from '../../lib/evaluator/evaluate';
 import { runEvaluator, tickOffsets, type EvaluatorDeps } from '../../lib/evaluator/schedule';
 import { RECORD_MS } from '../../lib/scaling/deadline';
-import { invokeWorker } from '../../lib/evaluator/workers';
+import { workerInvoker } from '../../lib/evaluator/workers';
 import type { StoredService } from '../../lib/store/services';
 import { freshNamespace } from '../support/client';
 import { startHttpTarget } from '../support/fakeHttpTarget';
@@ -104,7 +104,6 @@ describe('scheduled evaluator', () => {
     const clock = steppedClock(Date.now());
     const app = await isolatedTide({ servicesPerWorker: 1 }, clock.now);
     for (const name of ['a', 'b', 'c']) await addService(app, ns, name, platform.url);
-    const deps: EvaluatorDeps = { invokeWorker, sleepUntil: clock.sleepUntil };
     const invocations: Array<{ type: string | undefined; payload: unknown; results: Promise<unknown> }> = [];
     const lambdaApi = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -117,8 +116,11 @@ describe('scheduled evaluator', () => {
     });
     await new Promise<void>((resolve) => lambdaApi.listen(0, '127.0.0.1', resolve));
     const address = lambdaApi.address();
-    process.env.TIDE_LAMBDA_ENDPOINT = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    process.env.TIDE_EVALUATOR_FUNCTION = 'tide-test-evaluator';
+    const lambda = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const deps: EvaluatorDeps = {
+      invokeWorker: workerInvoker({ ...app.config, endpoints: { ...app.config.endpoints, lambda }, evaluatorFunction: 'tide-test-evaluator' }),
+      sleepUntil: clock.sleepUntil,
+    };
     try {
       const summary = await runEvaluator(app, { source: 'aws.events' }, deps, { owner: 'scheduler', deadline: clock.now() + EVALUATOR_TIMEOUT_MS });
       expect(summary.workers).toBe(3);
@@ -128,7 +130,6 @@ describe('scheduled evaluator', () => {
       const mine = results.flatMap((r) => r.results).map((r) => r.service);
       expect(mine.sort()).toEqual(['a', 'b', 'c']);
     } finally {
-      delete process.env.TIDE_LAMBDA_ENDPOINT;
       await new Promise<void>((resolve) => lambdaApi.close(() => resolve()));
     }
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tide } from '../../lib/app';
 import { call, freshNamespace } from '../support/client';
 import { startHttpTarget } from '../support/fakeHttpTarget';
 import { createReceiver, putHttpService, scaleUp, trigger, webhookTestApi } from '../support/webhooks';
@@ -205,8 +206,10 @@ describe('trigger', () => {
   });
 
   it('limits how often one key may trigger, with 429 and Retry-After', async () => {
-    const previous = process.env.TIDE_WEBHOOK_RATE_LIMIT;
-    process.env.TIDE_WEBHOOK_RATE_LIMIT = '3/1h';
+    // As deployed with TIDE_WEBHOOK_RATE_LIMIT=3/1h: the functions here share this Tide.
+    const { config } = tide();
+    const previous = config.webhookRateLimit;
+    config.webhookRateLimit = { limit: 3, windowMs: 3_600_000 };
     try {
       const { url, platform } = await setUp(1, scaleUp('myweb', { max: 100 }));
       const answers = [];
@@ -216,8 +219,7 @@ describe('trigger', () => {
       expect(Number(answers[3]?.headers.get('retry-after'))).toBeGreaterThan(3500);
       expect(platform.state.replicas).toBe(4);
     } finally {
-      if (previous === undefined) delete process.env.TIDE_WEBHOOK_RATE_LIMIT;
-      else process.env.TIDE_WEBHOOK_RATE_LIMIT = previous;
+      config.webhookRateLimit = previous;
     }
   });
 });
