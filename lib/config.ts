@@ -50,6 +50,8 @@ export interface TideConfig {
   endpoints: {
     dynamodb?: string;
     lambda?: string;
+    /** For every ecs target that names no endpoint of its own. */
+    ecs?: string;
   };
 }
 
@@ -121,6 +123,7 @@ const environment = z.object({
   AWS_REGION: text.pipe(z.string().default('us-east-1')),
   TIDE_DYNAMODB_ENDPOINT: text,
   TIDE_LAMBDA_ENDPOINT: text,
+  TIDE_ECS_ENDPOINT: text,
 });
 
 /** Leaves out what is unset, so a config shows only what it holds. */
@@ -149,6 +152,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookRateLimit: e.TIDE_WEBHOOK_RATE_LIMIT,
     logLevel: e.TIDE_LOG_LEVEL,
     region: e.AWS_REGION,
-    endpoints: defined({ dynamodb: e.TIDE_DYNAMODB_ENDPOINT, lambda: e.TIDE_LAMBDA_ENDPOINT }),
+    endpoints: defined({ dynamodb: e.TIDE_DYNAMODB_ENDPOINT, lambda: e.TIDE_LAMBDA_ENDPOINT, ecs: e.TIDE_ECS_ENDPOINT }),
   };
 }

@@ -17,7 +17,11 @@ const SIMULATION_NODE = 'tide-sim';
 export function providerFor(app: Tide, svc: Pick<StoredService, 'namespace' | 'service' | 'target'>): Provider {
   const { target } = svc;
   if (target.provider === 'sim') return new SimProvider(target, simulator(app, svc), app.now);
-  return createProvider(target, { resolveSecret: (reference) => resolvePlatformSecret(reference, app.config, app.now()), guard: app.config });
+  return createProvider(target, {
+    resolveSecret: (reference) => resolvePlatformSecret(reference, app.config, app.now()),
+    guard: app.config,
+    endpoints: app.config.endpoints,
+  });
 }
 
 function simulator(app: Tide, { namespace, service }: Pick<StoredService, 'namespace' | 'service'>): Simulator {

@@ -57,7 +57,7 @@ export class EcsProvider implements Provider {
 }
 
 export const ecs: CreateProvider<EcsTarget> = (target, context) => {
-  const endpoint = target.endpoint ?? process.env.TIDE_ECS_ENDPOINT;
+  const endpoint = target.endpoint ?? context.endpoints?.ecs;
   const refused = endpoint && URL.canParse(endpoint) ? hostRefusal(new URL(endpoint).hostname, context.guard) : undefined;
   return new EcsProvider(target, clientFor(target.region, endpoint, context.guard), refused);
 };

@@ -36,6 +36,8 @@ export interface ProviderContext {
   resolveSecret(reference: string): Promise<string>;
   /** Checked on every connection to the target, against the addresses its host resolves to. */
   guard: TargetGuard;
+  /** Platform APIs elsewhere than at their public endpoints (TIDE_ECS_ENDPOINT): local fakes, private endpoints. */
+  endpoints?: { ecs?: string };
 }
 
 /** Builds a platform's provider for one target. */

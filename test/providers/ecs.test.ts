@@ -68,12 +68,8 @@ describe('Method: readReplicas', () => {
   });
 
   it('goes to TIDE_ECS_ENDPOINT when the target names no endpoint', async () => {
-    process.env.TIDE_ECS_ENDPOINT = fake.url;
-    try {
-      expect(await provider({ endpoint: undefined }).readReplicas()).toBe(3);
-    } finally {
-      delete process.env.TIDE_ECS_ENDPOINT;
-    }
+    const target = ecsTarget.parse({ provider: 'ecs', cluster: 'web', service: 'myweb', region: 'eu-west-1' });
+    expect(await ecs(target, { ...context, endpoints: { ecs: fake.url } }).readReplicas()).toBe(3);
   });
 });
 
