@@ -4,7 +4,8 @@ import { fnv1a } from '../hash';
 import { logger } from '../observability';
 import { decide, observationsFromBuckets, policySchemaWithin, ruleWindows, type Decision, type Rule } from '../policy';
 import { providerFor } from '../providers/context';
-import { previewScaling, scaleService, type ScaleIntent, type ScaleOutcome } from '../scaling/scale';
+import type { ScaleOutcome } from '../scaling/engine';
+import { previewServiceScaling, scaleService, type ScaleIntent } from '../scaling/service';
 import type { StoredService } from '../store/services';
 import { bucketStartOf } from '../statistics';
 import { publishDecision } from './cloudWatch';
@@ -99,7 +100,7 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
       },
     };
     const outcome = whatIf
-      ? await previewScaling(app, svc, intent, provider, options.deadline)
+      ? await previewServiceScaling(app, svc, intent, provider, options.deadline)
       : await scaleService(app, svc, intent, { owner: options.owner, wait: false, dryRun: svc.mode === 'dry-run', provider, deadline: options.deadline });
     // CloudWatch charts what the evaluator did, not what-ifs.
     if (decided && !whatIf) publishDecision(svc, decided.current, decided.decision);

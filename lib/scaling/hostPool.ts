@@ -1,120 +1,77 @@
 import type { Tide } from '../app';
-import { randomToken } from '../credentials/random';
-import { ConflictError } from '../errors';
-import { ProviderError, type Trigger } from '../providers/provider';
-import type { HostPoolProvider } from '../providers/hostpools/provider';
-import { beforeCutoff, scalingTimes } from './deadline';
-import { ScaleRefusedError } from './scale';
-import { waitForLease } from './waitForLease';
+import type { HostPoolProvider, PoolInstance } from '../providers/hostpools/provider';
+import type { Trigger } from '../providers/provider';
 import type { HostPoolEvent } from '../store/hostPoolState';
 import type { StoredHostPool } from '../store/hostPools';
 import { instancesToRemove, type DeleteOption } from './deleteOrder';
+import { eventFields, runScaling, type Move, type Plan, type Ran, type Scalable, type ScaleOptions, type ScaleOutcome } from './engine';
 
 export interface PoolScaleIntent {
   trigger: Trigger;
   receiver?: string;
-  /** The capacity wanted from the current one, or a ScaleRefusedError: decided inside the lease. */
-  plan(current: number): { to: number; reason: string };
+  /** The capacity wanted from the current one, or a refusal: decided once the lease is held. */
+  plan(current: number): Plan;
   /** Which instances a scale-in removes first. */
   deleteOption: DeleteOption;
 }
 
-export interface PoolScaleOutcome {
-  from: number;
-  to: number;
-  /** busy: another scaling took the pool over before this one could record (nothing recorded). */
-  status: HostPoolEvent['status'] | 'busy';
-  reason: string;
-  detail?: string;
-  instances?: string[];
+export interface PoolScaleOptions extends Omit<ScaleOptions, 'now' | 'dryRun'> {
+  provider: HostPoolProvider;
 }
-
-/** What the pool's scaling did, as its event records it. */
-type Acted = PoolScaleOutcome & { status: HostPoolEvent['status'] };
 
 /**
- * The host pool counterpart of scaleService: take the pool's lease, read its
- * capacity, plan, then raise the desired capacity or remove the instances
- * the deleteOption picks, and record the event as the lease is given back,
- * fenced on the lease as scaleService's is. A refusal is recorded as a
- * skipped event and rethrown.
+ * A host pool's scaling through the engine: its lease, its capacity, then
+ * the desired capacity raised, or the instances the deleteOption picks
+ * removed; every outcome that reached the platform or was refused is an
+ * event in the pool's history.
  */
-export async function scaleHostPool(
-  app: Tide,
-  pool: StoredHostPool,
-  intent: PoolScaleIntent,
-  options: { owner: string; provider: HostPoolProvider; deadline: number },
-): Promise<PoolScaleOutcome> {
-  const times = scalingTimes(options.deadline, app.now());
-  const lease = `${options.owner}:${randomToken(8)}`;
-  const history = (await waitForLease(() => app.hostPoolStates.acquire(pool.namespace, pool.pool, lease, app.now(), times.leaseUntil), {
-    wait: true,
-    now: app.now,
-    until: times.waitUntil,
-    what: `host pool ${pool.pool}`,
-  })) as HostPoolEvent[];
-  const event = (outcome: Acted): HostPoolEvent => ({
-    ts: new Date(app.now()).toISOString(),
-    namespace: pool.namespace,
-    pool: pool.pool,
-    trigger: intent.trigger,
-    ...(intent.receiver === undefined ? {} : { receiver: intent.receiver }),
-    ...outcome,
-  });
-  const platform = withCutoff(options.provider, pool.target.provider, times.platformUntil, app.now);
-  let outcome: Acted;
-  try {
-    outcome = await act(pool, intent, platform, history.at(-1)?.to ?? 0);
-  } catch (error) {
-    const refused = error instanceof ScaleRefusedError ? event({ from: error.from, to: error.from, status: 'skipped', reason: error.reason }) : undefined;
-    await app.hostPoolStates.release(pool.namespace, pool.pool, lease, history, refused);
-    throw error;
-  }
-  if (await app.hostPoolStates.release(pool.namespace, pool.pool, lease, history, event(outcome))) return outcome;
+export function scaleHostPool(app: Tide, pool: StoredHostPool, intent: PoolScaleIntent, options: PoolScaleOptions): Promise<ScaleOutcome> {
+  return runScaling(poolSubject(app, pool, intent, options.provider), (current) => intent.plan(current), { ...options, dryRun: false, now: app.now });
+}
+
+/** The pool's lease returns its recent events, oldest first: the last one holds the capacity Tide last knew. */
+function poolSubject(app: Tide, pool: StoredHostPool, intent: PoolScaleIntent, provider: HostPoolProvider): Scalable<HostPoolEvent[], Move, HostPoolEvent> {
+  const { namespace } = pool;
+  // The instances listed with the capacity: a scale-in picks among them. One subject serves one scaling.
+  let instances: PoolInstance[] = [];
   return {
-    ...outcome,
-    status: 'busy',
-    reason: 'another scaling took this host pool over before this one could record its outcome',
-    detail: `not recorded: ${outcome.status} ${outcome.from} → ${outcome.to}${outcome.detail ? ` (${outcome.detail})` : ''}`,
+    kind: 'host pool',
+    name: pool.pool,
+    provider: pool.target.provider,
+    acquire: (lease, now, until) => app.hostPoolStates.acquire(namespace, pool.pool, lease, now, until),
+    read: async (_history, inTime) => {
+      const capacity = await inTime('read', () => provider.readCapacity());
+      instances = capacity.instances;
+      return capacity.desired;
+    },
+    known: (history) => history.at(-1)?.to ?? 0,
+    unreadable: 'could not read the pool capacity',
+    apply: async (from, { to }, { inTime }) => {
+      if (to >= from) {
+        await inTime('scale', () => provider.setDesired(to));
+        return {};
+      }
+      const candidates = instances.filter((i) => i.removable);
+      const launched = await inTime('read', () => provider.launchTimes(candidates.map((i) => i.id)));
+      const removed = instancesToRemove(candidates, launched, from - to, intent.deleteOption);
+      if (removed.length < from - to) {
+        return {
+          refused: 'unremovable',
+          reason: `only ${removed.length} of host pool ${pool.pool}'s instances can be removed now; the others are protected from scale-in or not running`,
+        };
+      }
+      await inTime('scale', () => provider.remove(removed));
+      return { instances: removed };
+    },
+    release: async (lease, history, ran) => {
+      const event = ran && ran.outcome.status !== 'unchanged' ? eventOf(pool, intent, ran) : undefined;
+      return { recorded: await app.hostPoolStates.release(namespace, pool.pool, lease, history, event), ...(event ? { event } : {}) };
+    },
   };
 }
 
-/** The provider with every call given up at `until`, leaving time to record the outcome (see scalingTimes). */
-function withCutoff(provider: HostPoolProvider, name: string, until: number, now: () => number): HostPoolProvider {
-  const cutoff = (operation: 'read' | 'scale') => ({ until, now, provider: name, operation });
-  return {
-    readCapacity: () => beforeCutoff(() => provider.readCapacity(), cutoff('read')),
-    launchTimes: (ids) => beforeCutoff(() => provider.launchTimes(ids), cutoff('read')),
-    setDesired: (to) => beforeCutoff(() => provider.setDesired(to), cutoff('scale')),
-    remove: (ids) => beforeCutoff(() => provider.remove(ids), cutoff('scale')),
-  };
-}
-
-async function act(pool: StoredHostPool, intent: PoolScaleIntent, provider: HostPoolProvider, lastKnown: number): Promise<Acted> {
-  let capacity;
-  try {
-    capacity = await provider.readCapacity();
-  } catch (error) {
-    if (!(error instanceof ProviderError)) throw error;
-    return { from: lastKnown, to: lastKnown, status: 'failed', reason: 'could not read the pool capacity', detail: error.message };
-  }
-  const from = capacity.desired;
-  const { to, reason } = intent.plan(from);
-  try {
-    if (to >= from) {
-      await provider.setDesired(to);
-      return { from, to, status: 'applied', reason };
-    }
-    const candidates = capacity.instances.filter((i) => i.removable);
-    const instances = instancesToRemove(candidates, await provider.launchTimes(candidates.map((i) => i.id)), from - to, intent.deleteOption);
-    if (instances.length < from - to) {
-      const why = `only ${instances.length} of host pool ${pool.pool}'s instances can be removed now; the others are protected from scale-in or not running`;
-      throw new ScaleRefusedError(why, new ConflictError(why), from);
-    }
-    await provider.remove(instances);
-    return { from, to, status: 'applied', reason, instances };
-  } catch (error) {
-    if (!(error instanceof ProviderError)) throw error;
-    return { from, to, status: 'failed', reason, detail: error.message };
-  }
+function eventOf(pool: StoredHostPool, intent: PoolScaleIntent, ran: Ran<Move>): HostPoolEvent {
+  const { from, to, instances } = ran.outcome;
+  // A pool's counts are always known: its last event's, or 0 before any.
+  return { ...eventFields(ran, intent), namespace: pool.namespace, pool: pool.pool, from: from ?? 0, to: to ?? 0, ...(instances === undefined ? {} : { instances }) };
 }

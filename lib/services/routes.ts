@@ -8,7 +8,7 @@ import { json, noContent, type HttpEvent, type HttpResult } from '../http/types'
 import { namespaceName, resourceName } from '../names';
 import { providerFor } from '../providers/context';
 import { redactTarget } from '../providers/targets/schema';
-import { scaleService } from '../scaling/scale';
+import { scaleService } from '../scaling/service';
 import type { ServiceState } from '../store/serviceState';
 import type { StoredService } from '../store/services';
 import { parseOrThrow } from '../validation';
@@ -109,7 +109,7 @@ export async function scaleManually(event: HttpEvent, app: Tide, deadline: numbe
     { trigger: 'manual', plan: () => ({ to: request.replicas, reason }) },
     { owner: `manual-${randomToken(10)}`, wait: true, dryRun: false, provider: providerFor(app, svc), deadline },
   );
-  // With wait: true, busy means this scaling outlasted its lease: whatever it did was not recorded.
+  // Busy: the service stayed busy past the wait, or this scaling outlasted its lease and recorded nothing.
   if (outcome.status === 'busy') throw new ConflictError([outcome.reason, outcome.detail].filter(Boolean).join(': '));
   if (outcome.status === 'failed') throw new UpstreamError(`the platform refused the scaling: ${outcome.detail ?? 'unknown error'}`);
   return json(200, { from: outcome.from, to: outcome.to, status: outcome.status, reason, ...(outcome.event ? { event: outcome.event } : {}) });

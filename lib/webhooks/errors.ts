@@ -22,6 +22,11 @@ export class RancherError extends TideError {
 
 export const REVOKED = 'Requested webhook has been revoked/does not exist for this account';
 
+/** A wait as Retry-After counts it: whole seconds, at least one. */
+export function wholeSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
 export function retryAfter(ms: number): Record<string, string> {
-  return { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) };
+  return { 'Retry-After': String(wholeSeconds(ms)) };
 }

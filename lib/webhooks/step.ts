@@ -1,5 +1,4 @@
-import { ScaleRefusedError } from '../scaling/scale';
-import { RancherError } from './errors';
+import type { Plan, Refusal } from '../scaling/engine';
 import type { Action } from './receiverSchema';
 
 export interface Step {
@@ -23,21 +22,17 @@ export interface TargetBounds {
  * the receiver's and the service's or pool's bounds. When not even one fits,
  * refused with Rancher's words; a refusal changes nothing.
  */
-export function stepFrom(current: number, step: Step, bounds: TargetBounds, steps: number): number {
+export function stepFrom(current: number, step: Step, bounds: TargetBounds, steps: number, reason: string): Plan {
   const room = step.action === 'up' ? Math.min(step.max, bounds.max) - current : current - Math.max(step.min, bounds.min);
   const fitting = Math.min(steps, Math.floor(room / step.amount));
-  if (fitting < 1) refuseOneStep(current, step, bounds);
-  return step.action === 'up' ? current + fitting * step.amount : current - fitting * step.amount;
+  if (fitting < 1) return oneStepRefused(current, step, bounds);
+  return { to: step.action === 'up' ? current + fitting * step.amount : current - fitting * step.amount, reason };
 }
 
 /** Why not even one step fits: the receiver's own bound first, as Rancher checks it. */
-function refuseOneStep(current: number, step: Step, bounds: TargetBounds): never {
+function oneStepRefused(current: number, step: Step, bounds: TargetBounds): Refusal {
   if (step.action === 'up') {
-    refuse(current + step.amount > step.max ? 'Cannot scale above provided max scale value' : `Cannot scale above the ${bounds.what}'s max ${bounds.max}`, current);
+    return { refused: 'bound', reason: current + step.amount > step.max ? 'Cannot scale above provided max scale value' : `Cannot scale above the ${bounds.what}'s max ${bounds.max}` };
   }
-  refuse(current - step.amount < step.min ? 'Cannot scale below provided min scale value' : `Cannot scale below the ${bounds.what}'s min ${bounds.min}`, current);
-}
-
-function refuse(message: string, current: number): never {
-  throw new ScaleRefusedError(message, new RancherError(400, message), current);
+  return { refused: 'bound', reason: current - step.amount < step.min ? 'Cannot scale below provided min scale value' : `Cannot scale below the ${bounds.what}'s min ${bounds.min}` };
 }

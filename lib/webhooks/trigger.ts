@@ -2,12 +2,12 @@ import type { Tide } from '../app';
 import { matchesHash, randomToken } from '../credentials/random';
 import { parseDuration } from '../duration';
 import { header, json, type HttpEvent, type HttpResult } from '../http/types';
-import { ScaleRefusedError } from '../scaling/scale';
+import type { Refusal } from '../scaling/engine';
 import type { ReceiverRecord } from '../store/receivers';
 import { alertNotification, firingAlerts, type AlertNotification } from './alertmanager';
 import { triggerRequest } from './body';
 import { driveScaleHost, driveScaleService, type DriverOutcome, type DriverRequest } from './drivers';
-import { RancherError, retryAfter, REVOKED } from './errors';
+import { RancherError, retryAfter, REVOKED, wholeSeconds } from './errors';
 import { once } from './idempotency';
 import { holdRateLimit } from './rateLimit';
 import { keyIdOf } from './webhookKey';
@@ -93,8 +93,7 @@ async function scale(app: Tide, receiver: ReceiverRecord, alert: AlertNotificati
   const cooldownMs = receiver.cooldown ? parseDuration(receiver.cooldown) : 0;
   const claimedAt = app.now();
   const claim = cooldownMs > 0 ? await app.receivers.claimCooldown(receiver.projectId, receiver.id, claimedAt, cooldownMs) : undefined;
-  const driverRequest: DriverRequest = { reason, steps, deadline };
-  if (claim && !claim.granted) driverRequest.refusal = (current) => cooldownRefusal(receiver, claim.retryAfterMs, current);
+  const driverRequest: DriverRequest = { reason, steps, deadline, ...(claim && !claim.granted ? { refusal: inCooldown(receiver, claim.retryAfterMs) } : {}) };
 
   let outcome: DriverOutcome | undefined;
   try {
@@ -105,8 +104,49 @@ async function scale(app: Tide, receiver: ReceiverRecord, alert: AlertNotificati
       await app.receivers.returnCooldown(receiver.projectId, receiver.id, claimedAt, claim.previous);
     }
   }
-  if (outcome.status === 'failed') throw new RancherError(502, `Error scaling ${outcome.target}: ${outcome.detail ?? outcome.reason}`);
-  return json(200, { type: 'trigger', receiver: receiver.name, driver: receiver.config.driver, ...outcome });
+  return answer(receiver, outcome);
+}
+
+/** The trigger's answer in Rancher's shape: 200 with what was done, or the error its outcome means. */
+function answer(receiver: ReceiverRecord, outcome: DriverOutcome): HttpResult {
+  switch (outcome.status) {
+    case 'refused':
+      throw refusedAnswer(outcome);
+    case 'busy':
+      // Triggers wait for the lease: busy means it stayed held past the wait, or this trigger outlasted its own and recorded nothing.
+      throw new RancherError(409, [outcome.reason, outcome.detail].filter(Boolean).join(': '));
+    case 'failed':
+      throw new RancherError(502, `Error scaling ${outcome.target}: ${outcome.detail ?? outcome.reason}`);
+    default: {
+      const { target, from, to, status, reason, detail, instances } = outcome;
+      return json(200, {
+        type: 'trigger',
+        receiver: receiver.name,
+        driver: receiver.config.driver,
+        target,
+        from,
+        to,
+        status,
+        reason,
+        ...(detail === undefined ? {} : { detail }),
+        ...(instances === undefined ? {} : { instances }),
+      });
+    }
+  }
+}
+
+/** A step past a bound is Rancher's 400; the cooldown, 429 with Retry-After; instances that cannot be removed yet, 409. */
+function refusedAnswer(refusal: Refusal): RancherError {
+  switch (refusal.refused) {
+    case 'bound':
+      return new RancherError(400, refusal.reason);
+    case 'cooldown': {
+      const ms = refusal.retryAfter ?? 0;
+      return new RancherError(429, `Webhook is in its cooldown; retry in ${wholeSeconds(ms)}s`, retryAfter(ms));
+    }
+    case 'unremovable':
+      return new RancherError(409, refusal.reason);
+  }
 }
 
 function drive(app: Tide, receiver: ReceiverRecord, request: DriverRequest): Promise<DriverOutcome> {
@@ -114,8 +154,8 @@ function drive(app: Tide, receiver: ReceiverRecord, request: DriverRequest): Pro
   return config.driver === 'scaleService' ? driveScaleService(app, receiver, config, request) : driveScaleHost(app, receiver, config, request);
 }
 
-function cooldownRefusal(receiver: ReceiverRecord, retryAfterMs: number, current: number): ScaleRefusedError {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  const reason = `webhook ${receiver.name} is in its ${receiver.cooldown} cooldown for ${seconds}s more`;
-  return new ScaleRefusedError(reason, new RancherError(429, `Webhook is in its cooldown; retry in ${seconds}s`, retryAfter(retryAfterMs)), current);
+/** The receiver's cooldown refusal, decided before the lease and recorded with the count the scaling finds. */
+function inCooldown(receiver: ReceiverRecord, retryAfterMs: number): Refusal {
+  return { refused: 'cooldown', reason: `webhook ${receiver.name} is in its ${receiver.cooldown} cooldown for ${wholeSeconds(retryAfterMs)}s more`, retryAfter: retryAfterMs };
 }
+

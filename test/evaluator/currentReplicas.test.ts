@@ -4,7 +4,7 @@ import { loadConfig } from '../../lib/config';
 import { evaluateServices } from '../../lib/evaluator/evaluate';
 import { recordSamples } from '../../lib/ingest/record';
 import { ProviderError, type Provider } from '../../lib/providers/provider';
-import { scaleService, type ScaleIntent } from '../../lib/scaling/scale';
+import { scaleService, type ScaleIntent } from '../../lib/scaling/service';
 import { parseServiceDocument } from '../../lib/services/schema';
 import { freshNamespace } from '../support/client';
 import { closedPortUrl } from '../support/loopback';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
 import { providerFor } from '../../lib/providers/context';
 import { RECORD_MS } from '../../lib/scaling/deadline';
-import { scaleService, type ScaleIntent } from '../../lib/scaling/scale';
+import { scaleService, type ScaleIntent } from '../../lib/scaling/service';
 import type { ScalingEvent } from '../../lib/store/events';
 import { call, freshNamespace } from '../support/client';
 import { startHttpTarget } from '../support/fakeHttpTarget';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { instancesToRemove } from '../../lib/scaling/deleteOrder';
-import { ScaleRefusedError } from '../../lib/scaling/scale';
 import { stepFrom } from '../../lib/webhooks/step';
 
 const bounds = { what: 'service', min: 1, max: 8 };
@@ -20,13 +19,8 @@ describe('stepFrom', () => {
     { name: 'as many whole steps down as fit above the receiver min', current: 6, step: { action: 'down', amount: 2, min: 3, max: 8 }, steps: 3, to: 4 },
     { name: 'not even one step fits', current: 7, step: { action: 'up', amount: 2, min: 1, max: 8 }, steps: 3, refused: 'Cannot scale above provided max scale value' },
   ] as const)('$name', ({ current, step, steps = 1, ...expected }) => {
-    const run = () => stepFrom(current, step, bounds, steps);
-    if ('to' in expected) {
-      expect(run()).toBe(expected.to);
-      return;
-    }
-    expect(run).toThrow(ScaleRefusedError);
-    expect(run).toThrow(expected.refused);
+    const plan = stepFrom(current, step, bounds, steps, 'webhook');
+    expect(plan).toEqual('to' in expected ? { to: expected.to, reason: 'webhook' } : { refused: 'bound', reason: expected.refused });
   });
 });
 

@@ -1,0 +1,97 @@
+import type { Tide } from '../app';
+import { reportingContainers } from '../metrics/reporting';
+import { keepRecent, type Recommendation, type ScalingRecord } from '../policy';
+import type { Provider, Trigger } from '../providers/provider';
+import type { ScalingEvent } from '../store/events';
+import type { ServiceState, StateChange } from '../store/serviceState';
+import type { StoredService } from '../store/services';
+import { eventFields, isRefusal, previewScaling, runScaling, type Move, type Plan, type Ran, type Scalable, type ScaleOptions, type ScaleOutcome } from './engine';
+
+/** A service's move, with the state to keep with it (the evaluator's recommendation and last decision). */
+export interface ScalePlan extends Move {
+  recommendation?: Recommendation;
+  lastDecision?: ServiceState['lastDecision'];
+}
+
+export interface ScaleIntent {
+  trigger: Trigger;
+  /** The webhook receiver's name, for webhook triggers. */
+  receiver?: string;
+  /** Decided once the lease is held and the current replicas are known. */
+  plan(current: number, state: ServiceState): Plan<ScalePlan>;
+}
+
+export interface ServiceScaleOptions extends Omit<ScaleOptions, 'now'> {
+  provider: Provider;
+}
+
+/** A service's scaling through the engine; the outcome carries the event it recorded, if any. */
+export function scaleService(app: Tide, svc: StoredService, intent: ScaleIntent, options: ServiceScaleOptions): Promise<ScaleOutcome & { event?: ScalingEvent }> {
+  return runScaling(serviceSubject(app, svc, intent, options.provider), intent.plan, { ...options, now: app.now });
+}
+
+/** What scaling the service would do now, without its lease and writing nothing (see previewScaling). */
+export async function previewServiceScaling(app: Tide, svc: StoredService, intent: ScaleIntent, provider: Provider, deadline: number): Promise<ScaleOutcome> {
+  const state = await app.serviceStates.get(svc.namespace, svc.service);
+  return previewScaling(serviceSubject(app, svc, intent, provider), state, intent.plan, { deadline, now: app.now });
+}
+
+function serviceSubject(app: Tide, svc: StoredService, intent: ScaleIntent, provider: Provider): Scalable<ServiceState, ScalePlan, ScalingEvent> {
+  const { namespace, service } = svc;
+  return {
+    kind: 'service',
+    name: service,
+    provider: svc.target.provider,
+    acquire: (lease, now, until) => app.serviceStates.acquire(namespace, service, lease, now, until),
+    read: (state, inTime) => currentReplicas(app, svc, state, () => inTime('read', () => provider.readReplicas())),
+    known: (state) => state.replicas ?? null,
+    unreadable: 'could not read the current replicas',
+    apply: async (from, move, { inTime, ts }) => {
+      const request = { namespace, service, from, to: move.to, trigger: intent.trigger, reason: move.reason, ts };
+      await inTime('scale', () => provider.setReplicas(request));
+      return {};
+    },
+    release: async (lease, state, ran) => {
+      const event = ran && ran.outcome.status !== 'unchanged' ? eventOf(svc, intent, ran) : undefined;
+      const recorded = await app.serviceStates.release(namespace, service, lease, ran ? changeOf(state, ran) : {}, event);
+      return event ? { recorded, event } : { recorded };
+    },
+  };
+}
+
+/**
+ * The state a scaling leaves: the replicas it saw (or set), the replicas it
+ * asked for, and the evaluator's bookkeeping its plan carried.
+ */
+function changeOf(state: ServiceState, { outcome, plan, ts }: Ran<ScalePlan>): StateChange {
+  const change: StateChange = {};
+  if (outcome.from !== null) change.replicas = outcome.from;
+  if (plan === undefined || isRefusal(plan)) return change;
+  if (plan.recommendation) change.recommendations = keepRecent([...state.recommendations, plan.recommendation], ts);
+  if (plan.lastDecision) change.lastDecision = plan.lastDecision;
+  if (outcome.status === 'unchanged') return change;
+  change.desired = plan.to;
+  if (outcome.status === 'applied') {
+    change.replicas = plan.to;
+    change.scalings = keepRecent<ScalingRecord>([...state.scalings, { ts, from: outcome.from as number, to: plan.to }], ts);
+  }
+  return change;
+}
+
+/**
+ * The platform's replicas; when it cannot say (the `http` target may not
+ * answer GET), the last replicas Tide set, and before any, the containers
+ * that reported in the last 60 s.
+ */
+async function currentReplicas(app: Tide, svc: StoredService, state: ServiceState, read: () => Promise<number | undefined>): Promise<number | { unreadable: string }> {
+  const replicas = await read();
+  if (replicas !== undefined) return replicas;
+  if (state.replicas !== undefined) return state.replicas;
+  const reporting = await reportingContainers(app, svc.namespace, svc.service);
+  if (reporting !== undefined) return reporting;
+  return { unreadable: `${svc.target.provider} read failed: the platform did not say how many replicas run, and no container has reported in the last 60 s` };
+}
+
+function eventOf(svc: StoredService, intent: ScaleIntent, ran: Ran<ScalePlan>): ScalingEvent {
+  return { ...eventFields(ran, intent), namespace: svc.namespace, service: svc.service, from: ran.outcome.from, to: ran.outcome.to };
+}
