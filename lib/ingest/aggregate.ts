@@ -1,12 +1,10 @@
 import { fnv1a } from '../hash';
 import { BUILT_IN_METRICS } from '../names';
+import type { Aggregate } from '../statistics';
 import type { Sample } from './schema';
 
-export interface MetricAggregate {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
+/** One metric's samples of one batch in one bucket. */
+export interface MetricAggregate extends Aggregate {
   /** Index in the batch of the first sample carrying the metric, to name it in a refusal. */
   firstSample: number;
 }
