@@ -52,6 +52,9 @@ export interface TideConfig {
     lambda?: string;
     /** For every ecs target that names no endpoint of its own. */
     ecs?: string;
+    /** For every ec2-asg host pool. */
+    autoScaling?: string;
+    ec2?: string;
   };
 }
 
@@ -124,6 +127,8 @@ const environment = z.object({
   TIDE_DYNAMODB_ENDPOINT: text,
   TIDE_LAMBDA_ENDPOINT: text,
   TIDE_ECS_ENDPOINT: text,
+  TIDE_AUTOSCALING_ENDPOINT: text,
+  TIDE_EC2_ENDPOINT: text,
 });
 
 /** Leaves out what is unset, so a config shows only what it holds. */
@@ -152,6 +157,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookRateLimit: e.TIDE_WEBHOOK_RATE_LIMIT,
     logLevel: e.TIDE_LOG_LEVEL,
     region: e.AWS_REGION,
-    endpoints: defined({ dynamodb: e.TIDE_DYNAMODB_ENDPOINT, lambda: e.TIDE_LAMBDA_ENDPOINT, ecs: e.TIDE_ECS_ENDPOINT }),
+    endpoints: defined({
+      dynamodb: e.TIDE_DYNAMODB_ENDPOINT,
+      lambda: e.TIDE_LAMBDA_ENDPOINT,
+      ecs: e.TIDE_ECS_ENDPOINT,
+      autoScaling: e.TIDE_AUTOSCALING_ENDPOINT,
+      ec2: e.TIDE_EC2_ENDPOINT,
+    }),
   };
 }

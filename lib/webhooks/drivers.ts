@@ -1,7 +1,7 @@
 import type { Tide } from '../app';
 import { randomToken } from '../credentials/random';
 import { providerFor } from '../providers/context';
-import { createHostPoolProvider, hostPoolContext } from '../providers/hostpools/registry';
+import { createHostPoolProvider } from '../providers/hostpools/registry';
 import type { Refusal, ScaleOutcome } from '../scaling/engine';
 import { scaleHostPool } from '../scaling/hostPool';
 import { scaleService } from '../scaling/service';
@@ -52,7 +52,7 @@ export async function driveScaleHost(app: Tide, receiver: ReceiverRecord, config
       deleteOption: config.deleteOption ?? 'mostRecent',
       plan: (current) => request.refusal ?? stepFrom(current, config, bounds, request.steps, request.reason),
     },
-    { owner: `webhook-${randomToken(10)}`, wait: true, provider: createHostPoolProvider(pool.target, hostPoolContext()), deadline: request.deadline },
+    { owner: `webhook-${randomToken(10)}`, wait: true, provider: createHostPoolProvider(pool.target, { endpoints: app.config.endpoints }), deadline: request.deadline },
   );
   return { ...outcome, target: pool.pool };
 }

@@ -28,7 +28,7 @@ export interface HostPoolProvider {
   remove(instanceIds: string[]): Promise<void>;
 }
 
-/** Where a provider's API lives when it is not the platform's public endpoint (local fakes, private endpoints). */
+/** Where a provider's API lives when it is not the platform's public endpoint (TIDE_AUTOSCALING_ENDPOINT, TIDE_EC2_ENDPOINT): local fakes, private endpoints. */
 export interface HostPoolContext {
   endpoints: { autoScaling?: string; ec2?: string };
 }
