@@ -1,9 +1,8 @@
 import * as z from 'zod';
-import type { HttpCall } from './http';
 import { apiPath, ApiCallError, callJson } from './jsonApi';
-import { guardedFetch } from './network';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
 import type { AlaudaTarget } from './targets/alauda';
+import { PlatformClient } from './transport';
 
 // Alauda's v1 service API, as its documentation gives it:
 // `GET /v1/services/(namespace)/(service_name)/` answers the service with
@@ -18,12 +17,13 @@ const serviceAnswer = z.object({ target_num_instances: z.number().int().min(0) }
 
 export class AlaudaProvider implements Provider {
   private readonly url: string;
+  private readonly platform: PlatformClient;
 
   constructor(
     private readonly target: AlaudaTarget,
-    private readonly context: ProviderContext,
-    private readonly call: HttpCall = guardedFetch(context.guard),
+    context: ProviderContext,
   ) {
+    this.platform = new PlatformClient('alauda', context);
     this.url = apiPath(target.url, `/v1/services/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.serviceName)}/`);
   }
 
@@ -39,23 +39,12 @@ export class AlaudaProvider implements Provider {
   }
 
   private async send(operation: 'read' | 'scale', request: { method: 'GET' | 'PUT'; body?: unknown }): Promise<unknown> {
-    const token = await this.token(operation);
+    const token = await this.platform.secret(operation, this.target.credentials, 'the API token');
     try {
-      return await callJson(this.call, { ...request, url: this.url, authorization: `Token ${token}`, timeout: TIMEOUT });
+      return await callJson(this.platform, operation, { ...request, url: this.url, authorization: `Token ${token}`, timeout: TIMEOUT });
     } catch (error) {
       if (error instanceof ApiCallError) throw new ProviderError('alauda', operation, error.message, { cause: error });
       throw error;
-    }
-  }
-
-  private async token(operation: 'read' | 'scale'): Promise<string> {
-    try {
-      return await this.context.resolveSecret(this.target.credentials);
-    } catch (error) {
-      // The reference names the secret, never holds it, so it may appear in the message.
-      throw new ProviderError('alauda', operation, `cannot read the API token from ${this.target.credentials}: ${(error as Error).message}`, {
-        cause: error,
-      });
     }
   }
 }

@@ -1,45 +1,33 @@
 import { createHmac } from 'node:crypto';
 import * as z from 'zod';
-import { parseDuration } from '../duration';
 import { isoTime } from '../time';
+import { answered, excerpt, shownUrl } from './messages';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
-import { excerpt, shownUrl, unanswered } from './messages';
-import { guardedFetch } from './network';
 import type { HttpTarget } from './targets/http';
+import { PlatformClient } from './transport';
 
 // The generic outgoing webhook of SPEC.md, for platforms Tide has no provider for:
 // GET url answers {"replicas": N}; POST url applies a scaling, signed with the secret.
 
-/** The one call the provider makes: global fetch in production, anything fetch-shaped in a test. */
-export type HttpCall = (url: string, init: RequestInit) => Promise<Response>;
-
 const replicasAnswer = z.object({ replicas: z.number().int().min(0) });
 
 export class HttpProvider implements Provider {
-  private readonly timeoutMs: number;
+  private readonly platform: PlatformClient;
 
   constructor(
     private readonly target: HttpTarget,
-    private readonly context: ProviderContext,
-    private readonly call: HttpCall = guardedFetch(context.guard),
+    context: ProviderContext,
   ) {
-    this.timeoutMs = parseDuration(target.timeout);
+    this.platform = new PlatformClient('http', context);
   }
 
   /** Any answer but a 2xx {"replicas": N} means "cannot say": the caller falls back on what it knows. */
   async readReplicas(): Promise<number | undefined> {
     try {
-      const response = await this.call(this.target.url, {
-        method: 'GET',
-        headers: { accept: 'application/json', 'user-agent': 'tide' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      if (!response.ok) {
-        await response.body?.cancel();
-        return undefined;
-      }
-      const answer = replicasAnswer.safeParse(JSON.parse(await response.text()));
-      return answer.success ? answer.data.replicas : undefined;
+      const answer = await this.platform.send('read', `GET ${shownUrl(this.target.url)}`, { method: 'GET', url: this.target.url, timeout: this.target.timeout });
+      if (!answer.ok) return undefined;
+      const parsed = replicasAnswer.safeParse(JSON.parse(answer.text));
+      return parsed.success ? parsed.data.replicas : undefined;
     } catch {
       return undefined;
     }
@@ -55,32 +43,14 @@ export class HttpProvider implements Provider {
       reason: request.reason,
       ts: isoTime(request.ts),
     });
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'tide' };
-    const secret = this.target.credentials ? await this.secret(this.target.credentials) : undefined;
-    if (secret !== undefined) headers['x-tide-signature'] = `sha256=${sign(body, secret)}`;
+    const { credentials } = this.target;
+    const secret = credentials ? await this.platform.secret('scale', credentials, 'the signing secret') : undefined;
+    const headers: Record<string, string> = secret === undefined ? {} : { 'x-tide-signature': `sha256=${sign(body, secret)}` };
     const where = `POST ${shownUrl(this.target.url)}`;
-    let response: Response;
-    try {
-      response = await this.call(this.target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (error) {
-      throw new ProviderError('http', 'scale', `${where} did not answer: ${unanswered(error, this.target.timeout)}`, { cause: error });
-    }
-    // Read the body even on success: it frees the connection, and a refusal's body says why.
-    const text = await response.text().catch(() => '');
-    if (!response.ok) {
+    const answer = await this.platform.send('scale', where, { method: 'POST', url: this.target.url, headers, body, timeout: this.target.timeout });
+    if (!answer.ok) {
       // The secret only signs and never travels, but a hook that checks it knows it, and may print it.
-      const start = excerpt(text, secret === undefined ? [] : [secret]);
-      const answer = [response.status, response.statusText, start && `(${start})`].filter(Boolean).join(' ');
-      throw new ProviderError('http', 'scale', `${where} answered ${answer}`);
-    }
-  }
-
-  private async secret(reference: string): Promise<string> {
-    try {
-      return await this.context.resolveSecret(reference);
-    } catch (error) {
-      // The reference names the secret, never holds it, so it may appear in the message.
-      throw new ProviderError('http', 'scale', `cannot sign the request with ${reference}: ${(error as Error).message}`, { cause: error });
+      throw new ProviderError('http', 'scale', `${where} ${answered(answer, excerpt(answer.text, secret === undefined ? [] : [secret]))}`);
     }
   }
 }
@@ -91,4 +61,3 @@ export const http: CreateProvider<HttpTarget> = (target, context) => new HttpPro
 function sign(body: string, secret: string): string {
   return createHmac('sha256', secret).update(body, 'utf8').digest('hex');
 }
-

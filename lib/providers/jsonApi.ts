@@ -1,11 +1,11 @@
-import { parseDuration } from '../duration';
-import type { HttpCall } from './http';
-import { excerpt, shownUrl, unanswered } from './messages';
+import { answered, excerpt, shownUrl } from './messages';
+import type { ProviderError } from './provider';
+import type { PlatformClient } from './transport';
 
 // What the providers for REST/JSON platforms (occs, alauda) share: their API
-// paths, and one call with a timeout whose failures read well in a
-// scaling event. Messages name the method and the URL without its query, never
-// a header, and quote the answer only with the token scrubbed out of it.
+// paths, and one call whose failures read well in a scaling event. Messages
+// name the method and the URL without its query, never a header, and quote
+// the answer only with the token scrubbed out of it.
 
 /** The API root with `path` appended, keeping any path prefix the root has (a proxy's, say). */
 export function apiPath(root: string, path: string): string {
@@ -14,6 +14,7 @@ export function apiPath(root: string, path: string): string {
   return url.toString();
 }
 
+/** The platform answered, but not with a 2xx JSON body. */
 export class ApiCallError extends Error {
   override readonly name = 'ApiCallError';
   /** The status the platform answered, when it answered: a 401 tells a caller its token was refused. */
@@ -36,40 +37,30 @@ export interface JsonRequest {
   secretBodies?: boolean;
 }
 
-/** The answer's parsed JSON body; throws ApiCallError saying what went wrong on anything but a 2xx JSON answer. */
-export async function callJson(call: HttpCall, request: JsonRequest): Promise<unknown> {
+/**
+ * The answer's parsed JSON body. Throws ApiCallError saying what went wrong on
+ * anything but a 2xx JSON answer, and the platform's ProviderError when nothing answered.
+ */
+export async function callJson(platform: PlatformClient, operation: ProviderError['operation'], request: JsonRequest): Promise<unknown> {
   const where = `${request.method} ${shownUrl(request.url)}`;
-  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'tide' };
-  if (request.authorization !== undefined) headers.authorization = request.authorization;
-  if (request.body !== undefined) headers['content-type'] = 'application/json';
-  let response: Response;
-  try {
-    response = await call(request.url, {
-      method: request.method,
-      headers,
-      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      signal: AbortSignal.timeout(parseDuration(request.timeout)),
-    });
-  } catch (error) {
-    throw new ApiCallError(`${where} did not answer: ${unanswered(error, request.timeout)}`, { cause: error });
-  }
-  // Read the body even on a refusal: it frees the connection, and it says why.
-  const text = await response.text().catch(() => '');
+  const answer = await platform.send(operation, where, {
+    method: request.method,
+    url: request.url,
+    ...(request.authorization === undefined ? {} : { headers: { authorization: request.authorization } }),
+    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    timeout: request.timeout,
+  });
   // The header as sent, and the token in it: a platform may echo either back.
   const sent = request.authorization === undefined ? [] : [request.authorization, request.authorization.replace(/^\S+\s+/, '')];
-  const quoted = (max?: number) => (request.secretBodies ? '' : excerpt(text, sent, max));
-  if (!response.ok) {
-    const start = quoted();
-    throw new ApiCallError(`${where} answered ${[response.status, response.statusText, start && `(${start})`].filter(Boolean).join(' ')}`, {
-      status: response.status,
-    });
+  const quoted = (max?: number) => (request.secretBodies ? '' : excerpt(answer.text, sent, max));
+  if (!answer.ok) {
+    throw new ApiCallError(`${where} ${answered(answer, quoted())}`, { status: answer.status });
   }
-  if (text.trim() === '') return undefined;
+  if (answer.text.trim() === '') return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(answer.text) as unknown;
   } catch {
     const start = quoted(80);
-    throw new ApiCallError(`${where} answered ${response.status} with a body that is not JSON${start && ` (${start})`}`, { status: response.status });
+    throw new ApiCallError(`${where} answered ${answer.status} with a body that is not JSON${start && ` (${start})`}`, { status: answer.status });
   }
 }
-

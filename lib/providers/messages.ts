@@ -51,14 +51,7 @@ export function safeJson(text: string): unknown {
   }
 }
 
-/**
- * Why a call got no answer: a timeout, or the network error's code or message.
- * fetch says only "fetch failed" and keeps the useful part (ECONNREFUSED,
- * ENOTFOUND…) in its cause; node:http puts it in the error's own code.
- */
-export function unanswered(error: unknown, timeout: string): string {
-  const { name, code, message, cause } = (error ?? {}) as { name?: unknown; code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  if (name === 'TimeoutError' || name === 'AbortError') return `timed out after ${timeout}`;
-  for (const detail of [cause?.code, cause?.message, code, message]) if (typeof detail === 'string' && detail) return detail;
-  return String(error);
+/** An answer as a failure quotes it: `answered 503 Service Unavailable (maintenance until 11:00)`. */
+export function answered(answer: { status: number; statusText: string }, start: string): string {
+  return `answered ${[answer.status, answer.statusText, start && `(${start})`].filter(Boolean).join(' ')}`;
 }

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { HttpCall } from './http';
 import { apiPath, ApiCallError, callJson, type JsonRequest } from './jsonApi';
 import { safeJson, shownUrl } from './messages';
-import { guardedFetch } from './network';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
 import type { OccsTarget } from './targets/occs';
+import { PlatformClient } from './transport';
 
 // Oracle Container Cloud Service. A deployment runs a stack of services, and its
 // `quantities` say how many containers each service should have: scaling one
@@ -42,6 +41,8 @@ type Login = z.output<typeof loginSecret>;
 
 type ApiRequest = Pick<JsonRequest, 'method' | 'body'>;
 
+type Operation = 'read' | 'scale';
+
 /**
  * Bearer tokens from logins, kept while the Lambda is warm so it logs in once, not
  * on every call. Keyed by the manager, the user and a hash of the password, so a
@@ -55,12 +56,13 @@ const UPDATABLE = ['deployment_id', 'deployment_name', 'desired_state', 'placeme
 
 export class OccsProvider implements Provider {
   private readonly url: string;
+  private readonly platform: PlatformClient;
 
   constructor(
     private readonly target: OccsTarget,
-    private readonly context: ProviderContext,
-    private readonly call: HttpCall = guardedFetch(context.guard),
+    context: ProviderContext,
   ) {
+    this.platform = new PlatformClient('occs', context);
     this.url = apiPath(target.url, `/api/v2/deployments/${encodeURIComponent(target.deploymentId)}`);
   }
 
@@ -88,45 +90,45 @@ export class OccsProvider implements Provider {
   }
 
   private async send(operation: 'read' | 'scale', request: ApiRequest): Promise<unknown> {
-    const secret = await this.secret(operation);
+    const secret = await this.platform.secret(operation, this.target.credentials, 'the credentials');
     const credentials = secret.trimStart().startsWith('{') ? this.loginIn(secret, operation) : undefined;
     try {
-      return await (credentials ? this.callLoggedIn(request, credentials) : this.callApi(request, secret));
+      return await (credentials ? this.callLoggedIn(operation, request, credentials) : this.callApi(operation, request, secret));
     } catch (error) {
       if (error instanceof ApiCallError) throw new ProviderError('occs', operation, error.message, { cause: error });
       throw error;
     }
   }
 
-  private callApi(request: ApiRequest, bearer: string): Promise<unknown> {
-    return callJson(this.call, { ...request, url: this.url, authorization: `Bearer ${bearer}`, timeout: TIMEOUT });
+  private callApi(operation: Operation, request: ApiRequest, bearer: string): Promise<unknown> {
+    return callJson(this.platform, operation, { ...request, url: this.url, authorization: `Bearer ${bearer}`, timeout: TIMEOUT });
   }
 
   /** With the cached bearer; when it has expired (a 401), with one from a new login, once. */
-  private async callLoggedIn(request: ApiRequest, credentials: Login): Promise<unknown> {
+  private async callLoggedIn(operation: Operation, request: ApiRequest, credentials: Login): Promise<unknown> {
     const key = [apiPath(this.target.url, ''), credentials.username, createHash('sha256').update(credentials.password).digest('hex')].join('\n');
-    const cached = this.bearer(key, credentials);
+    const cached = this.bearer(operation, key, credentials);
     // A refused login is not worth a second try: it fails here, before the retry below.
     const bearer = await cached;
     try {
-      return await this.callApi(request, bearer);
+      return await this.callApi(operation, request, bearer);
     } catch (error) {
       if (!(error instanceof ApiCallError && error.status === 401)) throw error;
       // Only if no other call has logged in anew meanwhile.
       if (bearers.get(key) === cached) bearers.delete(key);
     }
     try {
-      return await this.callApi(request, await this.bearer(key, credentials));
+      return await this.callApi(operation, request, await this.bearer(operation, key, credentials));
     } catch (error) {
       if (!(error instanceof ApiCallError && error.status === 401)) throw error;
       throw new ApiCallError(`${error.message}, again after logging in anew as ${credentials.username}`, { cause: error, status: error.status });
     }
   }
 
-  private bearer(key: string, credentials: Login): Promise<string> {
+  private bearer(operation: Operation, key: string, credentials: Login): Promise<string> {
     const cached = bearers.get(key);
     if (cached) return cached;
-    const pending = this.logIn(credentials);
+    const pending = this.logIn(operation, credentials);
     bearers.set(key, pending);
     // A failed login is not remembered: the next call tries again.
     pending.catch(() => {
@@ -136,12 +138,12 @@ export class OccsProvider implements Provider {
   }
 
   /** The seed's login: a session token for the user and password, traded for a bearer token. */
-  private async logIn({ username, password }: Login): Promise<string> {
+  private async logIn(operation: Operation, { username, password }: Login): Promise<string> {
     // These calls send the password and answer tokens, so their messages quote no body.
     const auth = apiPath(this.target.url, '/api/auth');
     let user: unknown;
     try {
-      user = await callJson(this.call, { method: 'POST', url: auth, body: { username, password }, timeout: TIMEOUT, secretBodies: true });
+      user = await callJson(this.platform, operation, { method: 'POST', url: auth, body: { username, password }, timeout: TIMEOUT, secretBodies: true });
     } catch (error) {
       if (!(error instanceof ApiCallError && error.status === 401)) throw error;
       // No status on this one: it is the login that failed, not a bearer that expired.
@@ -152,28 +154,17 @@ export class OccsProvider implements Provider {
     const session = tokenAnswer.safeParse(user);
     if (!session.success) throw new ApiCallError(`POST ${shownUrl(auth)} answered without a session token`);
     const exchange = apiPath(this.target.url, '/api/token');
-    const answer = await callJson(this.call, { method: 'GET', url: exchange, authorization: `Session ${session.data.token}`, timeout: TIMEOUT, secretBodies: true });
+    const answer = await callJson(this.platform, operation, { method: 'GET', url: exchange, authorization: `Session ${session.data.token}`, timeout: TIMEOUT, secretBodies: true });
     const bearer = tokenAnswer.safeParse(answer);
     if (!bearer.success) throw new ApiCallError(`GET ${shownUrl(exchange)} answered without a bearer token`);
     return bearer.data.token;
   }
 
   /** A secret that is a JSON object is a login; its message shows none of it, a mistyped password could be in the rest. */
-  private loginIn(secret: string, operation: 'read' | 'scale'): Login {
+  private loginIn(secret: string, operation: Operation): Login {
     const credentials = loginSecret.safeParse(safeJson(secret));
     if (credentials.success) return credentials.data;
     throw new ProviderError('occs', operation, `${this.target.credentials} holds JSON but not a login: it needs "username" and "password", both non-empty strings`);
-  }
-
-  private async secret(operation: 'read' | 'scale'): Promise<string> {
-    try {
-      return await this.context.resolveSecret(this.target.credentials);
-    } catch (error) {
-      // The reference names the secret, never holds it, so it may appear in the message.
-      throw new ProviderError('occs', operation, `cannot read the credentials from ${this.target.credentials}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
   }
 }
 

@@ -1,10 +1,8 @@
 import * as z from 'zod';
-import { parseDuration } from '../duration';
-import type { HttpCall } from './http';
+import { excerpt, safeJson } from './messages';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
-import { excerpt, safeJson, unanswered } from './messages';
-import { guardedFetch } from './network';
 import type { RancherTarget } from './targets/rancher';
+import { PlatformClient } from './transport';
 
 // Rancher's own API, both generations. A resource's `scale` is its desired
 // containers: 1.6 (Cattle, the v2-beta API) keeps it on a service, 2.x (the v3
@@ -18,7 +16,8 @@ interface Resource {
   name: string;
   path: string;
   authorization: (secret: string) => string;
-  /** What the secret must look like, for the message when it does not. */
+  /** What the secret holds, and what it must look like, for messages. */
+  secretName: string;
   secretShape: string;
 }
 
@@ -30,16 +29,15 @@ const resourceAnswer = z.looseObject({
 export class RancherProvider implements Provider {
   private readonly resource: Resource;
   private readonly base: string;
-  private readonly timeoutMs: number;
+  private readonly platform: PlatformClient;
 
   constructor(
     private readonly target: RancherTarget,
-    private readonly context: ProviderContext,
-    private readonly call: HttpCall = guardedFetch(context.guard),
+    context: ProviderContext,
   ) {
     this.resource = resourceOf(target);
     this.base = target.url.replace(/\/+$/, '');
-    this.timeoutMs = parseDuration(target.timeout);
+    this.platform = new PlatformClient('rancher', context);
   }
 
   async readReplicas(): Promise<number | undefined> {
@@ -62,28 +60,15 @@ export class RancherProvider implements Provider {
   private async send(operation: 'read' | 'scale', method: 'GET' | 'PUT', body?: string): Promise<string> {
     const secret = await this.secret(operation);
     const authorization = this.resource.authorization(secret);
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'tide', authorization };
-    if (body !== undefined) headers['content-type'] = 'application/json';
     const where = `${method} ${this.resource.path} on ${this.shownBase()}`;
-    let response: Response;
-    try {
-      response = await this.call(`${this.base}${this.resource.path}`, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (error) {
-      throw new ProviderError('rancher', operation, `${where} did not answer: ${unanswered(error, this.target.timeout)}`, { cause: error });
-    }
-    const text = await response.text().catch(() => '');
-    if (!response.ok) throw new ProviderError('rancher', operation, `${where} answered ${response.status}${rancherError(text, [secret, authorization])}`);
-    return text;
+    const call = { method, url: `${this.base}${this.resource.path}`, headers: { authorization }, timeout: this.target.timeout };
+    const answer = await this.platform.send(operation, where, body === undefined ? call : { ...call, body });
+    if (!answer.ok) throw new ProviderError('rancher', operation, `${where} answered ${answer.status}${rancherError(answer.text, [secret, authorization])}`);
+    return answer.text;
   }
 
   private async secret(operation: 'read' | 'scale'): Promise<string> {
-    let secret: string;
-    try {
-      secret = (await this.context.resolveSecret(this.target.credentials)).trim();
-    } catch (error) {
-      // The reference names the secret, never holds it, so it may appear in the message.
-      throw new ProviderError('rancher', operation, `cannot read ${this.target.credentials}: ${(error as Error).message}`, { cause: error });
-    }
+    const secret = (await this.platform.secret(operation, this.target.credentials, this.resource.secretName)).trim();
     if (!/^[^:\s]+:[^:\s]+$/.test(secret)) {
       throw new ProviderError('rancher', operation, `${this.target.credentials} must hold ${this.resource.secretShape}`);
     }
@@ -105,6 +90,7 @@ function resourceOf(target: RancherTarget): Resource {
       path: `/v2-beta/projects/${target.projectId}/services/${target.serviceId}`,
       // An environment API key is HTTP basic auth, as `curl -u accessKey:secretKey` sends it.
       authorization: (secret) => `Basic ${Buffer.from(secret, 'utf8').toString('base64')}`,
+      secretName: 'the API key',
       secretShape: 'an API key as accessKey:secretKey',
     };
   }
@@ -112,6 +98,7 @@ function resourceOf(target: RancherTarget): Resource {
     name: `workload ${target.workload}`,
     path: `/v3/project/${target.project}/workloads/${target.workload}`,
     authorization: (secret) => `Bearer ${secret}`,
+    secretName: 'the API token',
     secretShape: 'an API token as token-xxxxx:yyyy',
   };
 }

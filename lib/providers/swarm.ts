@@ -1,28 +1,14 @@
-import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import * as z from 'zod';
-import { parseDuration } from '../duration';
+import { excerpt, safeJson } from './messages';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
-import type { TargetGuard } from './addresses';
-import { excerpt, safeJson, unanswered } from './messages';
-import { guardedConnection, TargetRefusedError } from './network';
 import { engineUrl, socketPathOf, type SwarmTarget } from './targets/swarm';
+import { PlatformClient, type ClientTls, type PlatformAnswer, type PlatformCall } from './transport';
 
 // Docker Swarm through the Docker Engine API, the calls `docker service scale` makes:
 // GET /services/{id} for the spec and its version, then POST /services/{id}/update?version=N
 // with that whole spec, only Mode.Replicated.Replicas changed.
 
 const API = '/v1.41';
-
-/** The TLS material a secret holds: PEM text for the daemon's CA, the client certificate and its key. */
-export interface ClientTls {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-/** One Engine API call: the status and body text. Over node:http(s) in production, so TLS client certificates work. */
-export type EngineCall = (method: 'GET' | 'POST', path: string, body?: string) => Promise<{ status: number; text: string }>;
 
 const serviceAnswer = z.object({
   Version: z.object({ Index: z.number().int().min(0) }),
@@ -34,14 +20,17 @@ type Service = z.output<typeof serviceAnswer>;
 export class SwarmProvider implements Provider {
   private readonly servicePath: string;
   private readonly where: string;
+  private readonly platform: PlatformClient;
+  /** The client certificate, read once per provider. */
+  private tls?: Promise<ClientTls>;
 
   constructor(
     private readonly target: SwarmTarget,
-    private readonly context: ProviderContext,
-    private call?: EngineCall,
+    context: ProviderContext,
   ) {
     this.servicePath = `${API}/services/${encodeURIComponent(target.serviceId)}`;
     this.where = socketPathOf(target.endpoint) === undefined ? engineUrl(target.endpoint).origin : target.endpoint;
+    this.platform = new PlatformClient('swarm', context);
   }
 
   async readReplicas(): Promise<number | undefined> {
@@ -53,10 +42,10 @@ export class SwarmProvider implements Provider {
     let answer = await this.update(request.to);
     // Another writer (a deploy, an operator) moved the version between our read and write: read it again, once.
     if (isOutOfSequence(answer)) answer = await this.update(request.to);
-    if (answer.status < 200 || answer.status > 299) throw this.refused('scale', `POST ${this.servicePath}/update`, answer);
+    if (!answer.ok) throw this.refused('scale', `POST ${this.servicePath}/update`, answer);
   }
 
-  private async update(replicas: number): Promise<{ status: number; text: string }> {
+  private async update(replicas: number): Promise<PlatformAnswer> {
     const { service, raw } = await this.inspect('scale');
     replicasOf(service, this.target.serviceId, 'scale');
     // The spec exactly as the daemon gave it, so every field we do not know about survives the update.
@@ -77,78 +66,41 @@ export class SwarmProvider implements Provider {
     return { service: service.data, raw };
   }
 
-  private async send(operation: 'read' | 'scale', method: 'GET' | 'POST', path: string, body?: string) {
-    this.call ??= engineCall(this.target, await this.tls(operation), this.context.guard);
-    try {
-      return await this.call(method, path, body);
-    } catch (error) {
-      const shownPath = path.split('?')[0];
-      const why = tlsRefusal(error, this.target.credentials) ?? `did not answer: ${unanswered(error, this.target.timeout)}`;
-      throw new ProviderError('swarm', operation, `${method} ${shownPath} on ${this.where} ${why}`, { cause: error });
-    }
+  /** One Engine API call, over TLS with the client certificate, plain HTTP, or the unix socket. */
+  private async send(operation: 'read' | 'scale', method: 'GET' | 'POST', path: string, body?: string): Promise<PlatformAnswer> {
+    const { credentials, endpoint, timeout } = this.target;
+    const socketPath = socketPathOf(endpoint);
+    const call: PlatformCall = {
+      method,
+      url: socketPath === undefined ? `${engineUrl(endpoint).origin}${path}` : `http://localhost${path}`,
+      ...(socketPath === undefined ? {} : { socketPath }),
+      ...(body === undefined ? {} : { body }),
+      timeout,
+      tls: await (this.tls ??= this.clientTls(operation)),
+      certificates: {
+        ...(credentials ? { clientCertificate: credentials } : {}),
+        refused: credentials ? "the daemon's --tlscacert must have signed it" : 'name one in credentials',
+        untrusted: credentials ? `put the CA that signed it in ${credentials} as ca` : 'name a secret holding the CA that signed it in credentials',
+      },
+    };
+    return this.platform.send(operation, `${method} ${path.split('?')[0]} on ${this.where}`, call);
   }
 
-  private async tls(operation: 'read' | 'scale'): Promise<ClientTls> {
+  private async clientTls(operation: 'read' | 'scale'): Promise<ClientTls> {
     if (!this.target.credentials) return {};
-    let secret: string;
-    try {
-      secret = await this.context.resolveSecret(this.target.credentials);
-    } catch (error) {
-      // The reference names the secret, never holds it, so it may appear in the message.
-      throw new ProviderError('swarm', operation, `cannot read the TLS client certificate ${this.target.credentials}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    const tls = parseClientTls(secret);
+    const tls = parseClientTls(await this.platform.secret(operation, this.target.credentials, 'the TLS client certificate'));
     if (!tls) {
       throw new ProviderError('swarm', operation, `${this.target.credentials} holds neither JSON {ca, cert, key} nor a PEM bundle with a certificate and a key`);
     }
     return tls;
   }
 
-  private refused(operation: 'read' | 'scale', call: string, answer: { status: number; text: string }): ProviderError {
+  private refused(operation: 'read' | 'scale', call: string, answer: PlatformAnswer): ProviderError {
     return new ProviderError('swarm', operation, `${call} on ${this.where} answered ${answer.status}${daemonMessage(answer.text)}`);
   }
 }
 
 export const swarm: CreateProvider<SwarmTarget> = (target, context) => new SwarmProvider(target, context);
-
-/**
- * The Engine API over node:http or node:https, with the target's timeout and
- * client certificate, where the guard allows; on a unix socket over node:http.
- */
-export function engineCall(target: SwarmTarget, tls: ClientTls, guard: TargetGuard): EngineCall {
-  const socketPath = socketPathOf(target.endpoint);
-  const url = socketPath === undefined ? engineUrl(target.endpoint) : undefined;
-  const timeoutMs = parseDuration(target.timeout);
-  const send = url?.protocol === 'https:' ? httpsRequest : httpRequest;
-  return (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const options: RequestOptions & ClientTls = {
-        method,
-        ...(url ? { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port } : { socketPath }),
-        path,
-        headers: { accept: 'application/json', 'user-agent': 'tide', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        signal: AbortSignal.timeout(timeoutMs),
-        ...tls,
-        ...(url ? guardedConnection(url.hostname, guard) : socketGuard(target.endpoint, guard)),
-      };
-      const outgoing = send(options, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      });
-      outgoing.on('error', reject);
-      outgoing.end(body);
-    });
-}
-
-/** A unix socket is on the machine Tide runs on, like loopback: only the local stack (npm start on a manager node) may use one. */
-function socketGuard(endpoint: string, guard: TargetGuard): Record<string, never> {
-  if (!guard.localStack) throw new TargetRefusedError(`Tide does not connect there: ${endpoint} is a unix socket, reachable only on the local stack`);
-  return {};
-}
 
 /**
  * A secret as JSON `{"ca", "cert", "key"}`, or as one PEM bundle: the private key,
@@ -182,28 +134,8 @@ function replicasOf(service: Service, serviceId: string, operation: 'read' | 'sc
   throw new ProviderError('swarm', operation, `service ${serviceId} is ${why}`);
 }
 
-/**
- * A TLS handshake that failed on a certificate, said as what to fix: the
- * daemon refused ours (a TLS alert), or we refused the daemon's (node's
- * verification codes); undefined for any other failure.
- */
-function tlsRefusal(error: unknown, credentials: string | undefined): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code !== 'string') return undefined;
-  if (/^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|ACCESS_DENIED)$/.test(code)) {
-    return credentials
-      ? `refused the TLS client certificate in ${credentials} (${code}): the daemon's --tlscacert must have signed it`
-      : `refused the connection without a TLS client certificate (${code}): name one in credentials`;
-  }
-  if (/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)$/.test(code)) {
-    const fix = credentials ? `put the CA that signed it in ${credentials} as ca` : 'name a secret holding the CA that signed it in credentials';
-    return `has a TLS certificate Tide does not trust (${code}): ${fix}`;
-  }
-  return undefined;
-}
-
 /** Swarm refuses a write against a stale Version.Index with a 500 and this message. */
-function isOutOfSequence(answer: { status: number; text: string }): boolean {
+function isOutOfSequence(answer: PlatformAnswer): boolean {
   return answer.status >= 400 && daemonMessage(answer.text).includes('update out of sequence');
 }
 

@@ -153,7 +153,7 @@ describe('Method: setReplicas', () => {
 
   it('fails, naming the reference, when the secret is not set', async () => {
     await expect(provider({ credentials: 'env:TIDE_TEST_UNSET_SECRET' }).setReplicas(request)).rejects.toThrow(
-      /http scale failed: cannot sign the request with env:TIDE_TEST_UNSET_SECRET/,
+      /http scale failed: cannot read the signing secret from env:TIDE_TEST_UNSET_SECRET/,
     );
     expect(received).toEqual([]);
   });

@@ -2,10 +2,11 @@ import type { LookupAddress } from 'node:dns';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TargetGuard } from '../../lib/providers/addresses';
-import { guardedFetch, TargetRefusedError, type Resolve } from '../../lib/providers/network';
+import type { Resolve } from '../../lib/providers/network';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { createProvider } from '../../lib/providers/registry';
 import { targetSchema, type PlatformTarget } from '../../lib/providers/targets/schema';
+import { guardedTransport, NoAnswerError, type PlatformCall } from '../../lib/providers/transport';
 import { listenOnLoopback, stopServer } from '../support/loopback';
 
 // Names used here resolve only through the resolvers the tests hand in; nothing
@@ -47,22 +48,25 @@ function answering(...answers: string[][]): Resolve & { calls: string[] } {
   return Object.assign(resolve, { calls });
 }
 
-describe('Function: guardedFetch', () => {
+/** A GET with a timeout no test reaches, but for the one that waits on a platform that never answers. */
+const get = (url: string): PlatformCall => ({ method: 'GET', url, timeout: '5s' });
+
+describe('Function: guardedTransport', () => {
   it('connects to the address the name resolved to, once checked, and keeps the name in Host', async () => {
     const resolve = answering(['127.0.0.1']);
-    const answer = await guardedFetch(LOCAL, resolve)(`http://platform.test:${port}/scale`, { method: 'GET' });
+    const answer = await guardedTransport(LOCAL, resolve)(get(`http://platform.test:${port}/scale`));
     expect(answer.status).toBe(200);
-    expect(await answer.json()).toEqual({ replicas: 2 });
+    expect(JSON.parse(answer.text)).toEqual({ replicas: 2 });
     expect(resolve.calls).toEqual(['platform.test']);
     expect(received).toMatchObject([{ method: 'GET', url: '/scale', headers: { host: `platform.test:${port}` } }]);
   });
 
   it('resolves each connection once, so a name rebound to the metadata address after its check is refused, not reached', async () => {
     const resolve = answering(['127.0.0.1'], ['169.254.169.254']);
-    const call = guardedFetch(LOCAL, resolve);
-    expect((await call(`http://platform.test:${port}/scale`, { method: 'GET' })).status).toBe(200);
-    await expect(call(`http://platform.test:${port}/scale`, { method: 'GET' })).rejects.toThrow(
-      new TargetRefusedError('Tide does not connect there: platform.test resolves to 169.254.169.254, which is a link-local address, where cloud metadata services answer'),
+    const call = guardedTransport(LOCAL, resolve);
+    expect((await call(get(`http://platform.test:${port}/scale`))).status).toBe(200);
+    await expect(call(get(`http://platform.test:${port}/scale`))).rejects.toThrow(
+      new NoAnswerError('did not answer: Tide does not connect there: platform.test resolves to 169.254.169.254, which is a link-local address, where cloud metadata services answer'),
     );
     expect(resolve.calls).toEqual(['platform.test', 'platform.test']);
     expect(received).toHaveLength(1);
@@ -70,29 +74,29 @@ describe('Function: guardedFetch', () => {
 
   it('refuses a name when any of its addresses is refused', async () => {
     const resolve = answering(['127.0.0.1', 'fd00:ec2::254']);
-    await expect(guardedFetch(LOCAL, resolve)(`http://platform.test:${port}/scale`, { method: 'GET' })).rejects.toThrow(/platform\.test resolves to fd00:ec2::254, which is a cloud metadata address/);
+    await expect(guardedTransport(LOCAL, resolve)(get(`http://platform.test:${port}/scale`))).rejects.toThrow(/platform\.test resolves to fd00:ec2::254, which is a cloud metadata address/);
     expect(received).toEqual([]);
   });
 
   it('refuses the metadata address before resolving or connecting anything', async () => {
     const resolve = answering();
-    await expect(guardedFetch(LOCAL, resolve)('http://169.254.169.254/latest/meta-data/iam/security-credentials/', { method: 'GET' })).rejects.toThrow(
-      new TargetRefusedError('Tide does not connect there: 169.254.169.254 is a link-local address, where cloud metadata services answer'),
+    await expect(guardedTransport(LOCAL, resolve)(get('http://169.254.169.254/latest/meta-data/iam/security-credentials/'))).rejects.toThrow(
+      new NoAnswerError('did not answer: Tide does not connect there: 169.254.169.254 is a link-local address, where cloud metadata services answer'),
     );
     expect(resolve.calls).toEqual([]);
   });
 
   it('refuses a metadata name before resolving it', async () => {
     const resolve = answering(['127.0.0.1']);
-    await expect(guardedFetch(LOCAL, resolve)('http://metadata.google.internal/computeMetadata/v1/', { method: 'GET' })).rejects.toThrow(
+    await expect(guardedTransport(LOCAL, resolve)(get('http://metadata.google.internal/computeMetadata/v1/'))).rejects.toThrow(
       /metadata\.google\.internal is a cloud metadata address/,
     );
     expect(resolve.calls).toEqual([]);
   });
 
   it('refuses loopback when deployed, by address and by a name that resolves to it', async () => {
-    await expect(guardedFetch(DEPLOYED, answering())(`${base}/scale`, { method: 'GET' })).rejects.toThrow(/127\.0\.0\.1 is a loopback address, reachable only on the local stack/);
-    await expect(guardedFetch(DEPLOYED, answering(['127.0.0.1']))(`http://platform.test:${port}/scale`, { method: 'GET' })).rejects.toThrow(
+    await expect(guardedTransport(DEPLOYED, answering())(get(`${base}/scale`))).rejects.toThrow(/127\.0\.0\.1 is a loopback address, reachable only on the local stack/);
+    await expect(guardedTransport(DEPLOYED, answering(['127.0.0.1']))(get(`http://platform.test:${port}/scale`))).rejects.toThrow(
       /platform\.test resolves to 127\.0\.0\.1, which is a loopback address/,
     );
     expect(received).toEqual([]);
@@ -100,24 +104,24 @@ describe('Function: guardedFetch', () => {
 
   it('reaches only what TIDE_ALLOWED_TARGETS lists', async () => {
     const listed: TargetGuard = { localStack: true, allowedTargets: ['platform.test'] };
-    expect((await guardedFetch(listed, answering(['127.0.0.1']))(`http://platform.test:${port}/scale`, { method: 'GET' })).status).toBe(200);
-    await expect(guardedFetch(listed, answering(['127.0.0.1']))(`http://other.test:${port}/scale`, { method: 'GET' })).rejects.toThrow(
+    expect((await guardedTransport(listed, answering(['127.0.0.1']))(get(`http://platform.test:${port}/scale`))).status).toBe(200);
+    await expect(guardedTransport(listed, answering(['127.0.0.1']))(get(`http://other.test:${port}/scale`))).rejects.toThrow(
       /other\.test resolves to 127\.0\.0\.1, which is not in TIDE_ALLOWED_TARGETS/,
     );
     expect(received).toHaveLength(1);
   });
 
   it('answers a redirect as it is, without following it', async () => {
-    const answer = await guardedFetch(LOCAL)(`${base}/moved`, { method: 'GET' });
+    const answer = await guardedTransport(LOCAL)(get(`${base}/moved`));
     expect(answer.status).toBe(302);
     expect(received.map((r) => r.url)).toEqual(['/moved']);
   });
 
-  it('sends the body with its length and gives up when the signal says so', async () => {
-    const answer = await guardedFetch(LOCAL)(`${base}/scale`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"to":3}' });
+  it('sends the body with its length and gives up after its timeout', async () => {
+    const answer = await guardedTransport(LOCAL)({ method: 'POST', url: `${base}/scale`, body: '{"to":3}', timeout: '5s' });
     expect(answer.ok).toBe(true);
-    expect(received[0]?.headers['content-length']).toBe('8');
-    await expect(guardedFetch(LOCAL)(`${base}/hang`, { method: 'GET', signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(received[0]?.headers).toMatchObject({ 'content-length': '8', 'content-type': 'application/json', 'user-agent': 'tide' });
+    await expect(guardedTransport(LOCAL)({ method: 'GET', url: `${base}/hang`, timeout: '50ms' })).rejects.toThrow(new NoAnswerError('did not answer: timed out after 50ms'));
   });
 });
 

@@ -169,7 +169,7 @@ describe.each(generations)('Rancher $generation', ({ target, path, authorization
 
   it('fails when the secret is not set', async () => {
     await expect(provider({ ...target, credentials: 'env:TIDE_TEST_RANCHER_UNSET' }).readReplicas()).rejects.toThrow(
-      /^rancher read failed: cannot read env:TIDE_TEST_RANCHER_UNSET: secret env:TIDE_TEST_RANCHER_UNSET is not set$/,
+      /^rancher read failed: cannot read the API (key|token) from env:TIDE_TEST_RANCHER_UNSET: secret env:TIDE_TEST_RANCHER_UNSET is not set$/,
     );
   });
 
