@@ -1,15 +1,20 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { parseDuration } from '../duration';
 import { hostRefusal, type TargetGuard } from './addresses';
 import { guardedLookup } from './network';
 import { ProviderError, type CreateProvider, type Provider, type ScaleRequest } from './provider';
 import type { EcsTarget } from './targets/ecs';
 import { isLoopbackUrl } from './targets/fields';
+import { unanswered } from './transport';
 
 // An Amazon ECS service: its desiredCount is the replicas. Tide calls ECS with
 // its own Lambda role, so the target names no secret; the role's policy in
 // serverless.yml grants ecs:DescribeServices and ecs:UpdateService.
+
+/** Each attempt's; the SDK makes three. */
+const TIMEOUT = '10s';
 
 /** The one method the provider uses; the real ECSClient, or anything with its shape. */
 export type EcsClient = Pick<ECSClient, 'send'>;
@@ -78,13 +83,13 @@ function clientFor(region: string, endpoint: string | undefined, guard: TargetGu
 function clientOptions(region: string, endpoint: string | undefined, guard: TargetGuard) {
   const local = endpoint && isLoopbackUrl(endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
   const agents = endpoint ? { httpAgent: new HttpAgent({ keepAlive: true, lookup: guardedLookup(guard) }), httpsAgent: new HttpsAgent({ keepAlive: true, lookup: guardedLookup(guard) }) } : {};
-  return { region, maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true, ...agents }, ...(endpoint ? { endpoint } : {}), ...local };
+  return { region, maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: parseDuration(TIMEOUT), throwOnRequestTimeout: true, ...agents }, ...(endpoint ? { endpoint } : {}), ...local };
 }
 
-/** "answered ServiceNotActiveException: Service was not ACTIVE." or "did not answer: connect ECONNREFUSED …". */
+/** "answered ServiceNotActiveException: Service was not ACTIVE.", or as the HTTP providers say it, "did not answer: ECONNREFUSED". */
 function answer(error: unknown): string {
   const { name, message, $metadata } = (error ?? {}) as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number } };
+  if ($metadata?.httpStatusCode === undefined) return `did not answer: ${unanswered(error, TIMEOUT)}`;
   const text = typeof message === 'string' && message ? message : String(error);
-  if ($metadata?.httpStatusCode === undefined) return `did not answer: ${text}`;
   return `answered ${typeof name === 'string' && name ? `${name}: ` : ''}${text}`;
 }

@@ -6,8 +6,8 @@ import {
   type Instance,
 } from '@aws-sdk/client-auto-scaling';
 import { ProviderError } from '../provider';
-import type { HostPoolContext, HostPoolProvider, HostPoolProviderDefinition, PoolCapacity } from './provider';
-import { ec2AsgTarget, type Ec2AsgTarget } from './targets';
+import type { CreateHostPoolProvider, HostPoolContext, HostPoolProvider, PoolCapacity } from './provider';
+import type { Ec2AsgTarget } from './targets';
 
 // A host pool on an EC2 Auto Scaling group. Scaling out raises the desired
 // capacity and lets the group launch; scaling in terminates the instances the
@@ -116,10 +116,7 @@ export class Ec2AsgProvider implements HostPoolProvider {
   }
 }
 
-export const ec2Asg: HostPoolProviderDefinition<Ec2AsgTarget> = {
-  schema: ec2AsgTarget,
-  create: (target, context) => new Ec2AsgProvider(target, context),
-};
+export const ec2Asg: CreateHostPoolProvider<Ec2AsgTarget> = (target, context) => new Ec2AsgProvider(target, context);
 
 function removable(instance: Instance): boolean {
   return REMOVABLE_STATES.test(instance.LifecycleState ?? '') && instance.ProtectedFromScaleIn !== true;

@@ -1,5 +1,3 @@
-import type { z } from 'zod';
-
 /** An instance of a host pool, as the platform lists it. */
 export interface PoolInstance {
   id: string;
@@ -33,7 +31,5 @@ export interface HostPoolContext {
   endpoints: { autoScaling?: string; ec2?: string };
 }
 
-export interface HostPoolProviderDefinition<T extends { provider: string }> {
-  schema: z.ZodType<T>;
-  create(target: T, context: HostPoolContext): HostPoolProvider;
-}
+/** Builds a platform's provider for one pool's target; the target schemas are apart, in targets.ts. */
+export type CreateHostPoolProvider<T> = (target: T, context: HostPoolContext) => HostPoolProvider;
