@@ -26,7 +26,7 @@ export interface PoolScaleOptions extends Omit<ScaleOptions, 'now' | 'dryRun'> {
  * event in the pool's history.
  */
 export function scaleHostPool(app: Tide, pool: StoredHostPool, intent: PoolScaleIntent, options: PoolScaleOptions): Promise<ScaleOutcome> {
-  return runScaling(poolSubject(app, pool, intent, options.provider), (current) => intent.plan(current), { ...options, dryRun: false, now: app.now });
+  return runScaling(poolSubject(app, pool, intent, options.provider), intent.plan, { ...options, dryRun: false, now: app.now });
 }
 
 /** The pool's lease returns its recent events, oldest first: the last one holds the capacity Tide last knew. */
@@ -47,7 +47,7 @@ function poolSubject(app: Tide, pool: StoredHostPool, intent: PoolScaleIntent, p
     known: (history) => history.at(-1)?.to ?? 0,
     unreadable: 'could not read the pool capacity',
     apply: async (from, { to }, { inTime }) => {
-      if (to >= from) {
+      if (to > from) {
         await inTime('scale', () => provider.setDesired(to));
         return {};
       }
