@@ -58,6 +58,9 @@ export interface TideConfig {
   };
 }
 
+/** TIDE_RETENTION_SECONDS unless set: a day of metrics. */
+export const DEFAULT_RETENTION_SECONDS = 24 * 3600;
+
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -104,7 +107,7 @@ const rateLimit = text.transform((value = '60/1m', ctx) => {
 const environment = z.object({
   TIDE_TABLE: text.pipe(z.string().default('tide-local')),
   TIDE_BUCKET_SECONDS: integer(60, 10, 3600),
-  TIDE_RETENTION_SECONDS: integer(24 * 3600, 3600, 90 * 24 * 3600),
+  TIDE_RETENTION_SECONDS: integer(DEFAULT_RETENTION_SECONDS, 3600, 90 * 24 * 3600),
   TIDE_WRITE_SHARDS: integer(8, 1, 64),
   TIDE_AGENT_INTERVAL_SECONDS: integer(10, 1, 300),
   TIDE_EVENT_RETENTION_SECONDS: integer(30 * 24 * 3600, 3600, 400 * 24 * 3600),

@@ -1,3 +1,5 @@
+import { DEFAULT_RETENTION_SECONDS } from '../config';
+
 /**
  * Every default a policy gets when a field is left out. The schema applies them on parse, so a
  * stored policy shows the values it runs with. They follow the Kubernetes HPA where it has one:
@@ -46,8 +48,8 @@ export interface PolicyBounds {
   retentionSeconds: number;
 }
 
-/** TIDE_RETENTION_SECONDS's default: a day of metrics. */
-export const DEFAULT_POLICY_BOUNDS: PolicyBounds = { retentionSeconds: 24 * 3600 };
+/** The bounds of a deployment that keeps metrics as long as TIDE_RETENTION_SECONDS's default. */
+export const DEFAULT_POLICY_BOUNDS: PolicyBounds = { retentionSeconds: DEFAULT_RETENTION_SECONDS };
 
 /**
  * How much decision history a service keeps for stabilization windows, rate-limit periods,
