@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors';
 import { namespaceName, resourceName } from '../names';
-import { hostPoolTargetSchema } from '../providers/hostpools/targets';
+import { hostPoolTargetSchema } from '../providers/hosts/targets';
 import { problemsOf, requireSameNames } from '../validation';
 
 const LABEL_NAME = 'must be 1-128 characters of A-Z a-z 0-9 _ . / -';

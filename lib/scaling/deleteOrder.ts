@@ -1,4 +1,4 @@
-import type { PoolInstance } from '../providers/hostpools/provider';
+import type { PoolInstance } from '../providers/hosts/provider';
 
 /** Which instances a host pool's scale-in removes first, in Rancher's words: the newest launches, or the oldest. */
 export type DeleteOption = 'mostRecent' | 'leastRecent';

@@ -1,5 +1,5 @@
 import type { Tide } from '../app';
-import type { HostPoolProvider, PoolInstance } from '../providers/hostpools/provider';
+import type { HostPoolProvider, PoolInstance } from '../providers/hosts/provider';
 import type { Trigger } from '../providers/provider';
 import type { HostPoolEvent } from '../store/hostPoolState';
 import type { StoredHostPool } from '../store/hostPools';

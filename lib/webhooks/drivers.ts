@@ -1,7 +1,7 @@
 import type { Tide } from '../app';
 import { randomToken } from '../credentials/random';
 import { providerFor } from '../providers/context';
-import { createHostPoolProvider } from '../providers/hostpools/registry';
+import { createHostPoolProvider } from '../providers/hosts/registry';
 import type { Refusal, ScaleOutcome } from '../scaling/engine';
 import { scaleHostPool } from '../scaling/hostPool';
 import { scaleService } from '../scaling/service';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTide } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
-import type { HostPoolProvider } from '../../lib/providers/hostpools/provider';
+import type { HostPoolProvider } from '../../lib/providers/hosts/provider';
 import { ProviderError, type Provider } from '../../lib/providers/provider';
 import type { Plan, ScaleOutcome } from '../../lib/scaling/engine';
 import { scaleHostPool } from '../../lib/scaling/hostPool';

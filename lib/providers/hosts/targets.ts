@@ -9,7 +9,7 @@ const RULE = {
   region: 'must be an AWS region such as eu-west-1',
 };
 
-/** An EC2 Auto Scaling group (lib/providers/hostpools/ec2Asg.ts). */
+/** An EC2 Auto Scaling group (lib/providers/hosts/ec2Asg.ts). */
 export const ec2AsgTarget = z.strictObject({
   provider: z.literal('ec2-asg'),
   autoScalingGroupName: z.string({ error: RULE.group }).min(1, { error: RULE.group }).max(255, { error: RULE.group }),
