@@ -21,6 +21,11 @@ function replicasIn(by: number | string, current: number): number {
   return typeof by === 'number' ? by : percentOf(current, Number.parseInt(by, 10));
 }
 
+/** The windows a rule reads its metric over. */
+export function ruleWindows(rule: Rule): string[] {
+  return rule.type === 'threshold' ? [rule.outDuration, rule.inDuration] : [rule.window];
+}
+
 /**
  * What each rule asks for, given the current replicas, how many of them are still
  * starting (added within the policy's readinessDelay), and a way to read metrics.
