@@ -1,6 +1,6 @@
 import { parseDuration } from '../duration';
 import { decide, keepRecent, observationsFromBuckets, ruleWindows, type Policy, type Recommendation, type ScalingRecord } from '../policy';
-import { cpuRatio, create, DEFAULT_STARTUP_DELAY_MS, desired, overloaded, ready, setDesired } from '../sim/model';
+import { cpuRatio, create, DEFAULT_STARTUP_DELAY_MS, desired, overloaded, ready, setDesired } from '../simulatedService';
 import type { MetricBucket } from '../statistics';
 import type { MinuteRow } from './series';
 import { summarize, type BacktestSummary } from './summary';

@@ -1,10 +1,10 @@
 import { parseDuration } from '../duration';
-import { create, cpuRatio, desired, ready, setDesired, type SimulatedService } from '../sim/model';
+import { create, cpuRatio, desired, ready, setDesired, type SimulatedService } from '../simulatedService';
 import { ProviderError, type Provider, type ScaleRequest } from './provider';
 import { MAX_SIMULATED_REPLICAS, type SimTarget } from './targets/sim';
 
 // A service that exists only in Tide, for demos: the platform is
-// lib/sim/model.ts, its state one item in Tide's table, and its containers
+// lib/simulatedService.ts, its state one item in Tide's table, and its containers
 // report through Tide's own ingest, since no node agent runs them.
 
 /** One container's reading, as a node agent would send it. */

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SimulatedService } from '../sim/model';
+import type { SimulatedService } from '../simulatedService';
 import { keys } from './keys';
 
 /**

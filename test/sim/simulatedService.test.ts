@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuRatio, create, desired, overloaded, ready, setDesired, type SimulatedService } from '../../lib/sim/model';
+import { cpuRatio, create, desired, overloaded, ready, setDesired, type SimulatedService } from '../../lib/simulatedService';
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 const s = (seconds: number) => T0 + seconds * 1000;
