@@ -1,5 +1,5 @@
 import { parseDuration } from '../duration';
-import { decide, keepRecent, observationsFromBuckets, ruleWindows, type Policy, type Recommendation, type ScalingRecord } from '../policy';
+import { decide, emptyHistory, observationsFromBuckets, recordDecision, recordScaling, ruleWindows, type Policy } from '../policy';
 import { cpuRatio, create, DEFAULT_STARTUP_DELAY_MS, desired, overloaded, ready, setDesired } from '../simulatedService';
 import type { MetricBucket } from '../statistics';
 import type { MinuteRow } from './series';
@@ -30,7 +30,7 @@ export interface BacktestResult {
  *
  * At the start of each minute the engine decides, as the evaluator would, from the cpu_ratio
  * buckets of the minutes before (the minute just beginning has no samples yet), with the
- * recommendations and scalings history the evaluator keeps. The decision is applied to the
+ * history kept as the evaluator keeps it (lib/policy/history.ts). The decision is applied to the
  * simulated service: removals at once, additions ready after the start-up delay. The minute's
  * load then meets the replicas ready at its start, and its cpu_ratio becomes the next bucket.
  */
@@ -43,8 +43,7 @@ export function runBacktest(trace: readonly number[], options: BacktestOptions):
   const keepMs = Math.max(MINUTE_MS, ...policy.rules.flatMap(ruleWindows).map(parseDuration));
   const buckets: MetricBucket[] = [];
   let oldest = 0;
-  let recommendations: Recommendation[] = [];
-  let scalings: ScalingRecord[] = [];
+  let history = emptyHistory();
   let service = create(options.initialReplicas ?? min, 0);
   const series: MinuteRow[] = [];
   const actions = { scaleOuts: 0, scaleIns: 0 };
@@ -59,14 +58,13 @@ export function runBacktest(trace: readonly number[], options: BacktestOptions):
       max,
       currentReplicas: from,
       observations: observationsFromBuckets(buckets.slice(oldest), now, MINUTE_MS),
-      recommendations,
-      scalings,
+      history,
       now,
     });
-    recommendations = keepRecent([...recommendations, { ts: now, replicas: decision.recommendation }], now);
+    history = recordDecision(history, decision);
     if (decision.replicas !== from) {
       service = setDesired(service, decision.replicas, now, startupDelayMs);
-      scalings = keepRecent([...scalings, { ts: now, from, to: decision.replicas }], now);
+      history = recordScaling(history, { ts: now, from, to: decision.replicas });
       if (decision.replicas > from) actions.scaleOuts++;
       else actions.scaleIns++;
     }

@@ -88,15 +88,10 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
     let decided: { current: number; decision: Decision } | undefined;
     const intent: ScaleIntent = {
       trigger: 'policy',
-      plan: (current, state) => {
-        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, recommendations: state.recommendations, scalings: state.scalings, now });
+      plan: (current, history) => {
+        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history, now });
         decided = { current, decision };
-        return {
-          to: decision.replicas,
-          reason: decision.reason,
-          recommendation: { ts: now, replicas: decision.recommendation },
-          lastDecision: { ts: now, replicas: decision.replicas, reason: decision.reason, direction: decision.direction },
-        };
+        return { to: decision.replicas, reason: decision.reason, decision };
       },
     };
     const outcome = whatIf

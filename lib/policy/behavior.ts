@@ -1,6 +1,6 @@
 import { formatDuration, parseDuration } from '../duration';
 import type { LimitPolicy, Policy, SelectPolicy } from './schema';
-import type { Recommendation, ScalingRecord } from './types';
+import type { Recommendation, ScalingRecord } from './history';
 
 // The stages a proposal passes through after the rules, in SPEC.md's order. Each takes the
 // replicas so far and returns undefined when it leaves them alone, or the changed replicas with

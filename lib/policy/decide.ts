@@ -3,6 +3,12 @@ import { bound, coolDown, rateLimit, stabilize, type Adjustment } from './behavi
 import { evaluateRule, type Read } from './rules';
 import type { Decision, DecisionInput } from './types';
 
+/** Replicas added within the readiness delay (inclusive): started, but not yet reporting load. */
+function startingReplicas({ policy, history, now }: DecisionInput): number {
+  const from = now - parseDuration(policy.readinessDelay);
+  return history.scalings.reduce((n, s) => (s.ts >= from && s.to > s.from ? n + s.to - s.from : n), 0);
+}
+
 /**
  * One scaling decision for one service, as a pure function of its input: the same input always
  * gives the same decision, and nothing is read from the clock, the network or the store.
@@ -11,14 +17,8 @@ import type { Decision, DecisionInput } from './types';
  * scale-in happens only when every rule agrees, by the least reduction. The proposal then passes
  * through stabilization, rate limits, cooldowns and min/max, in that order.
  */
-/** Replicas added within the readiness delay (inclusive): started, but not yet reporting load. */
-function startingReplicas({ policy, scalings, now }: DecisionInput): number {
-  const from = now - parseDuration(policy.readinessDelay);
-  return scalings.reduce((n, s) => (s.ts >= from && s.to > s.from ? n + s.to - s.from : n), 0);
-}
-
 export function decide(input: DecisionInput): Decision {
-  const { policy, currentReplicas: current, now } = input;
+  const { policy, currentReplicas: current, history, now } = input;
 
   const metrics: Record<string, number> = {};
   const read: Read = (metric, statistic, window) => {
@@ -36,9 +36,9 @@ export function decide(input: DecisionInput): Decision {
   const notes = [(winners.length > 0 ? winners : rules).map((r) => r.explanation).join('; ')];
 
   const stages: Array<(replicas: number) => Adjustment | undefined> = [
-    (r) => stabilize(r, current, input.recommendations, policy.stabilization, now),
-    (r) => rateLimit(r, current, input.scalings, policy.limits, now),
-    (r) => coolDown(r, current, input.scalings, policy.cooldown, now),
+    (r) => stabilize(r, current, history.recommendations, policy.stabilization, now),
+    (r) => rateLimit(r, current, history.scalings, policy.limits, now),
+    (r) => coolDown(r, current, history.scalings, policy.cooldown, now),
     (r) => bound(r, input.min, input.max),
   ];
   let replicas = proposed;
@@ -51,9 +51,9 @@ export function decide(input: DecisionInput): Decision {
   }
 
   return {
+    ts: now,
     replicas,
     proposed,
-    recommendation: proposed,
     direction: replicas > current ? 'out' : replicas < current ? 'in' : 'none',
     reason: notes.join('; '),
     ...(limitedBy === undefined ? {} : { limitedBy }),

@@ -4,7 +4,7 @@ export { DEFAULT_POLICY_BOUNDS, HISTORY_ENTRIES, HISTORY_MS, POLICY_DEFAULTS, ty
 export * from './schema';
 export * from './legacy';
 export { decide } from './decide';
-export { keepRecent } from './history';
+export { emptyHistory, recordDecision, recordScaling, type History, type Recommendation, type ScalingRecord } from './history';
 export { ruleWindows } from './rules';
 export { observationsFromBuckets } from './observations';
 export type * from './types';

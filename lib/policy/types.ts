@@ -1,23 +1,11 @@
 import type { Statistic } from '../statistics';
+import type { History } from './history';
 import type { Policy, Rule } from './schema';
 
 /** Metric readings over a window ending now. */
 export interface Observations {
   /** The statistic of `metric` over the last `windowMs`; undefined when the window holds no samples. */
   value(metric: string, statistic: Statistic, windowMs: number): number | undefined;
-}
-
-/** A scaling that was applied to the service (any trigger), for rate limits and cooldowns. */
-export interface ScalingRecord {
-  ts: number;
-  from: number;
-  to: number;
-}
-
-/** A past Decision.recommendation of this service, for stabilization. */
-export interface Recommendation {
-  ts: number;
-  replicas: number;
 }
 
 export interface DecisionInput {
@@ -27,8 +15,7 @@ export interface DecisionInput {
   max: number;
   currentReplicas: number;
   observations: Observations;
-  recommendations: Recommendation[];
-  scalings: ScalingRecord[];
+  history: History;
   /** Epoch milliseconds; the engine never reads the clock. */
   now: number;
 }
@@ -53,12 +40,12 @@ export interface RuleResult {
 export type Direction = 'out' | 'in' | 'none';
 
 export interface Decision {
+  /** When it was decided: the input's now. */
+  ts: number;
   /** Desired replicas after stabilization, rate limits, cooldowns and min/max. */
   replicas: number;
-  /** The rules' combined proposal, before any of those. */
+  /** The rules' combined proposal, before any of those: what the history keeps as this decision's recommendation. */
   proposed: number;
-  /** What to store as this decision's Recommendation: the unstabilized proposal, as HPA stores it. */
-  recommendation: number;
   direction: Direction;
   /** e.g. "cpu_ratio mean 83.1 > 70 for 10m; +1 → 5; limited by max 4" */
   reason: string;

@@ -1,24 +1,23 @@
 import type { Tide } from '../app';
 import { reportingContainers } from '../metrics/reporting';
-import { keepRecent, type Recommendation, type ScalingRecord } from '../policy';
+import { recordDecision, recordScaling, type Decision, type History } from '../policy';
 import type { Provider, Trigger } from '../providers/provider';
 import type { ScalingEvent } from '../store/events';
 import type { ServiceState, StateChange } from '../store/serviceState';
 import type { StoredService } from '../store/services';
 import { eventFields, isRefusal, previewScaling, runScaling, type Move, type Plan, type Ran, type Scalable, type ScaleOptions, type ScaleOutcome } from './engine';
 
-/** A service's move, with the state to keep with it (the evaluator's recommendation and last decision). */
+/** A service's move; the evaluator's says which policy decision it follows. */
 export interface ScalePlan extends Move {
-  recommendation?: Recommendation;
-  lastDecision?: ServiceState['lastDecision'];
+  decision?: Decision;
 }
 
 export interface ScaleIntent {
   trigger: Trigger;
   /** The webhook receiver's name, for webhook triggers. */
   receiver?: string;
-  /** Decided once the lease is held and the current replicas are known. */
-  plan(current: number, state: ServiceState): Plan<ScalePlan>;
+  /** Decided once the lease is held and the current replicas are known, with the history the service's policy reads. */
+  plan(current: number, history: History): Plan<ScalePlan>;
 }
 
 export interface ServiceScaleOptions extends Omit<ScaleOptions, 'now'> {
@@ -61,21 +60,25 @@ function serviceSubject(app: Tide, svc: StoredService, intent: ScaleIntent, prov
 
 /**
  * The state a scaling leaves: the replicas it saw (or set), the replicas it
- * asked for, and the evaluator's bookkeeping its plan carried.
+ * asked for, and its history: a policy decision is recorded whatever came of
+ * it, as the last decision too, and a scaling once the platform applied it.
  */
 function changeOf(state: ServiceState, { outcome, plan, ts }: Ran<ScalePlan>): StateChange {
   const change: StateChange = {};
   if (outcome.from !== null) change.replicas = outcome.from;
   if (plan === undefined || isRefusal(plan)) return change;
-  if (plan.recommendation) change.recommendations = keepRecent([...state.recommendations, plan.recommendation], ts);
-  if (plan.lastDecision) change.lastDecision = plan.lastDecision;
-  if (outcome.status === 'unchanged') return change;
-  change.desired = plan.to;
+  let history: History = state;
+  const { decision } = plan;
+  if (decision) {
+    history = recordDecision(history, decision);
+    change.lastDecision = { ts: decision.ts, replicas: decision.replicas, reason: decision.reason, direction: decision.direction };
+  }
+  if (outcome.status !== 'unchanged') change.desired = plan.to;
   if (outcome.status === 'applied') {
     change.replicas = plan.to;
-    change.scalings = keepRecent<ScalingRecord>([...state.scalings, { ts, from: outcome.from as number, to: plan.to }], ts);
+    history = recordScaling(history, { ts, from: outcome.from as number, to: plan.to });
   }
-  return change;
+  return history === state ? change : { ...change, recommendations: history.recommendations, scalings: history.scalings };
 }
 
 /**

@@ -1,26 +1,23 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Recommendation, ScalingRecord } from '../policy';
+import type { History, Recommendation, ScalingRecord } from '../policy';
 import type { EventStore, ScalingEvent } from './events';
 import { attr, keys } from './keys';
 import { giveBackLease, takeLease } from './lease';
 
-/** What Tide remembers about a service between evaluations. Times are epoch milliseconds. */
-export interface ServiceState {
+/**
+ * What Tide remembers about a service between evaluations: the history its
+ * policy reads (recent recommendations and scalings), and the replicas.
+ * Times are epoch milliseconds.
+ */
+export interface ServiceState extends History {
   /** The replicas the platform had at the last look, or that Tide last set. */
   replicas?: number;
   /** The replicas last asked for, applied or not. */
   desired?: number;
   lastDecision?: { ts: number; replicas: number; reason: string; direction: string };
-  /** Recent recommendations, for stabilization. */
-  recommendations: Recommendation[];
-  /** Recent applied scalings, for rate limits and cooldowns. */
-  scalings: ScalingRecord[];
 }
 
-export type StateChange = Partial<Omit<ServiceState, 'recommendations' | 'scalings'>> & {
-  recommendations?: Recommendation[];
-  scalings?: ScalingRecord[];
-};
+export type StateChange = Partial<ServiceState>;
 
 /**
  * The service's state item doubles as its lease: a conditional write with an

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Recommendation, ScalingRecord } from '../../lib/policy/types';
+import { emptyHistory, recordDecision, recordScaling, type History, type Recommendation } from '../../lib/policy/history';
 import { decideCase, MINUTE, NOW, SECOND, type Case } from './fixtures';
 
 // A rule that always asks for `n` replicas, so these tests exercise only what follows the rules.
@@ -12,16 +12,15 @@ type Behavior = Record<string, unknown>;
 const run = (n: number, c: Omit<Case, 'policy'> & { policy?: Behavior }) =>
   decideCase({ ...c, policy: { rules: [wants(n)], ...c.policy }, values: LOAD });
 
-/** Decides once a minute, applying each decision, the way the evaluator drives the engine. */
-function simulate(wanted: number[], start: number, policy: Behavior, history: Recommendation[] = []): number[] {
+/** Decides once a minute, applying each decision and keeping the history, the way the evaluator drives the engine. */
+function simulate(wanted: number[], start: number, policy: Behavior, recommendations: Recommendation[] = []): number[] {
   let current = start;
-  const recommendations = [...history];
-  const scalings: ScalingRecord[] = [];
+  let history: History = { recommendations, scalings: [] };
   return wanted.map((n, i) => {
     const now = NOW + i * MINUTE;
-    const decision = decideCase({ policy: { rules: [wants(n)], ...policy }, values: LOAD, current, recommendations, scalings, now });
-    recommendations.push({ ts: now, replicas: decision.recommendation });
-    if (decision.replicas !== current) scalings.push({ ts: now, from: current, to: decision.replicas });
+    const decision = decideCase({ policy: { rules: [wants(n)], ...policy }, values: LOAD, current, ...history, now });
+    history = recordDecision(history, decision);
+    if (decision.replicas !== current) history = recordScaling(history, { ts: now, from: current, to: decision.replicas });
     current = decision.replicas;
     return current;
   });
@@ -41,7 +40,8 @@ describe('stabilization', () => {
     expect(decision.replicas).toBe(replicas);
     expect(decision.reason).toBe(note ? `${WANTS_REASON(3)}; ${note}` : WANTS_REASON(3));
     expect(decision.limitedBy).toBe(note && 'stabilization');
-    expect(decision.recommendation).toBe(3); // stored unstabilized, as HPA stores it
+    // Kept unstabilized, as HPA keeps it.
+    expect(recordDecision(emptyHistory(), decision).recommendations).toEqual([{ ts: NOW, replicas: 3 }]);
   });
 
   it.each([
@@ -196,7 +196,6 @@ describe('stage order', () => {
     expect(decision).toMatchObject({
       replicas: 6,
       proposed: 20,
-      recommendation: 20,
       limitedBy: 'scaleOutLimit',
       reason: `${WANTS_REASON(20)}; scale-out limited to 10 by stabilization (lowest recommendation 10 in 3m); limited by scale-out limit +4 replicas per 1m to 6`,
     });

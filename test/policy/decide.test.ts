@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../lib/policy/decide';
 import { convertLegacyPolicy } from '../../lib/policy/legacy';
 import { policySchema } from '../../lib/policy/schema';
+import type { ScalingRecord } from '../../lib/policy/history';
 import type { DecisionInput } from '../../lib/policy/types';
 import { decideCase, NOW, readings, SECOND } from './fixtures';
 
@@ -28,8 +29,8 @@ describe('decide', () => {
     });
     expect(decision).toEqual({
       replicas: 6,
+      ts: NOW,
       proposed: 6,
-      recommendation: 6,
       direction: 'out',
       reason: 'cpu_ratio mean 75 > 70 for 2m; +100% → 6',
       rules: [
@@ -114,8 +115,7 @@ describe('decide', () => {
       max: 10,
       currentReplicas: 5,
       observations: readings({ 'cpu_ratio.mean.10m': 5, 'cpu_ratio.mean.1m': 10, 'cpu_ratio.mean.2m': 10 }),
-      recommendations: [{ ts: NOW - 60 * SECOND, replicas: 4 }],
-      scalings: [{ ts: NOW - 30 * SECOND, from: 6, to: 5 }],
+      history: { recommendations: [{ ts: NOW - 60 * SECOND, replicas: 4 }], scalings: [{ ts: NOW - 30 * SECOND, from: 6, to: 5 }] },
       now: NOW,
     };
     const snapshot = structuredClone({ ...input, observations: undefined });
@@ -129,7 +129,7 @@ describe('decide', () => {
     const converted = convertLegacyPolicy({
       autoscaling_config: { metric_name: 'CPU_UTILIZATION', upper_threshold: '0.6', lower_threshold: '0.1', minimum_num_instances: '1', maximum_num_instances: '6', wait_period: '30' },
     });
-    const decide = (cpu: number, scalings: DecisionInput['scalings']) =>
+    const decide = (cpu: number, scalings: ScalingRecord[]) =>
       decideCase({ policy: converted?.policy, min: converted?.min, max: converted?.max, current: 2, values: { 'cpu_ratio.mean.5m': cpu }, scalings });
     expect(decide(65, []).reason).toBe('cpu_ratio mean 65 > 60 for 5m; +1 → 3');
     expect(decide(5, [{ ts: NOW - 10 * SECOND, from: 3, to: 2 }]).reason).toBe('cpu_ratio mean 5 < 10 for 5m; -1 → 1; in cooldown for scale-in until 2026-11-22T10:00:20Z');
@@ -147,7 +147,7 @@ describe('Function: decide — replicas still starting', () => {
     { name: 'still scales out when even the ready ones need more', value: 300, scalings: [{ ts: now - 30_000, from: 4, to: 5 }], expected: 20, reason: '1 of 5 replicas still starting; ceil(4 ready × 300 / 60) → 20' },
     { name: 'scales in from every replica, as before', value: 12, scalings: [{ ts: now - 30_000, from: 4, to: 5 }], expected: 1, reason: 'ceil(5 × 12 / 60) → 1' },
   ])('$name', ({ value, scalings, expected, reason }) => {
-    const decision = decide({ policy: policySchema.parse(target), min: 0, max: 100, currentReplicas: 5, observations: reading(value), recommendations: [], scalings, now });
+    const decision = decide({ policy: policySchema.parse(target), min: 0, max: 100, currentReplicas: 5, observations: reading(value), history: { recommendations: [], scalings }, now });
     expect(decision.replicas).toBe(expected);
     expect(decision.reason).toContain(reason);
   });
@@ -157,15 +157,14 @@ describe('Function: decide — threshold and step rules while replicas start', (
   const now = Date.parse('2026-11-22T10:00:00Z');
   const threshold = { type: 'threshold', metric: 'cpu_ratio', scaleOutAbove: 70, outDuration: '2m', increaseBy: 1 };
   const step = { type: 'step', metric: 'cpu_ratio', window: '2m', steps: [{ above: 90, change: '+100%' }, { above: 70, change: 2 }] };
-  const decideWith = (rule: Record<string, unknown>, value: number, scalings: DecisionInput['scalings']) =>
+  const decideWith = (rule: Record<string, unknown>, value: number, scalings: ScalingRecord[]) =>
     decide({
       policy: policySchema.parse({ rules: [rule], limits: { scaleOut: [], scaleIn: [] } }),
       min: 1,
       max: 100,
       currentReplicas: 5,
       observations: { value: () => value },
-      recommendations: [],
-      scalings,
+      history: { recommendations: [], scalings },
       now,
     });
 

@@ -1,7 +1,8 @@
 import { formatDuration } from '../../lib/duration';
 import { decide } from '../../lib/policy/decide';
 import { policySchema } from '../../lib/policy/schema';
-import type { Decision, DecisionInput, Observations } from '../../lib/policy/types';
+import type { Recommendation, ScalingRecord } from '../../lib/policy/history';
+import type { Decision, Observations } from '../../lib/policy/types';
 
 /** The fixed clock every test decides at. */
 export const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -20,8 +21,8 @@ export interface Case {
   current?: number;
   min?: number;
   max?: number;
-  recommendations?: DecisionInput['recommendations'];
-  scalings?: DecisionInput['scalings'];
+  recommendations?: Recommendation[];
+  scalings?: ScalingRecord[];
   now?: number;
 }
 
@@ -33,8 +34,7 @@ export function decideCase(c: Case): Decision {
     max: c.max ?? 100,
     currentReplicas: c.current ?? 3,
     observations: readings(c.values ?? {}),
-    recommendations: c.recommendations ?? [],
-    scalings: c.scalings ?? [],
+    history: { recommendations: c.recommendations ?? [], scalings: c.scalings ?? [] },
     now: c.now ?? NOW,
   });
 }
