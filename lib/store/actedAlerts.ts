@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditional, ConditionFailedError } from './conditions';
 import { attr, keys } from './keys';
 
 /** DynamoDB's limit on the items of one transaction. */
@@ -42,17 +43,19 @@ export class ActedAlertStore {
   async release(receiverId: string, alerts: string[], owner: string): Promise<void> {
     await inParallel(alerts, async (alert) => {
       try {
-        await this.db.send(
-          new DeleteCommand({
-            TableName: this.tableName,
-            Key: keys.actedAlert(receiverId, alert),
-            ConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': 'claimedBy' },
-            ExpressionAttributeValues: { ':owner': owner },
-          }),
+        await conditional(
+          this.db.send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key: keys.actedAlert(receiverId, alert),
+              ConditionExpression: '#owner = :owner',
+              ExpressionAttributeNames: { '#owner': 'claimedBy' },
+              ExpressionAttributeValues: { ':owner': owner },
+            }),
+          ),
         );
       } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        if (!(error instanceof ConditionFailedError)) throw error;
       }
     });
   }
@@ -101,18 +104,20 @@ export class ActedAlertStore {
   /** Moves a claimed alert's expiry on; an alert given back in the meantime stays forgotten. */
   private async keep(receiverId: string, alert: string, expiresAt: number): Promise<void> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.actedAlert(receiverId, alert),
-          UpdateExpression: 'SET #ttl = :ttl',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': attr.pk, '#ttl': attr.expiresAt },
-          ExpressionAttributeValues: { ':ttl': expiresAt },
-        }),
+      await conditional(
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.actedAlert(receiverId, alert),
+            UpdateExpression: 'SET #ttl = :ttl',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': attr.pk, '#ttl': attr.expiresAt },
+            ExpressionAttributeValues: { ':ttl': expiresAt },
+          }),
+        ),
       );
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      if (!(error instanceof ConditionFailedError)) throw error;
     }
   }
 }

@@ -4,6 +4,7 @@ import type { BucketGroup } from '../ingest/aggregate';
 import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET } from '../ingest/schema';
 import type { MetricBucket } from '../statistics';
 import { unmarshallItem } from './client';
+import { conditional, ConditionFailedError } from './conditions';
 import { aggregateAttributes, attr, keys, metricCountAttribute, type ItemKey } from './keys';
 import { KnownExtremes } from './knownExtremes';
 import { queryAll } from './queryAll';
@@ -164,23 +165,23 @@ export class AggregateStore {
     for (let attempt = 1; ; attempt++) {
       const plan = this.plan(write);
       try {
-        const out = await this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: write.key,
-            ...plan,
-            ReturnValues: plan.ConditionExpression ? 'ALL_NEW' : 'NONE',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
+        const out = await conditional(
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: write.key,
+              ...plan,
+              ReturnValues: plan.ConditionExpression ? 'ALL_NEW' : 'NONE',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
         );
         if (out.Attributes) this.extremes.learn(write.key, out.Attributes);
         else this.extremes.applied(write.key, write.group);
         return 'stored';
       } catch (error) {
-        if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
-        // The exception carries the stored item in DynamoDB's wire format; none when there is no item.
-        const stored = (error as { Item?: Parameters<typeof unmarshallItem>[0] }).Item;
-        this.extremes.learn(write.key, stored ? unmarshallItem(stored) : undefined);
+        if (!(error instanceof ConditionFailedError) || attempt >= MAX_ATTEMPTS) throw error;
+        this.extremes.learn(write.key, error.item);
         const full = this.fullBuckets([write]);
         if (full.length > 0) return { status: 'refused', full };
       }
@@ -308,8 +309,4 @@ export class AggregateStore {
 function fixedPoint(value: number, decimals: number): string {
   const fixed = value.toFixed(decimals);
   return Number(fixed) === 0 ? '0' : fixed;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }

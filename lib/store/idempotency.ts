@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { HttpResult } from '../http/types';
+import { conditional, ConditionFailedError } from './conditions';
 import { attr, keys } from './keys';
 
 /** What a request with an Idempotency-Key finds: the first answer, another request still at work, or the go-ahead. */
@@ -20,21 +20,22 @@ export class IdempotencyStore {
 
   async claim(scope: string, key: string, owner: string, now: number, leaseMs: number): Promise<IdempotencyClaim> {
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.idempotency(scope, key), owner, leaseUntil: now + leaseMs, [attr.expiresAt]: Math.ceil((now + leaseMs) / 1000) },
-          ConditionExpression: 'attribute_not_exists(#pk) OR (attribute_not_exists(#response) AND #until < :now)',
-          ExpressionAttributeNames: { '#pk': attr.pk, '#response': 'response', '#until': 'leaseUntil' },
-          ExpressionAttributeValues: { ':now': now },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+      await conditional(
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.idempotency(scope, key), owner, leaseUntil: now + leaseMs, [attr.expiresAt]: Math.ceil((now + leaseMs) / 1000) },
+            ConditionExpression: 'attribute_not_exists(#pk) OR (attribute_not_exists(#response) AND #until < :now)',
+            ExpressionAttributeNames: { '#pk': attr.pk, '#response': 'response', '#until': 'leaseUntil' },
+            ExpressionAttributeValues: { ':now': now },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
       );
       return { state: 'claimed' };
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      const response = item ? (unmarshall(item).response as HttpResult | undefined) : undefined;
+      if (!(error instanceof ConditionFailedError)) throw error;
+      const response = error.item?.response as HttpResult | undefined;
       return response ? { state: 'answered', response } : { state: 'in-progress' };
     }
   }
@@ -42,35 +43,39 @@ export class IdempotencyStore {
   /** Keeps the answer for retries until `keepSeconds` from now. */
   async answer(scope: string, key: string, owner: string, response: HttpResult, now: number, keepSeconds: number): Promise<void> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.idempotency(scope, key),
-          UpdateExpression: 'SET #response = :response, #ttl = :ttl REMOVE #until',
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#response': 'response', '#ttl': attr.expiresAt, '#until': 'leaseUntil', '#owner': 'owner' },
-          ExpressionAttributeValues: { ':response': response, ':ttl': Math.ceil(now / 1000) + keepSeconds, ':owner': owner },
-        }),
+      await conditional(
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.idempotency(scope, key),
+            UpdateExpression: 'SET #response = :response, #ttl = :ttl REMOVE #until',
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#response': 'response', '#ttl': attr.expiresAt, '#until': 'leaseUntil', '#owner': 'owner' },
+            ExpressionAttributeValues: { ':response': response, ':ttl': Math.ceil(now / 1000) + keepSeconds, ':owner': owner },
+          }),
+        ),
       );
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      if (!(error instanceof ConditionFailedError)) throw error;
     }
   }
 
   /** Gives the key up, so that a retry acts: for answers that say "try again". */
   async release(scope: string, key: string, owner: string): Promise<void> {
     try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.idempotency(scope, key),
-          ConditionExpression: '#owner = :owner AND attribute_not_exists(#response)',
-          ExpressionAttributeNames: { '#owner': 'owner', '#response': 'response' },
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
+      await conditional(
+        this.db.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: keys.idempotency(scope, key),
+            ConditionExpression: '#owner = :owner AND attribute_not_exists(#response)',
+            ExpressionAttributeNames: { '#owner': 'owner', '#response': 'response' },
+            ExpressionAttributeValues: { ':owner': owner },
+          }),
+        ),
       );
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      if (!(error instanceof ConditionFailedError)) throw error;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { conditional, ConditionFailedError } from './conditions';
 import type { ItemKey } from './keys';
 
 const NAMES = { '#owner': 'leaseOwner', '#until': 'leaseUntil' };
@@ -27,23 +27,24 @@ export async function takeLease(
   until: number,
 ): Promise<Record<string, unknown>> {
   try {
-    const out = await db.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: 'SET #owner = :owner, #until = :until',
-        ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :owner',
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: { ':owner': owner, ':until': until, ':now': now },
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
+    const out = await conditional(
+      db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'SET #owner = :owner, #until = :until',
+          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :owner',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ':owner': owner, ':until': until, ':now': now },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
     );
     return out.Attributes ?? {};
   } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-    const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-    throw new LeaseHeldError(item ? Number(unmarshall(item).leaseUntil) : until);
+    if (!(error instanceof ConditionFailedError)) throw error;
+    throw new LeaseHeldError(error.item ? Number(error.item.leaseUntil) : until);
   }
 }
 
@@ -79,18 +80,12 @@ export async function giveBackLease(
     ExpressionAttributeValues: values,
   };
   try {
-    if (alsoPut) await db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, { Put: { TableName: tableName, Item: alsoPut } }] }));
-    else await db.send(new UpdateCommand(update));
+    if (alsoPut) await conditional(db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, { Put: { TableName: tableName, Item: alsoPut } }] })));
+    else await conditional(db.send(new UpdateCommand(update)));
     return true;
   } catch (error) {
-    if (lostLease(error)) return false;
+    // The condition on the lease's token, the transaction's first write.
+    if (error instanceof ConditionFailedError && error.items.has(0)) return false;
     throw error;
   }
-}
-
-/** The condition on the lease's token failed: on its own, or as the reason a transaction was cancelled. */
-function lostLease(error: unknown): boolean {
-  const { name, CancellationReasons } = error as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
-  if (name === 'ConditionalCheckFailedException') return true;
-  return name === 'TransactionCanceledException' && CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
 }

@@ -1,5 +1,5 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { conditional, ConditionFailedError } from './conditions';
 import { attr, keys } from './keys';
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
@@ -22,22 +22,23 @@ export class RateLimitStore {
     const key = keys.rateWindow(scope);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'ADD #count :one',
-            ConditionExpression: '#start > :windowAgo AND #count < :limit',
-            ExpressionAttributeNames: { '#count': 'count', '#start': 'windowStart' },
-            ExpressionAttributeValues: { ':one': 1, ':windowAgo': now - windowMs, ':limit': limit },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
+        await conditional(
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: key,
+              UpdateExpression: 'ADD #count :one',
+              ConditionExpression: '#start > :windowAgo AND #count < :limit',
+              ExpressionAttributeNames: { '#count': 'count', '#start': 'windowStart' },
+              ExpressionAttributeValues: { ':one': 1, ':windowAgo': now - windowMs, ':limit': limit },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
         );
         return { allowed: true };
       } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-        const raw = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-        const start = raw ? Number(unmarshall(raw).windowStart) : undefined;
+        if (!(error instanceof ConditionFailedError)) throw error;
+        const start = error.item ? Number(error.item.windowStart) : undefined;
         if (start !== undefined && start > now - windowMs) return { allowed: false, retryAfterMs: start + windowMs - now };
       }
       if (await this.open(key, now, windowMs)) return { allowed: true };
@@ -48,18 +49,20 @@ export class RateLimitStore {
   /** Starts a new window counting this request; false when another request opened one first. */
   private async open(key: { pk: string; sk: string }, now: number, windowMs: number): Promise<boolean> {
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, windowStart: now, count: 1, [attr.expiresAt]: Math.ceil((now + windowMs) / 1000) + 60 },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #start <= :windowAgo',
-          ExpressionAttributeNames: { '#pk': attr.pk, '#start': 'windowStart' },
-          ExpressionAttributeValues: { ':windowAgo': now - windowMs },
-        }),
+      await conditional(
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, windowStart: now, count: 1, [attr.expiresAt]: Math.ceil((now + windowMs) / 1000) + 60 },
+            ConditionExpression: 'attribute_not_exists(#pk) OR #start <= :windowAgo',
+            ExpressionAttributeNames: { '#pk': attr.pk, '#start': 'windowStart' },
+            ExpressionAttributeValues: { ':windowAgo': now - windowMs },
+          }),
+        ),
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      if (!(error instanceof ConditionFailedError)) throw error;
       return false;
     }
   }

@@ -1,7 +1,6 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertmanagerOptions, ReceiverConfig } from '../webhooks/receiverSchema';
+import { conditional, ConditionFailedError } from './conditions';
 import { attr, keys } from './keys';
 import { queryAll } from './queryAll';
 
@@ -54,17 +53,20 @@ export class ReceiverStore {
   async create(receiver: ReceiverRecord, key: WebhookKeyRecord): Promise<void> {
     const absent = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': attr.pk } };
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.tableName, Item: { ...keys.receiverName(receiver.projectId, receiver.name), receiverId: receiver.id }, ...absent } },
-            { Put: { TableName: this.tableName, Item: { ...keys.receiver(receiver.projectId, receiver.id), ...receiver }, ...absent } },
-            { Put: { TableName: this.tableName, Item: { ...keys.webhookKey(key.keyId), ...key }, ...absent } },
-          ],
-        }),
+      await conditional(
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: this.tableName, Item: { ...keys.receiverName(receiver.projectId, receiver.name), receiverId: receiver.id }, ...absent } },
+              { Put: { TableName: this.tableName, Item: { ...keys.receiver(receiver.projectId, receiver.id), ...receiver }, ...absent } },
+              { Put: { TableName: this.tableName, Item: { ...keys.webhookKey(key.keyId), ...key }, ...absent } },
+            ],
+          }),
+        ),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+      // The name's claim is the transaction's first write.
+      if (error instanceof ConditionFailedError && error.items.has(0)) {
         throw new DuplicateReceiverNameError(receiver.name);
       }
       throw error;
@@ -93,25 +95,27 @@ export class ReceiverStore {
     const receiver = await this.get(projectId, id);
     if (!receiver) return false;
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: keys.receiver(projectId, id),
-                ConditionExpression: 'attribute_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': attr.pk },
+      await conditional(
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: keys.receiver(projectId, id),
+                  ConditionExpression: 'attribute_exists(#pk)',
+                  ExpressionAttributeNames: { '#pk': attr.pk },
+                },
               },
-            },
-            { Delete: { TableName: this.tableName, Key: keys.receiverName(projectId, receiver.name) } },
-            { Delete: { TableName: this.tableName, Key: keys.webhookKey(receiver.keyId) } },
-          ],
-        }),
+              { Delete: { TableName: this.tableName, Key: keys.receiverName(projectId, receiver.name) } },
+              { Delete: { TableName: this.tableName, Key: keys.webhookKey(receiver.keyId) } },
+            ],
+          }),
+        ),
       );
     } catch (error) {
       // Deleted by a concurrent request between the read and the write.
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (error instanceof ConditionFailedError && error.items.has(0)) return false;
       throw error;
     }
     return true;
@@ -131,24 +135,25 @@ export class ReceiverStore {
    */
   async claimCooldown(projectId: string, id: string, now: number, cooldownMs: number): Promise<CooldownClaim> {
     try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.receiver(projectId, id),
-          UpdateExpression: 'SET #fired = :now',
-          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#fired) OR #fired <= :since)',
-          ExpressionAttributeNames: { '#pk': attr.pk, '#fired': 'lastActedAt' },
-          ExpressionAttributeValues: { ':now': now, ':since': now - cooldownMs },
-          ReturnValues: 'UPDATED_OLD',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+      const out = await conditional(
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.receiver(projectId, id),
+            UpdateExpression: 'SET #fired = :now',
+            ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#fired) OR #fired <= :since)',
+            ExpressionAttributeNames: { '#pk': attr.pk, '#fired': 'lastActedAt' },
+            ExpressionAttributeValues: { ':now': now, ':since': now - cooldownMs },
+            ReturnValues: 'UPDATED_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
       );
       const previous = out.Attributes?.lastActedAt;
       return typeof previous === 'number' ? { granted: true, previous } : { granted: true };
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      const fired = Number(item ? unmarshall(item).lastActedAt : undefined);
+      if (!(error instanceof ConditionFailedError)) throw error;
+      const fired = Number(error.item?.lastActedAt);
       // A receiver deleted since it was read has no cooldown left to wait for; the caller finds it gone.
       return { granted: false, retryAfterMs: Number.isFinite(fired) ? fired + cooldownMs - now : 0 };
     }
@@ -157,18 +162,20 @@ export class ReceiverStore {
   /** Gives back a cooldown claimed by a trigger that then changed nothing, unless a later trigger claimed it since. */
   async returnCooldown(projectId: string, id: string, claimedAt: number, previous: number | undefined): Promise<void> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.receiver(projectId, id),
-          UpdateExpression: previous === undefined ? 'REMOVE #fired' : 'SET #fired = :previous',
-          ConditionExpression: '#fired = :claimed',
-          ExpressionAttributeNames: { '#fired': 'lastActedAt' },
-          ExpressionAttributeValues: { ':claimed': claimedAt, ...(previous === undefined ? {} : { ':previous': previous }) },
-        }),
+      await conditional(
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.receiver(projectId, id),
+            UpdateExpression: previous === undefined ? 'REMOVE #fired' : 'SET #fired = :previous',
+            ConditionExpression: '#fired = :claimed',
+            ExpressionAttributeNames: { '#fired': 'lastActedAt' },
+            ExpressionAttributeValues: { ':claimed': claimedAt, ...(previous === undefined ? {} : { ':previous': previous }) },
+          }),
+        ),
       );
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      if (!(error instanceof ConditionFailedError)) throw error;
     }
   }
 }
