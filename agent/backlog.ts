@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_GROUPS_PER_BATCH, MAX_SAMPLES } from '../lib/ingest/schema';
+import { MAX_SAMPLES } from '../lib/ingest/schema';
+import { MAX_GROUPS_PER_BATCH } from '../lib/store/limits';
 import type { Sample } from './collector';
 import type { Log } from './log';
 

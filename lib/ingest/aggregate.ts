@@ -1,6 +1,7 @@
 import { fnv1a } from '../hash';
 import { BUILT_IN_METRICS } from '../names';
 import type { Aggregate } from '../statistics';
+import type { BucketAggregates } from '../store/aggregates';
 import type { Sample } from './schema';
 
 /** One metric's samples of one batch in one bucket. */
@@ -10,10 +11,7 @@ export interface MetricAggregate extends Aggregate {
 }
 
 /** All of one batch's samples for one service that fall in one bucket. */
-export interface BucketGroup {
-  service: string;
-  bucketStart: number; // epoch seconds
-  samples: number;
+export interface BucketGroup extends BucketAggregates {
   metrics: Map<string, MetricAggregate>;
 }
 

@@ -3,7 +3,7 @@ import { BUILT_IN_METRICS } from '../names';
 import type { FullBucket } from '../store/aggregates';
 import { isoTime } from '../time';
 import type { BucketGroup } from './aggregate';
-import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET } from './schema';
+import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET } from '../store/limits';
 
 const builtIn: ReadonlySet<string> = new Set(BUILT_IN_METRICS);
 

@@ -9,22 +9,6 @@ export const MAX_SAMPLE_AGE_MS = 60 * 60 * 1000;
 export const MAX_SAMPLE_LEAD_MS = 5 * 60 * 1000;
 
 /**
- * A batch is stored in one DynamoDB transaction, so that it is stored whole or
- * not at all; a transaction takes at most 100 items, one is the batch marker,
- * and each (service, bucket) pair of the batch is one item.
- */
-export const MAX_GROUPS_PER_BATCH = 99;
-
-/**
- * Metric names one service's bucket may hold (in one batch, and in the item
- * that stores it: lib/store/aggregates.ts). A write's update names each of
- * its metrics up to 5 times, its condition up to twice: with 64, they stay
- * under DynamoDB's 4 KB and 300 operators per expression (at most about
- * 3.7 KB and 255, whatever the names), and the item under 30 KB of 400 KB.
- */
-export const MAX_METRICS_PER_BUCKET = 64;
-
-/**
  * The magnitudes an aggregate can hold. DynamoDB numbers span 1e-130 to
  * 1e126, to 38 significant digits; a min or max is stored as sent, and a sum
  * in fixed point (lib/store/aggregates.ts), exact for batches of up to 1000

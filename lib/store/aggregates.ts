@@ -1,12 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { NumberValue, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { BucketGroup } from '../ingest/aggregate';
-import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET } from '../ingest/schema';
-import type { MetricBucket } from '../statistics';
+import type { Aggregate, MetricBucket } from '../statistics';
 import { unmarshallItem } from './client';
 import { conditional, ConditionFailedError } from './conditions';
 import { aggregateAttributes, attr, keys, metricCountAttribute, type ItemKey } from './keys';
 import { KnownExtremes } from './knownExtremes';
+import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET } from './limits';
 import { queryAll } from './queryAll';
 
 /**
@@ -25,12 +24,21 @@ const SUM_DECIMALS = 9;
 const REMAINDER_DECIMALS = 30;
 const MAX_ATTEMPTS = 8;
 
+/** One service's aggregates of one batch in one bucket: what is added to the bucket's item. */
+export interface BucketAggregates {
+  service: string;
+  /** Epoch seconds. */
+  bucketStart: number;
+  samples: number;
+  metrics: ReadonlyMap<string, Aggregate>;
+}
+
 export interface RecordBatchInput {
   namespace: string;
   node: string;
   shard: number;
   batchId?: string;
-  groups: BucketGroup[];
+  groups: readonly BucketAggregates[];
   /** Epoch seconds at which the aggregates expire. */
   expiresAt: (bucketStart: number) => number;
   /** Epoch seconds at which the batch marker expires. */
@@ -56,7 +64,7 @@ export type RecordBatchResult =
 
 interface Write {
   key: ItemKey;
-  group: BucketGroup;
+  group: BucketAggregates;
   expiresAt: number;
 }
 
@@ -177,7 +185,7 @@ export class AggregateStore {
           ),
         );
         if (out.Attributes) this.extremes.learn(write.key, out.Attributes);
-        else this.extremes.applied(write.key, write.group);
+        else this.extremes.applied(write.key, write.group.metrics);
         return 'stored';
       } catch (error) {
         if (!(error instanceof ConditionFailedError) || attempt >= MAX_ATTEMPTS) throw error;
@@ -214,7 +222,7 @@ export class AggregateStore {
             ],
           }),
         );
-        writes.forEach((write) => this.extremes.applied(write.key, write.group));
+        writes.forEach((write) => this.extremes.applied(write.key, write.group.metrics));
         return 'stored';
       } catch (error) {
         if (!(error instanceof TransactionCanceledException) || attempt >= MAX_ATTEMPTS) throw error;

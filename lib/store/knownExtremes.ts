@@ -1,4 +1,4 @@
-import type { BucketGroup } from '../ingest/aggregate';
+import type { Aggregate } from '../statistics';
 import { extremeAttribute, metricCountAttribute, type ItemKey } from './keys';
 
 interface Extremes {
@@ -54,9 +54,9 @@ export class KnownExtremes {
   }
 
   /** After a successful write the stored extremes are at least as good as the batch's, and its names are held. */
-  applied(key: ItemKey, group: BucketGroup): void {
+  applied(key: ItemKey, metrics: ReadonlyMap<string, Aggregate>): void {
     const entry = this.items.get(id(key)) ?? { min: new Map(), max: new Map(), metrics: 0 };
-    for (const [metric, agg] of group.metrics) {
+    for (const [metric, agg] of metrics) {
       const min = entry.min.get(metric);
       const max = entry.max.get(metric);
       entry.min.set(metric, min === undefined ? agg.min : Math.min(min, agg.min));

@@ -2,9 +2,10 @@ import { NumberValue, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/l
 import { describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
 import { aggregateSamples } from '../../lib/ingest/aggregate';
-import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET, type Sample } from '../../lib/ingest/schema';
+import type { Sample } from '../../lib/ingest/schema';
 import { AggregateStore, type RecordBatchInput } from '../../lib/store/aggregates';
 import { keys } from '../../lib/store/keys';
+import { MAX_GROUPS_PER_BATCH, MAX_METRICS_PER_BUCKET } from '../../lib/store/limits';
 import { freshNamespace } from '../support/client';
 
 const bucketStart = Math.floor(Date.now() / 60_000) * 60 - 600;
