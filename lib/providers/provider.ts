@@ -1,7 +1,5 @@
+import type { Trigger } from '../store/events';
 import type { TargetGuard } from './addresses';
-
-/** Who asked for a scaling: the policy engine, a webhook receiver, or an operator. */
-export type Trigger = 'policy' | 'webhook' | 'manual';
 
 export interface ScaleRequest {
   namespace: string;

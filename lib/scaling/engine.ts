@@ -1,5 +1,6 @@
 import { randomToken } from '../credentials/random';
-import { ProviderError, type Trigger } from '../providers/provider';
+import { ProviderError } from '../providers/provider';
+import type { Trigger } from '../store/events';
 import { beforeCutoff, scalingTimes } from './deadline';
 import { waitForLease } from './waitForLease';
 

@@ -1,6 +1,6 @@
 import type { Tide } from '../app';
 import type { HostPoolProvider, PoolInstance } from '../providers/hosts/provider';
-import type { Trigger } from '../providers/provider';
+import type { Trigger } from '../store/events';
 import type { HostPoolEvent } from '../store/hostPoolState';
 import type { StoredHostPool } from '../store/hostPools';
 import { instancesToRemove, type DeleteOption } from './deleteOrder';

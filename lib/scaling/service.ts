@@ -1,8 +1,8 @@
 import type { Tide } from '../app';
 import { reportingContainers } from '../metrics/reporting';
 import { recordDecision, recordScaling, type Decision, type History } from '../policy';
-import type { Provider, Trigger } from '../providers/provider';
-import type { ScalingEvent } from '../store/events';
+import type { Provider } from '../providers/provider';
+import type { ScalingEvent, Trigger } from '../store/events';
 import type { ServiceState, StateChange } from '../store/serviceState';
 import type { StoredService } from '../store/services';
 import { eventFields, isRefusal, previewScaling, runScaling, type Move, type Plan, type Ran, type Scalable, type ScaleOptions, type ScaleOutcome } from './engine';

@@ -1,7 +1,8 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { randomToken } from '../credentials/random';
-import type { Trigger } from '../providers/provider';
 import { attr, keys } from './keys';
+
+/** Who asked for a scaling: the policy engine, a webhook receiver, or an operator. */
+export type Trigger = 'policy' | 'webhook' | 'manual';
 
 /** A scaling event, as SPEC.md shows it. */
 export interface ScalingEvent {
@@ -26,10 +27,14 @@ export class EventStore {
     private readonly retentionSeconds: number,
   ) {}
 
-  /** The event as stored: it is written with the lease's release (ServiceStateStore), so that a fenced scaling records nothing. */
-  item(event: ScalingEvent): Record<string, unknown> {
+  /**
+   * The event as stored: it is written with the lease's release
+   * (ServiceStateStore), so that a fenced scaling records nothing, and named
+   * by the scaling's lease token, so that a scaling's event is one item.
+   */
+  item(event: ScalingEvent, lease: string): Record<string, unknown> {
     return {
-      ...keys.event(event.namespace, event.service, event.ts, randomToken(6)),
+      ...keys.event(event.namespace, event.service, event.ts, lease),
       ...event,
       [attr.expiresAt]: Math.floor(Date.parse(event.ts) / 1000) + this.retentionSeconds,
     };

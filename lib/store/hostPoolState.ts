@@ -1,5 +1,5 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Trigger } from '../providers/provider';
+import type { Trigger } from './events';
 import { keys } from './keys';
 import { giveBackLease, takeLease } from './lease';
 

@@ -1,10 +1,18 @@
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HttpResult } from '../http/types';
 import { conditional, ConditionFailedError } from './conditions';
 import { attr, keys } from './keys';
 
+/** An answer kept for retries, as the first request got it. */
+export interface StoredResponse {
+  statusCode?: number;
+  headers?: Record<string, boolean | number | string>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  cookies?: string[];
+}
+
 /** What a request with an Idempotency-Key finds: the first answer, another request still at work, or the go-ahead. */
-export type IdempotencyClaim = { state: 'claimed' } | { state: 'answered'; response: HttpResult } | { state: 'in-progress' };
+export type IdempotencyClaim = { state: 'claimed' } | { state: 'answered'; response: StoredResponse } | { state: 'in-progress' };
 
 /**
  * Idempotency keys: the first request claims the key with a conditional
@@ -35,13 +43,13 @@ export class IdempotencyStore {
       return { state: 'claimed' };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      const response = error.item?.response as HttpResult | undefined;
+      const response = error.item?.response as StoredResponse | undefined;
       return response ? { state: 'answered', response } : { state: 'in-progress' };
     }
   }
 
   /** Keeps the answer for retries until `keepSeconds` from now. */
-  async answer(scope: string, key: string, owner: string, response: HttpResult, now: number, keepSeconds: number): Promise<void> {
+  async answer(scope: string, key: string, owner: string, response: StoredResponse, now: number, keepSeconds: number): Promise<void> {
     try {
       await conditional(
         this.db.send(

@@ -50,7 +50,7 @@ export class ServiceStateStore {
    * nothing written, when the lease expired and another scaling took it.
    */
   release(namespace: string, service: string, owner: string, change: StateChange, event?: ScalingEvent): Promise<boolean> {
-    return giveBackLease(this.db, this.tableName, keys.serviceState(namespace, service), owner, change, event && this.events.item(event));
+    return giveBackLease(this.db, this.tableName, keys.serviceState(namespace, service), owner, change, event && this.events.item(event, owner));
   }
 
   async delete(namespace: string, service: string): Promise<void> {
