@@ -1,7 +1,5 @@
 import type { PoolInstance } from '../providers/hosts/provider';
-
-/** Which instances a host pool's scale-in removes first, in Rancher's words: the newest launches, or the oldest. */
-export type DeleteOption = 'mostRecent' | 'leastRecent';
+import type { DeleteOption } from '../store/receivers';
 
 /**
  * The instances a scale-in removes, in Rancher's deleteOption order:

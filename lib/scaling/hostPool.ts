@@ -3,7 +3,8 @@ import type { HostPoolProvider, PoolInstance } from '../providers/hosts/provider
 import type { Trigger } from '../store/events';
 import type { HostPoolEvent } from '../store/hostPoolState';
 import type { StoredHostPool } from '../store/hostPools';
-import { instancesToRemove, type DeleteOption } from './deleteOrder';
+import type { DeleteOption } from '../store/receivers';
+import { instancesToRemove } from './deleteOrder';
 import { eventFields, runScaling, type Move, type Plan, type Ran, type Scalable, type ScaleOptions, type ScaleOutcome } from './engine';
 
 export interface PoolScaleIntent {

@@ -1,8 +1,38 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AlertmanagerOptions, ReceiverConfig } from '../webhooks/receiverSchema';
 import { conditional, ConditionFailedError } from './conditions';
 import { attr, keys } from './keys';
 import { queryAll } from './queryAll';
+
+export type Action = 'up' | 'down';
+/** Which instances a host pool's scale-in removes first, in Rancher's words: the newest launches, or the oldest. */
+export type DeleteOption = 'mostRecent' | 'leastRecent';
+/** What of an Alertmanager notification scales: each alert that newly starts firing, or every firing notification. */
+export type ScaleOn = 'eachNewAlert' | 'everyNotification';
+
+/** A scaleService receiver's step and bounds, in Rancher's fields. */
+export interface ScaleServiceConfig {
+  action: Action;
+  amount: number;
+  serviceId: string;
+  min: number;
+  max: number;
+}
+
+/** A scaleHost receiver's step, bounds and the host pool its labels select; deleteOption only when scaling down. */
+export interface ScaleHostConfig {
+  action: Action;
+  amount: number;
+  hostSelector: Record<string, string>;
+  min: number;
+  max: number;
+  deleteOption?: DeleteOption;
+}
+
+export type ReceiverConfig = ({ driver: 'scaleService' } & ScaleServiceConfig) | ({ driver: 'scaleHost' } & ScaleHostConfig);
+
+export interface AlertmanagerOptions {
+  scaleOn: ScaleOn;
+}
 
 /** A webhook receiver as stored: everything but its key, of which only a hash is kept. */
 export interface ReceiverRecord {

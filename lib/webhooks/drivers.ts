@@ -5,9 +5,8 @@ import { createHostPoolProvider } from '../providers/hosts/registry';
 import type { Refusal, ScaleOutcome } from '../scaling/engine';
 import { scaleHostPool } from '../scaling/hostPool';
 import { scaleService } from '../scaling/service';
-import type { ReceiverRecord } from '../store/receivers';
+import type { ReceiverRecord, ScaleHostConfig, ScaleServiceConfig } from '../store/receivers';
 import { RancherError } from './errors';
-import type { ScaleHostConfig, ScaleServiceConfig } from './receiverSchema';
 import { stepFrom } from './step';
 import { poolFor } from './targets';
 

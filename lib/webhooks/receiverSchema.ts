@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { parseDuration } from '../duration';
 import { resourceName } from '../names';
-import type { DeleteOption } from '../scaling/deleteOrder';
+import type { Action, AlertmanagerOptions, DeleteOption, ReceiverConfig } from '../store/receivers';
 import { RancherError } from './errors';
 
 // A receiver as Rancher 1.6's webhook service takes it. Rancher stops at the
@@ -13,10 +13,7 @@ import { RancherError } from './errors';
 
 const DRIVERS = ['scaleService', 'scaleHost'] as const;
 export type Driver = (typeof DRIVERS)[number];
-export type Action = 'up' | 'down';
 const SCALE_ON = ['eachNewAlert', 'everyNotification'] as const;
-/** What of an Alertmanager notification scales: each alert that newly starts firing, or every firing notification. */
-export type ScaleOn = (typeof SCALE_ON)[number];
 
 const MAX_COOLDOWN_MS = 24 * 3600 * 1000;
 const COOLDOWN_RULE = 'Invalid cooldown: must be a duration from "1s" to "24h", such as "60s"';
@@ -117,14 +114,6 @@ const receiverHead = z.object(
   },
   { error: 'Bad request body: must be a JSON object' },
 );
-
-export type ScaleServiceConfig = z.output<typeof scaleServiceConfig>;
-export type ScaleHostConfig = z.output<typeof scaleHostConfig>;
-export type ReceiverConfig = ({ driver: 'scaleService' } & ScaleServiceConfig) | ({ driver: 'scaleHost' } & ScaleHostConfig);
-
-export interface AlertmanagerOptions {
-  scaleOn: ScaleOn;
-}
 
 export interface ReceiverRequest {
   name: string;

@@ -1,5 +1,5 @@
 import type { Plan, Refusal } from '../scaling/engine';
-import type { Action } from './receiverSchema';
+import type { Action } from '../store/receivers';
 
 export interface Step {
   action: Action;
