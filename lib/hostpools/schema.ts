@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors';
 import { namespaceName, resourceName } from '../names';
-import { hostPoolTargetSchema } from '../providers/hosts/targets';
+import { hostPoolTargetSchema } from '../targets/hosts';
+import type { HostPoolDocument } from '../store/hostPools';
 import { problemsOf, requireSameNames } from '../validation';
 
 const LABEL_NAME = 'must be 1-128 characters of A-Z a-z 0-9 _ . / -';
@@ -33,8 +34,6 @@ export const hostPoolDocumentSchema = z
   .superRefine((doc, ctx) => {
     if (doc.min > doc.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not exceed max' });
   });
-
-export type HostPoolDocument = Omit<z.output<typeof hostPoolDocumentSchema>, 'pool' | 'namespace'>;
 
 /** A PUT body, or a 400 naming every problem; `pool` and `namespace`, when given, must match the path and query. */
 export function parseHostPoolDocument(body: unknown, pool: string, namespace: string): HostPoolDocument {

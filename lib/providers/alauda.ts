@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { apiPath, ApiCallError, callJson } from './jsonApi';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
-import type { AlaudaTarget } from './targets/alauda';
+import type { AlaudaTarget } from '../targets/alauda';
 import { PlatformClient } from './transport';
 
 // Alauda's v1 service API, as its documentation gives it:

@@ -2,11 +2,11 @@ import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-s
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { parseDuration } from '../duration';
-import { hostRefusal, type TargetGuard } from './addresses';
+import { hostRefusal, type TargetGuard } from '../targets/addresses';
 import { guardedLookup } from './network';
 import { ProviderError, type CreateProvider, type Provider, type ScaleRequest } from './provider';
-import type { EcsTarget } from './targets/ecs';
-import { isLoopbackUrl } from './targets/fields';
+import type { EcsTarget } from '../targets/ecs';
+import { isLoopbackUrl } from '../targets/fields';
 import { unanswered } from './transport';
 
 // An Amazon ECS service: its desiredCount is the replicas. Tide calls ECS with

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { isoTime } from '../time';
 import { answered, excerpt, shownUrl } from './messages';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
-import type { HttpTarget } from './targets/http';
+import type { HttpTarget } from '../targets/http';
 import { PlatformClient } from './transport';
 
 // The generic outgoing webhook of SPEC.md, for platforms Tide has no provider for:

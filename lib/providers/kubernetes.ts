@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { excerpt, safeJson } from './messages';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
-import type { KubernetesTarget } from './targets/kubernetes';
+import type { KubernetesTarget } from '../targets/kubernetes';
 import { PlatformClient, type PlatformAnswer } from './transport';
 
 // A Deployment or StatefulSet, scaled through its scale subresource as

@@ -1,6 +1,6 @@
 import { promises as dns, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { addressRefusal, hostRefusal, type TargetGuard } from './addresses';
+import { addressRefusal, hostRefusal, type TargetGuard } from '../targets/addresses';
 
 // Connections to targets that go only where the guard allows. The check runs
 // on the addresses the host resolves to at call time, and the connection goes

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { apiPath, ApiCallError, callJson, type JsonRequest } from './jsonApi';
 import { safeJson, shownUrl } from './messages';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
-import type { OccsTarget } from './targets/occs';
+import type { OccsTarget } from '../targets/occs';
 import { PlatformClient } from './transport';
 
 // Oracle Container Cloud Service. A deployment runs a stack of services, and its

@@ -1,5 +1,5 @@
 import type { Trigger } from '../store/events';
-import type { TargetGuard } from './addresses';
+import type { TargetGuard } from '../targets/addresses';
 
 export interface ScaleRequest {
   namespace: string;

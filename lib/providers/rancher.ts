@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { excerpt, safeJson } from './messages';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
-import type { RancherTarget } from './targets/rancher';
+import type { RancherTarget } from '../targets/rancher';
 import { PlatformClient } from './transport';
 
 // Rancher's own API, both generations. A resource's `scale` is its desired

@@ -7,7 +7,7 @@ import { occs } from './occs';
 import type { CreateProvider, Provider, ProviderContext } from './provider';
 import { rancher } from './rancher';
 import { swarm } from './swarm';
-import type { PlatformTarget } from './targets/schema';
+import type { PlatformTarget } from '../targets/schema';
 
 /** Every platform Tide reaches, keyed by `target.provider`, alphabetical; the simulator, which Tide runs itself, is built in context.ts. */
 const providers: { [P in PlatformTarget['provider']]: CreateProvider<Extract<PlatformTarget, { provider: P }>> } = { alauda, ecs, http, kubernetes, occs, rancher, swarm };

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { excerpt, safeJson } from './messages';
 import { ProviderError, type CreateProvider, type Provider, type ProviderContext, type ScaleRequest } from './provider';
-import { engineUrl, socketPathOf, type SwarmTarget } from './targets/swarm';
+import { engineUrl, socketPathOf, type SwarmTarget } from '../targets/swarm';
 import { PlatformClient, type ClientTls, type PlatformAnswer, type PlatformCall } from './transport';
 
 // Docker Swarm through the Docker Engine API, the calls `docker service scale` makes:

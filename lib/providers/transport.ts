@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { parseDuration } from '../duration';
-import type { TargetGuard } from './addresses';
+import type { TargetGuard } from '../targets/addresses';
 import { guardedConnection, TargetRefusedError, type Resolve } from './network';
 import { ProviderError, type ProviderContext } from './provider';
 

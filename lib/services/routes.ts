@@ -7,7 +7,7 @@ import { noQuery, parseQuery, wholeNumberParam } from '../http/query';
 import { json, noContent, type HttpEvent, type HttpResult } from '../http/types';
 import { namespaceName, resourceName } from '../names';
 import { providerFor } from '../providers/context';
-import { redactTarget } from '../providers/targets/schema';
+import { redactTarget } from '../targets/schema';
 import { scaleService } from '../scaling/service';
 import type { ServiceState } from '../store/serviceState';
 import type { StoredService } from '../store/services';

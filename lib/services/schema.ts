@@ -2,14 +2,14 @@ import * as z from 'zod';
 import { durationString, formatDuration, parseDuration } from '../duration';
 import { ValidationError } from '../errors';
 import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, policyWithoutRulesSchemaWithin, type PolicyBounds } from '../policy';
-import type { TargetGuard } from '../providers/addresses';
-import { targetProblems, targetSchema } from '../providers/targets/schema';
+import type { TargetGuard } from '../targets/addresses';
+import { targetProblems, targetSchema } from '../targets/schema';
 import type { SecretScope } from '../secrets';
 import { namespaceName, resourceName } from '../names';
+import type { ServiceDocument } from '../store/services';
 import { problemsOf, requireSameNames } from '../validation';
 
-export const MODES = ['auto', 'dry-run', 'manual'] as const;
-export type Mode = (typeof MODES)[number];
+const MODES = ['auto', 'dry-run', 'manual'] as const;
 
 const replicaCount = (what: string) =>
   z.number({ error: `must be a whole number >= 0` }).int({ error: `must be a whole number >= 0` }).min(0, { error: `${what} must be >= 0` });
@@ -59,8 +59,6 @@ const serviceDocumentSchema = (bounds: PolicyBounds) =>
         });
       }
     });
-
-export type ServiceDocument = Omit<z.output<ReturnType<typeof serviceDocumentSchema>>, 'service' | 'namespace'>;
 
 /**
  * Parses a PUT body: converts an Alauda `autoscaling_config` or a Swarm

@@ -1,7 +1,16 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HostPoolDocument } from '../hostpools/schema';
+import type { HostPoolTarget } from '../targets/hosts';
 import { attr, keys, withoutKeys } from './keys';
 import { queryAll } from './queryAll';
+
+/** A host pool as an operator gave it (lib/hostpools/schema.ts checks it). */
+export interface HostPoolDocument {
+  /** The labels Rancher put on the pool's hosts, which a receiver's hostSelector matches. */
+  labels: Record<string, string>;
+  min: number;
+  max: number;
+  target: HostPoolTarget;
+}
 
 export type StoredHostPool = HostPoolDocument & { namespace: string; pool: string; createdAt: string; updatedAt: string };
 

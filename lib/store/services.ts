@@ -1,7 +1,23 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ServiceDocument } from '../services/schema';
+import type { Policy } from '../policy';
+import type { Target } from '../targets/schema';
 import { attr, keys, withoutKeys } from './keys';
 import { queryAll } from './queryAll';
+
+/** How the evaluator treats a service: it scales, only records what it would do, or leaves scaling to webhooks and operators. */
+export type Mode = 'auto' | 'dry-run' | 'manual';
+
+/** A service as an operator gave it, converted to Tide's own fields (lib/services/schema.ts checks and converts). */
+export interface ServiceDocument {
+  mode: Mode;
+  min: number;
+  max: number;
+  /** How often the evaluator looks at the service, as written ("15s"). */
+  evaluationInterval: string;
+  target: Target;
+  /** Absent only in mode manual. */
+  policy?: Policy;
+}
 
 /** A stored service: its document as converted on PUT, and when it was written. */
 export interface StoredService extends ServiceDocument {

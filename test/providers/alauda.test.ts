@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alauda } from '../../lib/providers/alauda';
-import { alaudaTarget } from '../../lib/providers/targets/alauda';
+import { alaudaTarget } from '../../lib/targets/alauda';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { targetSchema } from '../../lib/providers/targets/schema';
+import { targetSchema } from '../../lib/targets/schema';
 import { resolveSecret } from '../../lib/secrets';
 import { startRestPlatform } from '../support/fakeRestPlatform';
 import { closedPortUrl } from '../support/loopback';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ecs } from '../../lib/providers/ecs';
-import { ecsTarget } from '../../lib/providers/targets/ecs';
+import { ecsTarget } from '../../lib/targets/ecs';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { startFakeEcs } from '../support/fakeEcs';
 import { closedPortUrl } from '../support/loopback';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { http } from '../../lib/providers/http';
-import { httpTarget } from '../../lib/providers/targets/http';
+import { httpTarget } from '../../lib/targets/http';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { resolveSecret } from '../../lib/secrets';
 import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';

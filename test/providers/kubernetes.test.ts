@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kubernetes } from '../../lib/providers/kubernetes';
-import { kubernetesTarget } from '../../lib/providers/targets/kubernetes';
+import { kubernetesTarget } from '../../lib/targets/kubernetes';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { resolveSecret } from '../../lib/secrets';
 import { startFakeKubernetes } from '../support/fakeKubernetes';

@@ -1,11 +1,11 @@
 import type { LookupAddress } from 'node:dns';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TargetGuard } from '../../lib/providers/addresses';
+import type { TargetGuard } from '../../lib/targets/addresses';
 import type { Resolve } from '../../lib/providers/network';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { createProvider } from '../../lib/providers/registry';
-import { targetSchema, type PlatformTarget } from '../../lib/providers/targets/schema';
+import { targetSchema, type PlatformTarget } from '../../lib/targets/schema';
 import { guardedTransport, NoAnswerError, type PlatformCall } from '../../lib/providers/transport';
 import { listenOnLoopback, stopServer } from '../support/loopback';
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { occs } from '../../lib/providers/occs';
-import { occsTarget } from '../../lib/providers/targets/occs';
+import { occsTarget } from '../../lib/targets/occs';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
-import { targetSchema } from '../../lib/providers/targets/schema';
+import { targetSchema } from '../../lib/targets/schema';
 import { resolveSecret } from '../../lib/secrets';
 import { startRestPlatform } from '../support/fakeRestPlatform';
 import { closedPortUrl } from '../support/loopback';

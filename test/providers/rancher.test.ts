@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { rancher } from '../../lib/providers/rancher';
-import { rancherTarget } from '../../lib/providers/targets/rancher';
+import { rancherTarget } from '../../lib/targets/rancher';
 import { resolveSecret } from '../../lib/secrets';
 import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
 import { problemLines } from '../support/problems';

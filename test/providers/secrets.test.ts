@@ -5,7 +5,7 @@ import { ValidationError } from '../../lib/errors';
 import { scrub } from '../../lib/providers/messages';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { concealingSecrets, createProvider } from '../../lib/providers/registry';
-import { targetSchema, type PlatformTarget } from '../../lib/providers/targets/schema';
+import { targetSchema, type PlatformTarget } from '../../lib/targets/schema';
 import { isInScope, resolvePlatformSecret, SecretUnavailableError, type SecretScope } from '../../lib/secrets';
 import { parseServiceDocument } from '../../lib/services/schema';
 import { listenOnLoopback, stopServer } from '../support/loopback';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
 import { ProviderError, type ScaleRequest } from '../../lib/providers/provider';
 import { SimProvider, simulatedSamples, type SimulatedSample } from '../../lib/providers/sim';
-import { simTarget } from '../../lib/providers/targets/sim';
+import { simTarget } from '../../lib/targets/sim';
 import { SimulatedServiceStore } from '../../lib/store/simulatedServices';
 import { freshNamespace } from '../support/client';
 

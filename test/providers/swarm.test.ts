@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError, type ProviderContext, type ScaleRequest } from '../../lib/providers/provider';
 import { parseClientTls, swarm } from '../../lib/providers/swarm';
-import { engineUrl, swarmTarget } from '../../lib/providers/targets/swarm';
+import { engineUrl, swarmTarget } from '../../lib/targets/swarm';
 import { resolveSecret } from '../../lib/secrets';
 import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
 import { problemLines } from '../support/problems';

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { ProviderError } from '../provider';
 import type { CreateHostPoolProvider, HostPoolContext, HostPoolProvider, PoolCapacity } from './provider';
-import type { Ec2AsgTarget } from './targets';
+import type { Ec2AsgTarget } from '../../targets/hosts';
 
 // A host pool on an EC2 Auto Scaling group. Scaling out raises the desired
 // capacity and lets the group launch; scaling in terminates the instances the

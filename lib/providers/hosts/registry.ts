@@ -1,6 +1,6 @@
 import { ec2Asg } from './ec2Asg';
 import type { CreateHostPoolProvider, HostPoolContext, HostPoolProvider } from './provider';
-import type { HostPoolTarget } from './targets';
+import type { HostPoolTarget } from '../../targets/hosts';
 
 /** Every host pool provider, keyed by `target.provider`, alphabetical; their target schemas are in targets.ts. */
 const hostPoolProviders: { [P in HostPoolTarget['provider']]: CreateHostPoolProvider<Extract<HostPoolTarget, { provider: P }>> } = { 'ec2-asg': ec2Asg };

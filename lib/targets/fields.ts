@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { parseDuration, positiveDurationString } from '../../duration';
+import { parseDuration, positiveDurationString } from '../duration';
 
 // Field rules more than one platform's target shares.
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import type { ProblemDetail } from '../../errors';
-import { isInScope, secretScopeRule, type SecretScope } from '../../secrets';
-import { hostRefusal, type TargetGuard } from '../addresses';
+import type { ProblemDetail } from '../errors';
+import { isInScope, secretScopeRule, type SecretScope } from '../secrets';
+import { hostRefusal, type TargetGuard } from './addresses';
 import { alaudaTarget } from './alauda';
 import { ecsTarget } from './ecs';
 import { httpTarget } from './http';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { durationAtMost } from '../../duration';
+import { durationAtMost } from '../duration';
 
 /** Keeps a simulated service's item far below DynamoDB's 400 KB item limit. */
 export const MAX_SIMULATED_REPLICAS = 10_000;

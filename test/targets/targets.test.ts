@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PLATFORMS, redactTarget, targetProblems, targetSchema, type Target } from '../../lib/providers/targets/schema';
+import { PLATFORMS, redactTarget, targetProblems, targetSchema, type Target } from '../../lib/targets/schema';
 import { problemLines } from '../support/problems';
 
 /** The platforms as messages list them: every platform added lengthens it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressRefusal, hostRefusal, type TargetGuard } from '../../lib/providers/addresses';
+import { addressRefusal, hostRefusal, type TargetGuard } from '../../lib/targets/addresses';
 
 const DEPLOYED: TargetGuard = { localStack: false };
 const LOCAL: TargetGuard = { localStack: true };
