@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { tide } from '../lib/app';
 import { createAgentKey, listAgentKeys, revokeAgentKey } from '../lib/credentials/routes';
-import { adminAuth } from '../lib/http/adminAuth';
+import { adminAuth } from '../lib/credentials/adminAuth';
 import { jsonBody } from '../lib/http/body';
 import { deleteHostPool, getHostPool, listHostPoolEvents, listHostPools, putHostPool } from '../lib/hostpools/routes';
 import { errorResponses } from '../lib/http/errors';

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { tide } from '../lib/app';
-import { agentAuth, type AgentEvent } from '../lib/http/agentAuth';
+import { agentAuth, type AgentEvent } from '../lib/credentials/agentAuth';
 import { jsonBody } from '../lib/http/body';
 import { errorResponses } from '../lib/http/errors';
 import { ingestMetrics } from '../lib/ingest/ingest';

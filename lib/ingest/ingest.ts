@@ -1,7 +1,7 @@
 import type { Tide } from '../app';
 import { requireNamespace } from '../credentials/agentKeys';
 import { UnauthorizedError, ValidationError } from '../errors';
-import type { AgentEvent } from '../http/agentAuth';
+import type { AgentEvent } from '../credentials/agentAuth';
 import { json, type HttpResult } from '../http/types';
 import { namespaceName } from '../names';
 import { parseOrThrow } from '../validation';

@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
-import { authenticateAdmin } from '../credentials/adminToken';
-import { bearerToken } from '../credentials/bearer';
-import { header, type HttpEvent, type HttpResult } from './types';
+import { authenticateAdmin } from './adminToken';
+import { bearerToken } from './bearer';
+import { header, type HttpEvent, type HttpResult } from '../http/types';
 
 /** Admin routes: the bearer token must be the admin token, the secret `reference` names. Runs before the body is read. */
 export function adminAuth(reference: () => string): middy.MiddlewareObj<HttpEvent, HttpResult> {

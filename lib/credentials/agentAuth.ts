@@ -1,8 +1,8 @@
 import type middy from '@middy/core';
-import { bearerToken } from '../credentials/bearer';
-import { authenticateAgent } from '../credentials/agentKeys';
+import { bearerToken } from './bearer';
+import { authenticateAgent } from './agentKeys';
 import type { AgentKeyRecord, AgentKeyStore } from '../store/agentKeys';
-import { header, type HttpEvent, type HttpResult } from './types';
+import { header, type HttpEvent, type HttpResult } from '../http/types';
 
 export type AgentEvent = HttpEvent & { agent?: AgentKeyRecord };
 
