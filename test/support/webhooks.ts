@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { call, type Answer } from './client';
+import { call, freshNamespace, type Answer } from './client';
+import { startHttpTarget } from './fakeHttpTarget';
 import { startHttpApi } from './httpApi';
 
 /**
@@ -24,6 +25,16 @@ export function webhookTestApi(): { readonly url: string; platforms: Array<{ clo
     },
     platforms,
   };
+}
+
+/** A project with one service `myweb` on a fake platform running `replicas`, and a receiver for it: what most webhook tests start from. */
+export async function projectWithReceiver(api: ReturnType<typeof webhookTestApi>, replicas: number, receiver: Record<string, unknown> = scaleUp('myweb')) {
+  const ns = freshNamespace();
+  const platform = await startHttpTarget(replicas);
+  api.platforms.push(platform);
+  await putHttpService(api.url, ns, 'myweb', platform.url);
+  const created = await createReceiver(api.url, ns, receiver);
+  return { ns, platform, url: created.body.url as string, id: created.body.id as string, created: created.body };
 }
 
 /** Puts a manual-mode service on the `http` target: webhooks and manual scaling act, the evaluator leaves it alone. */

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { call, freshNamespace } from '../support/client';
-import { startHttpTarget } from '../support/fakeHttpTarget';
-import { createReceiver, putHttpService, scaleUp, trigger, webhookTestApi } from '../support/webhooks';
+import { projectWithReceiver, putHttpService, scaleUp, trigger, webhookTestApi } from '../support/webhooks';
 
 const api = webhookTestApi();
 const { platforms } = api;
 
-/** A project with one service on a fake platform running `replicas`, and a receiver for it. */
-async function setUp(replicas: number, receiver: Record<string, unknown> = scaleUp('myweb')) {
-  const ns = freshNamespace();
-  const platform = await startHttpTarget(replicas);
-  platforms.push(platform);
-  await putHttpService(api.url, ns, 'myweb', platform.url);
-  const created = await createReceiver(api.url, ns, receiver);
-  return { ns, platform, url: created.body.url as string, created: created.body };
-}
+const setUp = (replicas: number, receiver?: Record<string, unknown>) => projectWithReceiver(api, replicas, receiver);
 
 const eventsOf = async (ns: string) => (await call(api.url, 'GET', `/v1/services/myweb/events?namespace=${ns}`)).body.items as Array<Record<string, unknown>>;
 
