@@ -1,5 +1,6 @@
 import { formatDuration, parseDuration } from '../duration';
 import { bound, coolDown, rateLimit, stabilize, type Adjustment } from './behavior';
+import type { LoadContext } from './loadRule';
 import { evaluateRule, type Read } from './rules';
 import type { Decision, DecisionInput } from './types';
 
@@ -27,7 +28,16 @@ export function decide(input: DecisionInput): Decision {
     if (value !== undefined) metrics[`${metric}.${statistic}.${formatDuration(windowMs)}`] = value;
     return value;
   };
-  const rules = policy.rules.map((rule) => evaluateRule(rule, current, startingReplicas(input), read));
+  const load: LoadContext = {
+    buckets: (metric, statistic, window) => input.observations.buckets(metric, statistic, parseDuration(window)),
+    record: (key, value) => {
+      metrics[key] = value;
+    },
+    scalings: history.scalings,
+    readinessDelayMs: parseDuration(policy.readinessDelay),
+    now,
+  };
+  const rules = policy.rules.map((rule) => evaluateRule(rule, current, startingReplicas(input), read, load));
 
   const votes = rules.flatMap((r) => (r.proposal === null ? [] : [r.proposal]));
   const proposed = votes.length > 0 ? Math.max(...votes) : current;

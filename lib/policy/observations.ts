@@ -12,7 +12,7 @@ import type { Observations } from './types';
  * accepts samples up to 5 minutes ahead, and a node whose clock runs fast should not vanish.
  *
  * The buckets merge into one aggregate (Σcount, Σsum, min and max over them) that the statistic
- * reads; no samples in the window: undefined.
+ * reads; no samples in the window: undefined. `buckets` reads the same buckets one by one.
  */
 export function observationsFromBuckets(buckets: readonly MetricBucket[], now: number, bucketMs: number): Observations {
   return {
@@ -30,6 +30,13 @@ export function observationsFromBuckets(buckets: readonly MetricBucket[], now: n
         max = Math.max(max, b.max);
       }
       return count === 0 ? undefined : statisticOf({ count, sum, min, max }, statistic);
+    },
+    buckets(metric, statistic, windowMs) {
+      const from = now - windowMs;
+      return buckets
+        .filter((b) => b.metric === metric && b.start + bucketMs > from && b.count > 0)
+        .map((b) => ({ start: b.start, value: statisticOf(b, statistic) }))
+        .sort((a, b) => a.start - b.start);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Statistic } from '../statistics';
+import { loadRule, type LoadContext } from './loadRule';
 import type { Rule, StepChange, StepRule, TargetRule, ThresholdRule } from './schema';
 import type { RuleResult } from './types';
 
@@ -23,14 +24,17 @@ function replicasIn(by: number | string, current: number): number {
 
 /** The windows a rule reads its metric over. */
 export function ruleWindows(rule: Rule): string[] {
-  return rule.type === 'threshold' ? [rule.outDuration, rule.inDuration] : [rule.window];
+  if (rule.type === 'threshold') return [rule.outDuration, rule.inDuration];
+  if (rule.type === 'load') return [rule.outWindow, rule.inWindow];
+  return [rule.window];
 }
 
 /**
  * What each rule asks for, given the current replicas, how many of them are still
- * starting (added within the policy's readinessDelay), and a way to read metrics.
+ * starting (added within the policy's readinessDelay), and a way to read metrics; a load rule
+ * reads per-bucket values and the scalings (LoadContext).
  */
-export function evaluateRule(rule: Rule, current: number, starting: number, read: Read): RuleResult {
+export function evaluateRule(rule: Rule, current: number, starting: number, read: Read, load: LoadContext): RuleResult {
   switch (rule.type) {
     case 'threshold':
       return threshold(rule, current, starting, read);
@@ -38,6 +42,8 @@ export function evaluateRule(rule: Rule, current: number, starting: number, read
       return target(rule, current, starting, read);
     case 'step':
       return step(rule, current, starting, read);
+    case 'load':
+      return loadRule(rule, current, load);
   }
 }
 
@@ -127,8 +133,9 @@ function target(rule: TargetRule, current: number, starting: number, read: Read)
     const proposal = value > 0 ? ceil(value / rule.target) : 0;
     return { ...base, value, proposal, explanation: `${subject} with 0 replicas vs target ${goal}; ceil(${fmt(value)} / ${goal}) → ${proposal}` };
   }
-  if (Math.abs(value / rule.target - 1) <= rule.tolerance + EPSILON) {
-    return { ...base, value, proposal: current, explanation: `${subject} within ${fmt(rule.tolerance * 100)}% of target ${goal}` };
+  const { tolerance, side } = toleranceFor(rule.tolerance, value > rule.target);
+  if (Math.abs(value / rule.target - 1) <= tolerance + EPSILON) {
+    return { ...base, value, proposal: current, explanation: `${subject} within ${side}${fmt(tolerance * 100)}% of target ${goal}` };
   }
   const ready = current - Math.min(starting, current);
   if (value > rule.target && ready < current) {
@@ -142,6 +149,12 @@ function target(rule: TargetRule, current: number, starting: number, read: Read)
   }
   const proposal = ceil((current * value) / rule.target);
   return { ...base, value, proposal, explanation: `${subject} vs target ${goal}; ceil(${current} × ${fmt(value)} / ${goal}) → ${proposal}` };
+}
+
+/** A tolerance for both directions, or one per direction (Kubernetes KEP-4951): the one for the side the value is on. */
+function toleranceFor(tolerance: TargetRule['tolerance'], above: boolean): { tolerance: number; side: string } {
+  if (typeof tolerance === 'number') return { tolerance, side: '' };
+  return above ? { tolerance: tolerance.scaleOut, side: 'the scale-out tolerance, ' } : { tolerance: tolerance.scaleIn, side: 'the scale-in tolerance, ' };
 }
 
 function step(rule: StepRule, current: number, starting: number, read: Read): RuleResult {

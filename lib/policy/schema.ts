@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { durationAtMost, formatDuration, positiveDurationString } from '../duration';
+import { durationAtMost, formatDuration, parseDuration, positiveDurationString } from '../duration';
 import { metricName } from '../names';
 import { STATISTICS } from '../statistics';
 import { DEFAULT_POLICY_BOUNDS, HISTORY_MS, POLICY_DEFAULTS as D, type PolicyBounds } from './defaults';
@@ -57,15 +57,45 @@ const thresholdRule = (window: z.ZodString) =>
       }
     });
 
+const FRACTION = 'must be at least 0 and less than 1';
+const fraction = z.number(FRACTION).min(0, FRACTION).lt(1, FRACTION);
+const TOLERANCE = 'must be a number at least 0 and less than 1, or {"scaleOut": n, "scaleIn": n} with each such a number';
+
 const targetRule = (window: z.ZodString) =>
   z.strictObject({
     type: z.literal('target'),
     metric: metricName,
     target: z.number().positive('must be a number > 0: the value each replica should carry'),
-    tolerance: z.number().min(0, 'must be at least 0 and less than 1').lt(1, 'must be at least 0 and less than 1').default(D.target.tolerance),
+    tolerance: z.union([fraction, z.strictObject({ scaleOut: fraction, scaleIn: fraction })], { error: TOLERANCE }).default(D.target.tolerance),
     statistic: statistic.default(D.statistic),
     window: window.default(D.target.window),
   });
+
+/**
+ * Sized to the load: out at once to what the peak of a short window needs, in only to what a low
+ * percentile of a long window needs, after a hold and a gap, past a hysteresis band (rules.ts).
+ */
+const loadRule = (window: z.ZodString) =>
+  z
+    .strictObject({
+      type: z.literal('load'),
+      metric: metricName,
+      statistic: statistic.default(D.statistic),
+      perReplica: z.boolean().default(D.load.perReplica),
+      target: z.number().positive('must be a number > 0: the load each replica should carry'),
+      outWindow: window.default(D.load.outWindow),
+      overshoot: z.number().min(0, 'must be at least 0').max(1, 'must be at most 1 (100% more)').default(D.load.overshoot),
+      inWindow: window.default(D.load.inWindow),
+      inPercentile: z.number().min(0, 'must be from 0 to 100').max(100, 'must be from 0 to 100').default(D.load.inPercentile),
+      hold: historySpan.default(D.load.hold),
+      scaleInGap: historySpan.default(D.load.scaleInGap),
+      hysteresis: fraction.default(D.load.hysteresis),
+    })
+    .superRefine((rule, ctx) => {
+      if (parseDuration(rule.inWindow) < parseDuration(rule.outWindow)) {
+        ctx.addIssue({ code: 'custom', path: ['inWindow'], message: 'inWindow must be at least outWindow: the low percentile is taken over the longer window' });
+      }
+    });
 
 /** Relative to the current replicas: a count (+1, -1), a percent ("+100%", "-25%"), or an absolute {exact: N}. */
 const STEP_CHANGE = 'must be a whole number of replicas such as 1 or -1, a percent such as "+100%" or "-25%", or {"exact": N}';
@@ -98,8 +128,8 @@ const stepRule = (window: z.ZodString) =>
 
 const ruleWithin = (bounds: PolicyBounds) => {
   const window = ruleWindow(bounds);
-  return z.discriminatedUnion('type', [thresholdRule(window), targetRule(window), stepRule(window)], {
-    error: 'must be a rule with type "threshold", "target" or "step"',
+  return z.discriminatedUnion('type', [thresholdRule(window), targetRule(window), stepRule(window), loadRule(window)], {
+    error: 'must be a rule with type "threshold", "target", "step" or "load"',
   });
 };
 
@@ -177,6 +207,7 @@ export type Rule = z.output<ReturnType<typeof ruleWithin>>;
 export type ThresholdRule = z.output<ReturnType<typeof thresholdRule>>;
 export type TargetRule = z.output<ReturnType<typeof targetRule>>;
 export type StepRule = z.output<ReturnType<typeof stepRule>>;
+export type LoadRule = z.output<ReturnType<typeof loadRule>>;
 export type StepChange = z.output<typeof stepChange>;
 export type LimitPolicy = z.output<typeof limitPolicy>;
 export type SelectPolicy = z.output<typeof selectPolicy>;

@@ -6,6 +6,18 @@ import type { Policy, Rule } from './schema';
 export interface Observations {
   /** The statistic of `metric` over the last `windowMs`; undefined when the window holds no samples. */
   value(metric: string, statistic: Statistic, windowMs: number): number | undefined;
+  /**
+   * The statistic of `metric` in each bucket the last `windowMs` overlaps, oldest first; buckets
+   * without samples are left out. A percentile over a window is taken over these per-bucket
+   * values (one a minute by default): a merged count/sum/min/max cannot give one.
+   */
+  buckets(metric: string, statistic: Statistic, windowMs: number): BucketValue[];
+}
+
+/** One bucket's statistic: its start (epoch ms) and value. */
+export interface BucketValue {
+  start: number;
+  value: number;
 }
 
 export interface DecisionInput {

@@ -138,7 +138,7 @@ describe('decide', () => {
 
 describe('Function: decide — replicas still starting', () => {
   const target = { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }], stabilization: { scaleIn: '0s' }, limits: { scaleOut: [], scaleIn: [] } };
-  const reading = (value: number) => ({ value: () => value });
+  const reading = (value: number) => ({ value: () => value, buckets: () => [] });
   const now = Date.parse('2026-11-22T10:00:00Z');
 
   it.each([
@@ -163,7 +163,7 @@ describe('Function: decide — threshold and step rules while replicas start', (
       min: 1,
       max: 100,
       currentReplicas: 5,
-      observations: { value: () => value },
+      observations: { value: () => value, buckets: () => [] },
       history: { recommendations: [], scalings },
       now,
     });

@@ -11,7 +11,7 @@ export const MINUTE = 60 * SECOND;
 
 /** Readings keyed the way Decision.metrics names them: "cpu_ratio.mean.10m". Missing keys have no data. */
 export function readings(values: Record<string, number | undefined>): Observations {
-  return { value: (metric, statistic, windowMs) => values[`${metric}.${statistic}.${formatDuration(windowMs)}`] };
+  return { value: (metric, statistic, windowMs) => values[`${metric}.${statistic}.${formatDuration(windowMs)}`], buckets: () => [] };
 }
 
 export interface Case {

@@ -69,7 +69,7 @@ describe('policySchema', () => {
 
   it.each([
     ['no rules', { rules: [] }, ['rules: a policy needs at least one rule']],
-    ['an unknown rule type', withRule({ type: 'schedule', metric: 'cpu_ratio' }), ['rules[0].type: must be a rule with type "threshold", "target" or "step"']],
+    ['an unknown rule type', withRule({ type: 'schedule', metric: 'cpu_ratio' }), ['rules[0].type: must be a rule with type "threshold", "target", "step" or "load"']],
     ['a threshold rule with neither line', withRule({ type: 'threshold', metric: 'cpu_ratio' }), ['rules[0].scaleOutAbove: a threshold rule needs scaleOutAbove, scaleInBelow or both']],
     ['scaleInBelow not under scaleOutAbove', withRule({ ...threshold, scaleInBelow: 70 }), ['rules[0].scaleInBelow: scaleInBelow must be less than scaleOutAbove, or the rule would scale out and in at once']],
     ['a misspelt field', withRule({ ...threshold, scaleOutAbov: 80 }), ['rules[0]: Unrecognized key: "scaleOutAbov"']],
@@ -81,6 +81,8 @@ describe('policySchema', () => {
     ['decreaseBy "0%"', withRule({ ...threshold, decreaseBy: '0%' }), ['rules[0].decreaseBy: must be a whole number of replicas such as 1, or a percent such as "50%"']],
     ['a target of 0', withRule({ type: 'target', metric: 'cpu_ratio', target: 0 }), ['rules[0].target: must be a number > 0: the value each replica should carry']],
     ['a tolerance of 1', withRule({ type: 'target', metric: 'cpu_ratio', target: 60, tolerance: 1 }), ['rules[0].tolerance: must be at least 0 and less than 1']],
+    ['a scale-in tolerance of 1', withRule({ type: 'target', metric: 'cpu_ratio', target: 60, tolerance: { scaleOut: 0.05, scaleIn: 1 } }), ['rules[0].tolerance.scaleIn: must be at least 0 and less than 1']],
+    ['a tolerance that is neither', withRule({ type: 'target', metric: 'cpu_ratio', target: 60, tolerance: '10%' }), ['rules[0].tolerance: must be a number at least 0 and less than 1, or {"scaleOut": n, "scaleIn": n} with each such a number']],
     ['a step rule without steps', withRule({ type: 'step', metric: 'cpu_ratio', steps: [] }), ['rules[0].steps: a step rule needs at least one step']],
     ['a step with above and below', withRule({ type: 'step', metric: 'cpu_ratio', steps: [{ above: 70, below: 20, change: 1 }] }), ['rules[0].steps[0].above: a step has exactly one of above or below']],
     ['a step with neither', withRule({ type: 'step', metric: 'cpu_ratio', steps: [{ change: 1 }] }), ['rules[0].steps[0].above: a step has exactly one of above or below']],

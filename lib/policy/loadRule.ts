@@ -1,0 +1,109 @@
+import { formatDuration, parseDuration } from '../duration';
+import type { ScalingRecord } from './history';
+import type { LoadRule } from './schema';
+import type { BucketValue, RuleResult } from './types';
+
+/** What a load rule reads besides the current replicas: per-bucket values, the scalings, the time. */
+export interface LoadContext {
+  /** The rule statistic's value in each bucket of a window (a duration string), oldest first. */
+  buckets(metric: string, statistic: LoadRule['statistic'], window: string): BucketValue[];
+  /** Keeps a reading in the decision's metrics. */
+  record(key: string, value: number): void;
+  scalings: readonly ScalingRecord[];
+  readinessDelayMs: number;
+  now: number;
+}
+
+// Same slack as rules.ts: 3 × 0.2 / 0.1 must not ask for a 7th replica.
+const EPSILON = 1e-9;
+const ceil = (x: number): number => Math.ceil(x - EPSILON);
+const fmt = (n: number): string => String(Math.round(n * 10) / 10 || 0);
+const tidy = (duration: string): string => formatDuration(parseDuration(duration));
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * The replicas ready at `time`: the current ones with every scaling not yet in effect undone. A
+ * removal counts from when it was made, an addition from when its readiness delay passed. Before
+ * the hour of history the service keeps, replicas are taken as at its start.
+ */
+function readyAt(time: number, current: number, ctx: LoadContext): number {
+  const pending = ctx.scalings.reduce((n, s) => ((s.to > s.from ? s.ts + ctx.readinessDelayMs : s.ts) > time ? n + s.to - s.from : n), 0);
+  return Math.max(0, current - pending);
+}
+
+/** Nearest-rank percentile: the smallest value with at least p % of the values at or below it. */
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/** The last scaling in a direction, or -Infinity. */
+function lastScaling(scalings: readonly ScalingRecord[], out: boolean): number {
+  return scalings.reduce((ts, s) => ((out ? s.to > s.from : s.to < s.from) ? Math.max(ts, s.ts) : ts), -Infinity);
+}
+
+/**
+ * Sizes the service to its load, quickly up and slowly down.
+ *
+ * The load of a bucket is the statistic's value; with perReplica, that value times the replicas
+ * ready in that bucket (cpu_ratio 60 on 3 ready replicas is a load of 180, which 3 replicas carry
+ * at a target of 60). Replicas still starting carry nothing yet, so they never inflate the load.
+ * With no replica ready the value is read as the load one replica would carry, as the target
+ * rule reads it at 0 replicas.
+ *
+ * - Out: at once, to ceil(peak × (1 + overshoot) / target), the peak being the highest bucket
+ *   load in outWindow.
+ * - In: only when no scale-out happened within `hold` and no scale-in within `scaleInGap`, and
+ *   only to what the inPercentile-th bucket load of inWindow needs at (1 − hysteresis) × target,
+ *   never below what the peak of outWindow needs. A low percentile of a long window ignores one
+ *   quiet minute (the minimum would not); the hysteresis band keeps the replicas it leaves below
+ *   target, so the next ordinary minute does not scale out again.
+ */
+export function loadRule(rule: LoadRule, current: number, ctx: LoadContext): RuleResult {
+  const { type, metric, statistic, outWindow, inWindow, target, overshoot } = rule;
+  const base = { type, metric, statistic };
+  const loads = (window: string) =>
+    ctx.buckets(metric, statistic, window).map((b) => (rule.perReplica ? b.value * Math.max(1, readyAt(b.start, current, ctx)) : b.value));
+  const what = rule.perReplica ? `load (${metric} ${statistic} × ready replicas)` : `load (${metric} ${statistic})`;
+
+  const recent = loads(outWindow);
+  if (recent.length === 0) {
+    return { ...base, window: outWindow, value: null, proposal: current, explanation: `no data for ${metric} in ${outWindow}: no scale-in` };
+  }
+  const peak = Math.max(...recent);
+  ctx.record(`${metric}.${statistic}.${tidy(outWindow)}.peakLoad`, peak);
+  const forPeak = ceil((peak * (1 + overshoot)) / target);
+  const peakText = `peak ${what} ${fmt(peak)} in ${outWindow}`;
+  const overshootText = overshoot > 0 ? ` × ${fmt(1 + overshoot)}` : '';
+
+  if (forPeak > current) {
+    return {
+      ...base,
+      window: outWindow,
+      value: peak,
+      proposal: forPeak,
+      explanation: `${peakText}; ceil(${fmt(peak)}${overshootText} / ${fmt(target)}) → ${forPeak}`,
+    };
+  }
+  const held = (why: string): RuleResult => ({ ...base, window: outWindow, value: peak, proposal: current, explanation: `${peakText} needs ${forPeak}; ${why}` });
+
+  const lastOut = lastScaling(ctx.scalings, true);
+  if (ctx.now < lastOut + parseDuration(rule.hold)) return held(`no scale-in within ${tidy(rule.hold)} of the scale-out at ${isoSeconds(lastOut)}`);
+  const lastIn = lastScaling(ctx.scalings, false);
+  if (ctx.now < lastIn + parseDuration(rule.scaleInGap)) return held(`no scale-in within ${tidy(rule.scaleInGap)} of the scale-in at ${isoSeconds(lastIn)}`);
+
+  const low = percentile(loads(inWindow), rule.inPercentile);
+  ctx.record(`${metric}.${statistic}.${tidy(inWindow)}.p${fmt(rule.inPercentile)}Load`, low);
+  const lowTarget = target * (1 - rule.hysteresis);
+  const forLow = ceil((low * (1 + overshoot)) / lowTarget);
+  const lowText = `p${fmt(rule.inPercentile)} ${what} ${fmt(low)} in ${inWindow} needs ceil(${fmt(low)}${overshootText} / ${fmt(lowTarget)}) = ${forLow}`;
+  const proposal = Math.max(forLow, forPeak);
+  if (proposal >= current) return held(`${lowText}: no scale-in`);
+  return {
+    ...base,
+    window: inWindow,
+    value: low,
+    proposal,
+    explanation: proposal === forLow ? `${lowText} → ${proposal}` : `${lowText}; ${peakText} needs ${forPeak} → ${proposal}`,
+  };
+}
