@@ -11,12 +11,12 @@ import { DEFAULT_RETENTION_SECONDS } from '../config';
  * - target `tolerance` 0.1, `window` 1m: HPA's tolerance, and a window that spans several agent
  *   reports (HPA reads a metrics-server window of about that size).
  * - step `window` 1m, as target.
- * - load `outWindow` 3m, `overshoot` 0, `inWindow` 1h, `inPercentile` 10, `hold` 10m,
- *   `scaleInGap` 5m, `hysteresis` 0.1, `perReplica` true: out on a few minutes' peak, in only on
- *   what the last hour's quieter minutes need (a low percentile ignores the odd idle minute, where
- *   the minimum would not), and never on the minutes right after growing. Chosen on the NASA trace
- *   (docs/BACKTEST.md); `perReplica` because most metrics (cpu_ratio, a container's requests per
- *   second) are reported per replica.
+ * - load `outWindow` 3m, `overshoot` 0, `inWindow` 45m, `inPercentile` 95, `hold` 10m,
+ *   `scaleInGap` 5m, `hysteresis` 0.15, `perReplica` true: out on a few minutes' peak, in only to
+ *   what the last 45 minutes needed in all but their busiest 5 % of minutes (a percentile ignores
+ *   the odd spike, where the maximum would not), and never right after growing. Measured on the
+ *   NASA trace (docs/BACKTEST.md); `perReplica` because most metrics (cpu_ratio, a container's
+ *   requests per second) are reported per replica.
  * - cooldown 0s both ways: stabilization and rate limits already pace scaling; a cooldown is
  *   for platforms that need quiet time after a change (Alauda's `wait_period`).
  * - stabilization scale-out 0s, scale-in 5m: HPA's — react to load at once, give it back slowly.
@@ -31,7 +31,7 @@ export const POLICY_DEFAULTS = {
   threshold: { outDuration: '5m', inDuration: '5m', increaseBy: 1, decreaseBy: 1 },
   target: { tolerance: 0.1, window: '1m' },
   step: { window: '1m' },
-  load: { perReplica: true, outWindow: '3m', overshoot: 0, inWindow: '1h', inPercentile: 10, hold: '10m', scaleInGap: '5m', hysteresis: 0.1 },
+  load: { perReplica: true, outWindow: '3m', overshoot: 0, inWindow: '45m', inPercentile: 95, hold: '10m', scaleInGap: '5m', hysteresis: 0.15 },
   cooldown: { scaleOut: '0s', scaleIn: '0s' },
   stabilization: { scaleOut: '0s', scaleIn: '5m' },
   readinessDelay: '1m',

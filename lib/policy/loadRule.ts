@@ -55,9 +55,10 @@ function lastScaling(scalings: readonly ScalingRecord[], out: boolean): number {
  *   load in outWindow.
  * - In: only when no scale-out happened within `hold` and no scale-in within `scaleInGap`, and
  *   only to what the inPercentile-th bucket load of inWindow needs at (1 − hysteresis) × target,
- *   never below what the peak of outWindow needs. A low percentile of a long window ignores one
- *   quiet minute (the minimum would not); the hysteresis band keeps the replicas it leaves below
- *   target, so the next ordinary minute does not scale out again.
+ *   never below what the peak of outWindow needs. A percentile of a long window lets one spike
+ *   pass (the maximum would not) while the service's ordinary busy minutes still count; the
+ *   hysteresis band keeps the replicas it leaves below target, so the next ordinary minute does
+ *   not scale out again.
  */
 export function loadRule(rule: LoadRule, current: number, ctx: LoadContext): RuleResult {
   const { type, metric, statistic, outWindow, inWindow, target, overshoot } = rule;
