@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadConfig } from '../config';
+import { formatDuration } from '../duration';
 import { ValidationError } from '../errors';
 import { InputError, parseFlags, USAGE } from './flags';
 import { parsePolicyFile } from './policyFile';
@@ -8,12 +9,14 @@ import { renderChart } from './chart';
 import { runBacktest } from './run';
 import { seriesCsv } from './series';
 import { parseTrace } from './trace';
+import { tunePolicy } from './tune';
 
 const DEFAULT_POLICY = join(import.meta.dirname, '..', '..', 'examples', 'policy.json');
 
 /**
  * The backtest as a command, for `npm run backtest` and `tide backtest`:
- * prints the JSON summary, writes the series and chart when asked. Returns
+ * prints the JSON summary, writes the series and chart when asked; with --tune, tunes a load
+ * rule against the policy given (the baseline) and prints both. Returns
  * the exit code: 0, or 2 on bad input with a message naming the flag.
  */
 export function backtestCommand(args: readonly string[], out: (text: string) => void, err: (text: string) => void): number {
@@ -27,6 +30,13 @@ export function backtestCommand(args: readonly string[], out: (text: string) => 
     const trace = parseInput('--trace', flags.trace, parseTrace);
     const bounds = deploymentBounds();
     const { min, max, policy } = parseInput('--policy', flags.policy ?? DEFAULT_POLICY, (text) => parsePolicyFile(text, bounds));
+    if (flags.tune) {
+      if (trace.length < 2) throw new InputError(`--trace ${flags.trace}: --tune needs at least 2 minutes, one half to tune on and one to check`);
+      const tuned = tunePolicy(trace, { baseline: { min, max, policy }, capacity, startupDelayMs, bounds });
+      if (flags.out !== undefined) write('--out', flags.out, `${JSON.stringify(tuned.policy, null, 2)}\n`);
+      out(JSON.stringify({ capacity, startupDelay: formatDuration(startupDelayMs), ...tuned }, null, 2));
+      return 0;
+    }
     const { summary, series } = runBacktest(trace, { policy, min, max, capacity, startupDelayMs, initialReplicas });
     if (flags.series !== undefined) write('--series', flags.series, seriesCsv(series));
     if (flags.chart !== undefined) {

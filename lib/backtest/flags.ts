@@ -8,7 +8,10 @@ export const USAGE = `usage: npm run backtest -- --trace FILE.csv --capacity N [
   --startup-delay DURATION time before an added replica serves, e.g. 60s or 2m (default 60s)
   --initial-replicas N     replicas running when the trace starts (default the policy's min)
   --series FILE            write minute,load,ready_replicas,desired_replicas,cpu_ratio as CSV
-  --chart FILE             write load, ready capacity and replicas as an SVG chart`;
+  --chart FILE             write load, ready capacity and replicas as an SVG chart
+  --tune                   search the load rule's parameters on the trace's first half to beat --policy
+                           (the baseline) and print both policies' figures on each half and the whole trace
+  --out FILE               with --tune: write the tuned policy, as --policy reads it`;
 
 /** A mistake in what the user gave, worded for the terminal: the CLI prints it with the usage and exits 2. */
 export class InputError extends Error {
@@ -27,6 +30,8 @@ export interface RunFlags {
   initialReplicas?: number;
   series?: string;
   chart?: string;
+  tune: boolean;
+  out?: string;
 }
 
 /** The command line of `npm run backtest`, checked; every error names its flag. */
@@ -43,6 +48,8 @@ export function parseFlags(args: readonly string[]): BacktestFlags {
         'initial-replicas': { type: 'string' },
         series: { type: 'string' },
         chart: { type: 'string' },
+        tune: { type: 'boolean', default: false },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -50,7 +57,7 @@ export function parseFlags(args: readonly string[]): BacktestFlags {
     throw new InputError((error as Error).message);
   }
   if (values.help) return { help: true };
-  const { trace, policy, series, chart } = values;
+  const { trace, policy, series, chart, tune, out } = values;
 
   if (trace === undefined) throw new InputError('--trace is required: the CSV file of requests per minute');
   if (values.capacity === undefined) throw new InputError('--capacity is required: the requests a minute one replica serves at 100% CPU');
@@ -68,5 +75,10 @@ export function parseFlags(args: readonly string[]): BacktestFlags {
   const initialReplicas = initial === undefined ? undefined : /^\d+$/.test(initial) ? Number(initial) : Number.NaN;
   if (Number.isNaN(initialReplicas)) throw new InputError(`--initial-replicas must be a whole number >= 0, got ${JSON.stringify(initial)}`);
 
-  return { help: false, trace, capacity, policy, startupDelayMs, initialReplicas, series, chart };
+  if (out !== undefined && !tune) throw new InputError('--out is for --tune: it writes the tuned policy');
+  if (tune && (series !== undefined || chart !== undefined || initialReplicas !== undefined)) {
+    throw new InputError('--series, --chart and --initial-replicas replay one policy: give them without --tune, with --policy the tuned file');
+  }
+
+  return { help: false, trace, capacity, policy, startupDelayMs, initialReplicas, series, chart, tune, out };
 }

@@ -28,10 +28,11 @@ function backtest(...args: string[]): Promise<{ status: number | null; stdout: s
 
 describe('Function: parseFlags', () => {
   it('reads every flag, with a 60s start-up delay by default', () => {
-    expect(parseFlags(['--trace', 't.csv', '--capacity', '50'])).toEqual({ help: false, trace: 't.csv', capacity: 50, startupDelayMs: 60_000 });
+    expect(parseFlags(['--trace', 't.csv', '--capacity', '50'])).toEqual({ help: false, trace: 't.csv', capacity: 50, startupDelayMs: 60_000, tune: false });
     expect(
       parseFlags(['--trace', 't.csv', '--capacity', '2.5', '--policy', 'p.json', '--startup-delay', '2m30s', '--initial-replicas', '0', '--series', 's.csv', '--chart', 'c.svg']),
-    ).toEqual({ help: false, trace: 't.csv', capacity: 2.5, policy: 'p.json', startupDelayMs: 150_000, initialReplicas: 0, series: 's.csv', chart: 'c.svg' });
+    ).toEqual({ help: false, trace: 't.csv', capacity: 2.5, policy: 'p.json', startupDelayMs: 150_000, initialReplicas: 0, series: 's.csv', chart: 'c.svg', tune: false });
+    expect(parseFlags(['--trace', 't.csv', '--capacity', '50', '--tune', '--out', 'tuned.json'])).toMatchObject({ tune: true, out: 'tuned.json' });
     expect(parseFlags(['--help'])).toEqual({ help: true });
   });
 
@@ -42,6 +43,12 @@ describe('Function: parseFlags', () => {
     { name: 'a capacity that is not a number', args: ['--trace', 't.csv', '--capacity', 'lots'], message: '--capacity must be a number > 0, got "lots"' },
     { name: 'a bad start-up delay', args: ['--trace', 't.csv', '--capacity', '10', '--startup-delay', '1 minute'], message: '--startup-delay "1 minute" must be a duration such as "30s", "10m" or "1h"' },
     { name: 'fractional initial replicas', args: ['--trace', 't.csv', '--capacity', '10', '--initial-replicas', '1.5'], message: '--initial-replicas must be a whole number >= 0, got "1.5"' },
+    { name: '--out without --tune', args: ['--trace', 't.csv', '--capacity', '10', '--out', 'x.json'], message: '--out is for --tune: it writes the tuned policy' },
+    {
+      name: '--tune with --series',
+      args: ['--trace', 't.csv', '--capacity', '10', '--tune', '--series', 's.csv'],
+      message: '--series, --chart and --initial-replicas replay one policy: give them without --tune, with --policy the tuned file',
+    },
     { name: 'an unknown flag', args: ['--trace', 't.csv', '--capacity', '10', '--capcity', '5'], message: expect.stringContaining("Unknown option '--capcity'") },
     { name: 'a flag without its value', args: ['--trace'], message: expect.stringContaining("Option '--trace <value>' argument missing") },
   ])('refuses $name, naming the flag', ({ args, message }) => {
@@ -60,6 +67,19 @@ describe('npm run backtest', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ minutes: 8, peakLoad: 30, staticPeakReplicas: 3, startupDelay: '1m' });
     expect(readFileSync(series, 'utf8').split('\n')).toHaveLength(1 + 8 + 1);
     expect(readFileSync(chart, 'utf8')).toMatch(/^<svg [^]*<\/svg>\n$/);
+  });
+
+  it('with --tune, prints the baseline and the tuned figures side by side and writes a policy --policy replays', () => {
+    const long = writeTemp('long.csv', `minute,requests\n${Array.from({ length: 120 }, (_, m) => `${m},${20 + ((m * 7919) % 23) + (m % 45 < 3 ? 60 : 0)}`).join('\n')}\n`);
+    const tuned = join(dir, 'tuned.json');
+    const out: string[] = [];
+    expect(backtestCommand(['--trace', long, '--capacity', '10', '--tune', '--out', tuned], (text) => out.push(text), () => undefined)).toBe(0);
+    const printed = JSON.parse(out.join(''));
+    expect(printed).toMatchObject({ capacity: 10, startupDelay: '1m', tuningMinutes: 60, holdoutMinutes: 60, policy: JSON.parse(readFileSync(tuned, 'utf8')) });
+    expect(Object.keys(printed.holdout)).toEqual(['baseline', 'tuned']);
+    const replay: string[] = [];
+    expect(backtestCommand(['--trace', long, '--capacity', '10', '--policy', tuned], (text) => replay.push(text), () => undefined)).toBe(0);
+    expect(JSON.parse(replay.join(''))).toMatchObject({ replicaMinutes: printed.wholeTrace.tuned.replicaMinutes, scalingActions: printed.wholeTrace.tuned.scalingActions });
   });
 
   it('exits 2 on a bad file, naming the flag, the file and each problem', async () => {
