@@ -1,5 +1,6 @@
 import { formatDuration, parseDuration } from '../duration';
 import { bound, coolDown, rateLimit, stabilize, type Adjustment } from './behavior';
+import type { Recommendation } from './history';
 import type { LoadContext } from './loadRule';
 import { evaluateRule, type Read } from './rules';
 import type { Decision, DecisionInput } from './types';
@@ -40,10 +41,22 @@ export function decide(input: DecisionInput): Decision {
   const rules = policy.rules.map((rule) => evaluateRule(rule, current, startingReplicas(input), read, load));
 
   const votes = rules.flatMap((r) => (r.proposal === null ? [] : [r.proposal]));
-  const proposed = votes.length > 0 ? Math.max(...votes) : current;
+  let proposed = votes.length > 0 ? Math.max(...votes) : current;
   // The reason cites the rules behind the winning proposal; when every rule abstains, all of them.
   const winners = rules.filter((r) => r.proposal === proposed);
   const notes = [(winners.length > 0 ? winners : rules).map((r) => r.explanation).join('; ')];
+
+  const metricsMissing = rules.length > 0 && rules.every((r) => r.value === null);
+  const fallback = policy.missingMetrics;
+  if (metricsMissing && fallback.behavior === 'fallback') {
+    const reads = 1 + missingReadsBefore(history.recommendations);
+    if (reads >= fallback.afterReads) {
+      proposed = fallback.replicas;
+      notes.push(`no data in ${reads} evaluations in a row: missingMetrics fallback → ${fallback.replicas}`);
+    } else {
+      notes.push(`no data in ${reads} of the ${fallback.afterReads} evaluations in a row before the missingMetrics fallback to ${fallback.replicas}`);
+    }
+  }
 
   const stages: Array<(replicas: number) => Adjustment | undefined> = [
     (r) => stabilize(r, current, history.recommendations, policy.stabilization, now),
@@ -68,6 +81,14 @@ export function decide(input: DecisionInput): Decision {
     reason: notes.join('; '),
     ...(limitedBy === undefined ? {} : { limitedBy }),
     rules,
+    ...(metricsMissing ? { metricsMissing: true as const } : {}),
     metrics,
   };
+}
+
+/** How many of the latest recommendations in a row were made without data. */
+function missingReadsBefore(recommendations: readonly Recommendation[]): number {
+  let n = 0;
+  while (n < recommendations.length && recommendations[recommendations.length - 1 - n]?.metricsMissing) n++;
+  return n;
 }

@@ -23,6 +23,8 @@ import { DEFAULT_RETENTION_SECONDS } from '../config';
  * - readinessDelay 1m: replicas added within the last minute are taken to be still starting,
  *   like HPA's initial readiness delay and AWS's warm-up, so no rule scales out again on the
  *   readings of replicas that are about to get help.
+ * - missingMetrics hold: with no data, no rule can tell that fewer replicas would do, so none
+ *   are removed; a fallback count is a choice only the operator knows to make.
  * - limits: HPA's defaults (scale out by 4 replicas or 100%, whichever is more; scale in
  *   unbounded), over 1m periods rather than HPA's 15s because Tide evaluates about once a minute.
  */
@@ -35,6 +37,7 @@ export const POLICY_DEFAULTS = {
   cooldown: { scaleOut: '0s', scaleIn: '0s' },
   stabilization: { scaleOut: '0s', scaleIn: '5m' },
   readinessDelay: '1m',
+  missingMetrics: { behavior: 'hold' },
   limits: {
     scaleOut: [
       { type: 'replicas', value: 4, period: '1m' },

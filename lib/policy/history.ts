@@ -8,6 +8,8 @@ import { HISTORY_ENTRIES, HISTORY_MS } from './defaults';
 export interface Recommendation {
   ts: number;
   replicas: number;
+  /** No rule had data: counted for a missingMetrics fallback. */
+  metricsMissing?: true;
 }
 
 /** A scaling that was applied to the service (any trigger), for rate limits, cooldowns and the readiness delay. */
@@ -32,8 +34,9 @@ export function emptyHistory(): History {
  * The history after a decision: its proposal joins the recommendations unstabilized, as HPA keeps
  * it, whether or not the decision was applied (a dry run or a failed platform call still recommended).
  */
-export function recordDecision(history: History, decision: { ts: number; proposed: number }): History {
-  const recommendations = keepRecent([...history.recommendations, { ts: decision.ts, replicas: decision.proposed }], decision.ts);
+export function recordDecision(history: History, decision: { ts: number; proposed: number; metricsMissing?: true }): History {
+  const recommendation: Recommendation = { ts: decision.ts, replicas: decision.proposed, ...(decision.metricsMissing ? { metricsMissing: true } : {}) };
+  const recommendations = keepRecent([...history.recommendations, recommendation], decision.ts);
   return { recommendations, scalings: history.scalings };
 }
 

@@ -165,6 +165,29 @@ export const limits = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * What a decision does when no rule has data (the agents stopped reporting, or the metric is
+ * misnamed): hold the replicas (no scale-in on no data), or, as KEDA's fallback, go to a fixed
+ * count once that many evaluations in a row had none. The count is of the history Tide keeps.
+ */
+const MISSING_METRICS = 'must be {"behavior": "hold"} or {"behavior": "fallback", "replicas": N, "afterReads": N}';
+const missingMetrics = z.discriminatedUnion(
+  'behavior',
+  [
+    z.strictObject({ behavior: z.literal('hold') }),
+    z.strictObject({
+      behavior: z.literal('fallback'),
+      replicas: z.number('must be a whole number >= 0').int('must be a whole number >= 0').min(0, 'must be a whole number >= 0'),
+      afterReads: z
+        .number('must be a whole number from 1 to 60')
+        .int('must be a whole number from 1 to 60')
+        .min(1, 'must be a whole number from 1 to 60')
+        .max(60, `must be at most 60: ${HISTORY_RULE}, 60 evaluations at one a minute`),
+    }),
+  ],
+  { error: MISSING_METRICS },
+);
+
 const perDirection = (defaults: { scaleOut: string; scaleIn: string }) =>
   z.strictObject({ scaleOut: historySpan.default(defaults.scaleOut), scaleIn: historySpan.default(defaults.scaleIn) });
 
@@ -176,6 +199,7 @@ function buildPolicySchemas(bounds: PolicyBounds) {
     stabilization: perDirection(D.stabilization).prefault({}),
     limits: limits.prefault({}),
     readinessDelay: historySpan.default(D.readinessDelay),
+    missingMetrics: missingMetrics.prefault(() => ({ ...D.missingMetrics })),
   });
   // A manual service is scaled by webhooks and operators only, so it may keep a policy with
   // no rules; the service document says when a rule is needed.
@@ -209,5 +233,6 @@ export type TargetRule = z.output<ReturnType<typeof targetRule>>;
 export type StepRule = z.output<ReturnType<typeof stepRule>>;
 export type LoadRule = z.output<ReturnType<typeof loadRule>>;
 export type StepChange = z.output<typeof stepChange>;
+export type MissingMetrics = z.output<typeof missingMetrics>;
 export type LimitPolicy = z.output<typeof limitPolicy>;
 export type SelectPolicy = z.output<typeof selectPolicy>;

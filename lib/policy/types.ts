@@ -64,6 +64,8 @@ export interface Decision {
   /** The last stage that changed the replicas: stabilization, scaleOutLimit, scaleInLimit, cooldown, max or min. */
   limitedBy?: string;
   rules: RuleResult[];
+  /** Present when no rule had data: the history counts these for a missingMetrics fallback. */
+  metricsMissing?: true;
   /** Readings the rules used, keyed metric.statistic.window, e.g. {"cpu_ratio.mean.10m": 83.1}. */
   metrics: Record<string, number>;
 }

@@ -179,3 +179,39 @@ describe('Function: decide — threshold and step rules while replicas start', (
     expect(decision.reason).toContain(reason);
   });
 });
+
+describe('Function: decide — when metrics are missing', () => {
+  const target = { type: 'target', metric: 'cpu_ratio', target: 60 };
+  const fallback = { behavior: 'fallback', replicas: 6, afterReads: 3 };
+  const missed = (n: number) => Array.from({ length: n }, (_, i) => ({ ts: NOW - (n - i) * 60 * SECOND, replicas: 3, metricsMissing: true as const }));
+
+  it.each([
+    { name: 'hold (the default) keeps the replicas', missingMetrics: undefined, recommendations: missed(5), values: {}, replicas: 3, reason: 'no data for cpu_ratio in 1m: no scale-in' },
+    {
+      name: 'a fallback waits for its count of reads in a row',
+      missingMetrics: fallback,
+      recommendations: missed(1),
+      values: {},
+      replicas: 3,
+      reason: 'no data for cpu_ratio in 1m: no scale-in; no data in 2 of the 3 evaluations in a row before the missingMetrics fallback to 6',
+    },
+    { name: 'a fallback goes to its count on the Nth read without data', missingMetrics: fallback, recommendations: missed(2), values: {}, replicas: 6, reason: 'no data for cpu_ratio in 1m: no scale-in; no data in 3 evaluations in a row: missingMetrics fallback → 6' },
+    {
+      name: 'a read with data restarts the count',
+      missingMetrics: fallback,
+      recommendations: [...missed(2), { ts: NOW - 30 * SECOND, replicas: 3 }],
+      values: {},
+      replicas: 3,
+      reason: 'no data for cpu_ratio in 1m: no scale-in; no data in 1 of the 3 evaluations in a row before the missingMetrics fallback to 6',
+    },
+    { name: 'a fallback is ignored while there is data', missingMetrics: fallback, recommendations: missed(5), values: { 'cpu_ratio.mean.1m': 60 }, replicas: 3, reason: 'cpu_ratio mean 60 within 10% of target 60' },
+  ])('$name', ({ missingMetrics, recommendations, values, replicas, reason }) => {
+    const decision = decideCase({ policy: { rules: [target], stabilization: { scaleIn: '0s' }, ...(missingMetrics ? { missingMetrics } : {}) }, values, recommendations });
+    expect({ replicas: decision.replicas, reason: decision.reason }).toEqual({ replicas, reason });
+  });
+
+  it('a fallback below the current replicas scales in, within min', () => {
+    const decision = decideCase({ policy: { rules: [target], stabilization: { scaleIn: '0s' }, missingMetrics: { behavior: 'fallback', replicas: 0, afterReads: 1 } }, min: 1 });
+    expect(decision).toMatchObject({ replicas: 1, direction: 'in', limitedBy: 'min', metricsMissing: true });
+  });
+});

@@ -37,6 +37,7 @@ describe('policySchema', () => {
       ],
       limits: { ...SPEC_POLICY.limits, selectPolicy: { scaleOut: 'max', scaleIn: 'max' } },
       readinessDelay: '1m',
+      missingMetrics: { behavior: 'hold' },
     });
   });
 
@@ -51,6 +52,7 @@ describe('policySchema', () => {
         selectPolicy: { scaleOut: 'max', scaleIn: 'max' },
       },
       readinessDelay: '1m',
+      missingMetrics: { behavior: 'hold' },
     });
   });
 
@@ -101,6 +103,11 @@ describe('policySchema', () => {
     ['a stabilization window past the hour of history', { ...withRule(threshold), stabilization: { scaleIn: '2h' } }, ['stabilization.scaleIn: must be at most 1h: Tide keeps 1h of scaling history']],
     ['a limit period past the hour of history', { ...withRule(threshold), limits: { scaleIn: [{ type: 'percent', value: 10, period: '1h1ms' }] } }, ['limits.scaleIn[0].period: must be at most 1h: Tide keeps 1h of scaling history']],
     ['a readinessDelay past the hour of history', { ...withRule(threshold), readinessDelay: '999999h' }, ['readinessDelay: must be at most 1h: Tide keeps 1h of scaling history']],
+    ['an unknown missingMetrics behavior', { ...withRule(threshold), missingMetrics: { behavior: 'zero' } }, ['missingMetrics.behavior: must be {"behavior": "hold"} or {"behavior": "fallback", "replicas": N, "afterReads": N}']],
+    ['a fallback without replicas', { ...withRule(threshold), missingMetrics: { behavior: 'fallback', afterReads: 3 } }, ['missingMetrics.replicas: must be a whole number >= 0']],
+    ['a fallback after 0 reads', { ...withRule(threshold), missingMetrics: { behavior: 'fallback', replicas: 4, afterReads: 0 } }, ['missingMetrics.afterReads: must be a whole number from 1 to 60']],
+    ['a fallback past the hour of history', { ...withRule(threshold), missingMetrics: { behavior: 'fallback', replicas: 4, afterReads: 61 } }, ['missingMetrics.afterReads: must be at most 60: Tide keeps 1h of scaling history, 60 evaluations at one a minute']],
+    ['a hold with a count', { ...withRule(threshold), missingMetrics: { behavior: 'hold', replicas: 4 } }, ['missingMetrics: Unrecognized key: "replicas"']],
   ])('rejects %s', (_, input, expected) => {
     expect(problems(input)).toEqual(expected);
   });
