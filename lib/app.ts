@@ -11,6 +11,7 @@ import { HostPoolStore } from './store/hostPools';
 import { IdempotencyStore } from './store/idempotency';
 import { RateLimitStore } from './store/rateLimits';
 import { ReceiverStore } from './store/receivers';
+import { RollupStore } from './store/rollups';
 import { ServiceStateStore } from './store/serviceState';
 import { ServiceStore } from './store/services';
 import { SimulatedServiceStore } from './store/simulatedServices';
@@ -31,6 +32,7 @@ export interface Tide {
   idempotency: IdempotencyStore;
   rateLimits: RateLimitStore;
   actedAlerts: ActedAlertStore;
+  rollups: RollupStore;
   now: () => number;
 }
 
@@ -54,6 +56,7 @@ export function createTide(config: TideConfig = loadConfig(), now: () => number 
     idempotency: new IdempotencyStore(db, config.tableName),
     rateLimits: new RateLimitStore(db, config.tableName),
     actedAlerts: new ActedAlertStore(db, config.tableName),
+    rollups: new RollupStore(db, config.tableName),
     now,
   };
 }

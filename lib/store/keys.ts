@@ -19,6 +19,7 @@
  * | idempotency key  | IDEMPOTENCY#<scope>#<key>        | KEY                    |
  * | rate window      | RATE#<scope>                     | WINDOW                 |
  * | acted-on alert   | ALERT#<receiver id>#<alert>      | ALERT                  |
+ * | hour of load     | ROLLUP#<ns>#<service>            | <hour start, 12 digits>   |
  *
  * Aggregates are keyed per (service, shard) so a window read is one query per
  * shard, whatever the number of containers or nodes; the shard comes from the
@@ -27,6 +28,10 @@
  * one paginated query; a service's changing state (lease, replicas, recent
  * recommendations and scalings) is a separate item, so policy edits and
  * evaluations never overwrite each other.
+ * A service's load is rolled up into one item per hour (lib/store/rollups.ts),
+ * its minutes as a list per load key, so that two weeks of it is 336 small
+ * items in one partition: a range of hours is one query, the same hour on
+ * each of 14 days one BatchGetItem.
  */
 export const attr = {
   pk: 'pk',
@@ -110,7 +115,24 @@ export const keys = {
   actedAlert(receiverId: string, alert: string): ItemKey {
     return { pk: `ALERT#${receiverId}#${alert}`, sk: 'ALERT' };
   },
+  rollupPartition(namespace: string, service: string): string {
+    return `ROLLUP#${namespace}#${service}`;
+  },
+  /** One hour of a service's per-minute load. */
+  rollup(namespace: string, service: string, hourStartSeconds: number): ItemKey {
+    return { pk: keys.rollupPartition(namespace, service), sk: keys.bucketSortKey(hourStartSeconds) };
+  },
 };
+
+/** A rollup item's attribute for one load key: its 60 minutes as a list (null where none was kept). */
+export function rollupAttribute(loadKey: string): string {
+  return `l:${loadKey}`;
+}
+
+/** The load key a rollup item's attribute holds; undefined for any other attribute. */
+export function rollupKeyOfAttribute(name: string): string | undefined {
+  return name.startsWith('l:') ? name.slice(2) : undefined;
+}
 
 /** Aggregate attribute names for one metric: count, sum (in two parts, see lib/store/aggregates.ts), min and max. */
 export function aggregateAttributes(metric: string): { count: string; sum: string; sumRemainder: string; min: string; max: string } {
