@@ -17,6 +17,9 @@ import { DEFAULT_RETENTION_SECONDS } from '../config';
  *   the odd spike, where the maximum would not), and never right after growing. Measured on the
  *   NASA trace (docs/BACKTEST.md); `perReplica` because most metrics (cpu_ratio, a container's
  *   requests per second) are reported per replica.
+ * - load `prediction` (none unless given): `seasonal` and `bursts` both on, `mode` act, `days` 7,
+ *   `recurOn` 3, `lookAhead` the policy's readinessDelay: a burst seen at the same minute on 3 of
+ *   the last 7 days is a habit, not chance (two could be); a week covers every weekday once.
  * - cooldown 0s both ways: stabilization and rate limits already pace scaling; a cooldown is
  *   for platforms that need quiet time after a change (Alauda's `wait_period`).
  * - stabilization scale-out 0s, scale-in 5m: HPA's — react to load at once, give it back slowly.
@@ -34,6 +37,7 @@ export const POLICY_DEFAULTS = {
   target: { tolerance: 0.1, window: '1m' },
   step: { window: '1m' },
   load: { perReplica: true, outWindow: '3m', overshoot: 0, inWindow: '45m', inPercentile: 95, hold: '10m', scaleInGap: '5m', hysteresis: 0.15 },
+  prediction: { seasonal: true, bursts: true, mode: 'act', days: 7, recurOn: 3 },
   cooldown: { scaleOut: '0s', scaleIn: '0s' },
   stabilization: { scaleOut: '0s', scaleIn: '5m' },
   readinessDelay: '1m',

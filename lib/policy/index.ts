@@ -7,4 +7,5 @@ export { decide } from './decide';
 export { emptyHistory, recordDecision, recordScaling, type History, type Recommendation, type ScalingRecord } from './history';
 export { ruleWindows } from './rules';
 export { observationsFromBuckets } from './observations';
+export { loadKey, loadRulesWithPrediction, minuteLoads, type MinuteLoad, type PastLoads } from './pastLoad';
 export type * from './types';

@@ -26,9 +26,22 @@ const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\
  * removal counts from when it was made, an addition from when its readiness delay passed. Before
  * the hour of history the service keeps, replicas are taken as at its start.
  */
-function readyAt(time: number, current: number, ctx: LoadContext): number {
+function readyAt(time: number, current: number, ctx: Pick<LoadContext, 'scalings' | 'readinessDelayMs'>): number {
   const pending = ctx.scalings.reduce((n, s) => ((s.to > s.from ? s.ts + ctx.readinessDelayMs : s.ts) > time ? n + s.to - s.from : n), 0);
   return Math.max(0, current - pending);
+}
+
+/**
+ * The load of each bucket as the rule reads it: the statistic's value, with perReplica times the
+ * replicas ready in that bucket (at least one). The prediction's rollups are these same loads.
+ */
+export function bucketLoads(
+  rule: Pick<LoadRule, 'perReplica'>,
+  values: readonly BucketValue[],
+  current: number,
+  ctx: Pick<LoadContext, 'scalings' | 'readinessDelayMs'>,
+): BucketValue[] {
+  return values.map((b) => (rule.perReplica ? { start: b.start, value: b.value * Math.max(1, readyAt(b.start, current, ctx)) } : b));
 }
 
 /** Nearest-rank percentile: the smallest value with at least p % of the values at or below it. */
@@ -63,8 +76,7 @@ function lastScaling(scalings: readonly ScalingRecord[], out: boolean): number {
 export function loadRule(rule: LoadRule, current: number, ctx: LoadContext): RuleResult {
   const { type, metric, statistic, outWindow, inWindow, target, overshoot } = rule;
   const base = { type, metric, statistic };
-  const loads = (window: string) =>
-    ctx.buckets(metric, statistic, window).map((b) => (rule.perReplica ? b.value * Math.max(1, readyAt(b.start, current, ctx)) : b.value));
+  const loads = (window: string) => bucketLoads(rule, ctx.buckets(metric, statistic, window), current, ctx).map((b) => b.value);
   const what = rule.perReplica ? `load (${metric} ${statistic} × ready replicas)` : `load (${metric} ${statistic})`;
 
   const recent = loads(outWindow);

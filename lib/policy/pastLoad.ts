@@ -1,4 +1,7 @@
-import type { LoadRule } from './schema';
+import { parseDuration } from '../duration';
+import { bucketLoads } from './loadRule';
+import type { LoadRule, Policy } from './schema';
+import type { DecisionInput } from './types';
 
 // A service's load in minutes past the metric buckets' retention (24 h by default), as the
 // prediction reads it: the evaluator keeps it as hourly rollups in the store, the backtest
@@ -13,4 +16,28 @@ export function loadKey(rule: Pick<LoadRule, 'metric' | 'statistic' | 'perReplic
 export interface PastLoads {
   /** The load of `key` in the minute that starts at `minuteStart` (a multiple of 60,000); undefined when none was kept. */
   at(key: string, minuteStart: number): number | undefined;
+}
+
+/** One minute's load: what the evaluator's rollups and the backtest keep under a load key. */
+export interface MinuteLoad {
+  minuteStart: number;
+  load: number;
+}
+
+/** The load rules whose prediction reads past loads: the keys a service's rollups must keep. */
+export function loadRulesWithPrediction(policy: Pick<Policy, 'rules'>): LoadRule[] {
+  return policy.rules.flatMap((rule) => (rule.type === 'load' && rule.prediction ? [rule] : []));
+}
+
+/**
+ * The load of `rule` in each minute bucket that starts in [from, to) and holds samples, computed
+ * as the rule computes it (its statistic, times the replicas ready in that minute with
+ * perReplica), from the same input decide() gets. The ready replicas are rebuilt from the scaling
+ * history, which reaches back an hour: keep a minute within the hour after it ends (the evaluator
+ * and the backtest write the minute just past each evaluation).
+ */
+export function minuteLoads(rule: LoadRule, input: Pick<DecisionInput, 'policy' | 'currentReplicas' | 'observations' | 'history' | 'now'>, from: number, to: number): MinuteLoad[] {
+  const values = input.observations.buckets(rule.metric, rule.statistic, input.now - from).filter((b) => b.start >= from && b.start < to);
+  const context = { scalings: input.history.scalings, readinessDelayMs: parseDuration(input.policy.readinessDelay) };
+  return bucketLoads(rule, values, input.currentReplicas, context).map((b) => ({ minuteStart: b.start, load: b.value }));
 }

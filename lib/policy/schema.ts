@@ -71,6 +71,29 @@ const targetRule = (window: z.ZodString) =>
     window: window.default(D.target.window),
   });
 
+const WHOLE_DAYS = (from: number, to: number) => `must be a whole number of days from ${from} to ${to}`;
+const days = (from: number, to: number) => z.number(WHOLE_DAYS(from, to)).int(WHOLE_DAYS(from, to)).min(from, WHOLE_DAYS(from, to)).max(to, WHOLE_DAYS(from, to));
+const PREDICTION_MODE = 'must be "act" (the forecast sets a floor on the replicas) or "forecastOnly" (the forecast is recorded beside each decision and changes nothing)';
+
+/**
+ * A load rule's prediction (forecast.ts): a floor on its proposal from the load of past days,
+ * kept as per-minute rollups for 14 days. It only ever adds replicas. lookAhead defaults to the
+ * policy's readinessDelay: a replica asked for now serves that much later.
+ */
+const prediction = z
+  .strictObject({
+    seasonal: z.boolean('must be true or false').default(D.prediction.seasonal),
+    bursts: z.boolean('must be true or false').default(D.prediction.bursts),
+    mode: z.enum(['act', 'forecastOnly'], { error: PREDICTION_MODE }).default(D.prediction.mode),
+    lookAhead: historySpan.optional(),
+    days: days(2, 14).default(D.prediction.days),
+    recurOn: days(2, 14).default(D.prediction.recurOn),
+  })
+  .superRefine((p, ctx) => {
+    if (!p.seasonal && !p.bursts) ctx.addIssue({ code: 'custom', path: ['seasonal'], message: 'a prediction needs seasonal, bursts or both: leave prediction out to have none' });
+    if (p.recurOn > p.days) ctx.addIssue({ code: 'custom', path: ['recurOn'], message: 'recurOn must be at most days: a burst is remembered when it recurred on recurOn of the last `days` days' });
+  });
+
 /**
  * Sized to the load: out at once to what the peak of a short window needs, in only to what a low
  * percentile of a long window needs, after a hold and a gap, past a hysteresis band (rules.ts).
@@ -90,6 +113,7 @@ const loadRule = (window: z.ZodString) =>
       hold: historySpan.default(D.load.hold),
       scaleInGap: historySpan.default(D.load.scaleInGap),
       hysteresis: fraction.default(D.load.hysteresis),
+      prediction: prediction.optional(),
     })
     .superRefine((rule, ctx) => {
       if (parseDuration(rule.inWindow) < parseDuration(rule.outWindow)) {
@@ -232,6 +256,7 @@ export type ThresholdRule = z.output<ReturnType<typeof thresholdRule>>;
 export type TargetRule = z.output<ReturnType<typeof targetRule>>;
 export type StepRule = z.output<ReturnType<typeof stepRule>>;
 export type LoadRule = z.output<ReturnType<typeof loadRule>>;
+export type Prediction = z.output<typeof prediction>;
 export type StepChange = z.output<typeof stepChange>;
 export type MissingMetrics = z.output<typeof missingMetrics>;
 export type LimitPolicy = z.output<typeof limitPolicy>;

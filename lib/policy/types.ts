@@ -1,5 +1,6 @@
 import type { Statistic } from '../statistics';
 import type { History } from './history';
+import type { PastLoads } from './pastLoad';
 import type { Policy, Rule } from './schema';
 
 /** Metric readings over a window ending now. */
@@ -28,6 +29,8 @@ export interface DecisionInput {
   currentReplicas: number;
   observations: Observations;
   history: History;
+  /** The load of minutes past the metric buckets' retention, for load rules with a prediction; without it they forecast nothing and say so. */
+  pastLoads?: PastLoads;
   /** Epoch milliseconds; the engine never reads the clock. */
   now: number;
 }
