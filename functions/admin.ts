@@ -9,6 +9,7 @@ import { errorResponses } from '../lib/http/errors';
 import { router } from '../lib/http/router';
 import type { HttpEvent } from '../lib/http/types';
 import { readServiceMetrics } from '../lib/metrics/routes';
+import { readServiceLoad } from '../lib/services/load';
 import { deleteService, evaluateNow, getService, listEvents, listServices, putService, scaleManually } from '../lib/services/routes';
 
 const routes = router({
@@ -21,6 +22,7 @@ const routes = router({
   'DELETE /v1/services/{service}': (event) => deleteService(event, tide()),
   'GET /v1/services/{service}/events': (event) => listEvents(event, tide()),
   'GET /v1/services/{service}/metrics': (event) => readServiceMetrics(event, tide()),
+  'GET /v1/services/{service}/load': (event) => readServiceLoad(event, tide()),
   'POST /v1/services/{service}/scale': (event, deadline) => scaleManually(event, tide(), deadline),
   'POST /v1/evaluate': (event, deadline) => evaluateNow(event, tide(), deadline),
   'GET /v1/hostpools': (event) => listHostPools(event, tide()),
