@@ -20,6 +20,8 @@ const USAGE = `usage: tide [--namespace NS] [--json] COMMAND
   evaluate [SERVICE...] [--dry-run]   run the evaluator now
   keys create NAME | keys list | keys revoke ID
   backtest --trace FILE.csv --capacity N [--policy FILE] [...]   replay a load trace (needs no API; see docs/BACKTEST.md)
+  tune SERVICE [--since 7d] [--out FILE] [--startup-delay 60s] [--baseline FILE]
+                                      tune a load rule on the service's own cpu_ratio load (see docs/BACKTEST.md)
 environment: TIDE_URL (else the URL in .tide/url that npm start writes, else ${DEFAULT_URL}),
   TIDE_ADMIN_TOKEN (else .tide/admin-token), TIDE_STATE_DIR (instead of .tide)`;
 
@@ -58,7 +60,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, out: (line: st
         limit: { type: 'string', default: '20' },
         metric: { type: 'string', default: 'cpu_ratio' },
         stat: { type: 'string', default: 'mean' },
-        since: { type: 'string', default: '1h' },
+        since: { type: 'string' },
+        out: { type: 'string' },
+        'startup-delay': { type: 'string', default: '60s' },
+        baseline: { type: 'string' },
         reason: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -89,10 +94,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, out: (line: st
     apply: () => commands.apply(ctx, o.file, o.service),
     delete: () => commands.remove(ctx, args[0]),
     events: () => commands.events(ctx, args[0], o.limit),
-    metrics: () => commands.metrics(ctx, args[0], o.metric, o.stat, o.since),
+    metrics: () => commands.metrics(ctx, args[0], o.metric, o.stat, o.since ?? '1h'),
     scale: () => commands.scale(ctx, args[0], args[1], o.reason),
     evaluate: () => commands.evaluate(ctx, args, o['dry-run']),
     keys: () => commands.keys(ctx, args[0], args[1]),
+    // The tuner runs here, on the engine; loaded only for it, as the backtest is.
+    tune: async () => (await import('./tune')).tune(ctx, args[0], { since: o.since ?? '7d', startupDelay: o['startup-delay'], ...(o.baseline ? { baseline: o.baseline } : {}), ...(o.out ? { out: o.out } : {}) }),
   };
   const action = dispatch[command];
   if (!action) {
