@@ -2,7 +2,18 @@ import type { Tide } from '../app';
 import { parseDuration } from '../duration';
 import { fnv1a } from '../hash';
 import { logger } from '../observability';
-import { decide, observationsFromBuckets, policySchemaWithin, ruleWindows, type Decision, type Rule } from '../policy';
+import {
+  advanceShadows,
+  decide,
+  LOAD_METRIC,
+  observationsFromBuckets,
+  policySchemaWithin,
+  ruleWindows,
+  SCORING_LOOKBACK_MS,
+  shadowPolicies,
+  type Decision,
+  type Rule,
+} from '../policy';
 import { providerFor } from '../providers/context';
 import type { ScaleOutcome } from '../scaling/engine';
 import { previewServiceScaling, scaleService, type ScaleIntent } from '../scaling/service';
@@ -84,14 +95,23 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
     // A platform without node agents reports its metrics itself; a what-if decides on those already reported, as that is a write.
     if (!whatIf) await provider.reportMetrics?.();
     const now = app.now();
-    const observations = await readWindows(app, svc, policy.rules, now);
+    const shadows = shadowPolicies(svc.shadows, app.config);
+    const buckets = await readWindows(app, svc, [...policy.rules, ...shadows.flatMap((s) => s.policy.rules)], now, shadows.length > 0);
+    const bucketMs = app.config.bucketSeconds * 1000;
+    const observations = observationsFromBuckets(buckets, now, bucketMs);
     let decided: { current: number; decision: Decision } | undefined;
     const intent: ScaleIntent = {
       trigger: 'policy',
-      plan: (current, history) => {
-        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history, now });
+      plan: (current, state) => {
+        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history: state, now });
         decided = { current, decision };
-        return { to: decision.replicas, reason: decision.reason, decision };
+        // Shadows decide on the same readings, after the live policy, and never reach the platform.
+        const live = { replicas: current, scalings: state.scalings, readinessDelayMs: parseDuration(policy.readinessDelay) };
+        const moved =
+          svc.shadows || state.shadows
+            ? { shadows: advanceShadows(shadows, Object.keys(svc.shadows ?? {}), state.shadows, { live, min: svc.min, max: svc.max, buckets, bucketMs, now }) }
+            : {};
+        return { to: decision.replicas, reason: decision.reason, decision, ...moved };
       },
     };
     const outcome = whatIf
@@ -114,15 +134,17 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
   }
 }
 
-/** Reads every bucket the policy's longest window needs, for all its metrics, in one query per shard. */
-async function readWindows(app: Tide, svc: StoredService, rules: readonly Rule[], now: number) {
+/**
+ * Reads every bucket the rules' longest window needs, for all their metrics, in one query per
+ * shard; with shadows to score, also the load metric over the minutes scoring looks back over.
+ */
+async function readWindows(app: Tide, svc: StoredService, rules: readonly Rule[], now: number, scoring: boolean) {
   const { bucketSeconds, writeShards } = app.config;
   const bucketMs = bucketSeconds * 1000;
-  const longest = Math.max(...rules.flatMap(ruleWindows).map(parseDuration), bucketMs);
-  const metrics = [...new Set(rules.map((r) => r.metric))];
+  const longest = Math.max(...rules.flatMap(ruleWindows).map(parseDuration), bucketMs, scoring ? SCORING_LOOKBACK_MS : 0);
+  const metrics = [...new Set([...rules.map((r) => r.metric), ...(scoring ? [LOAD_METRIC] : [])])];
   // Ingest takes samples up to 5 minutes ahead; a fast node clock should not vanish.
-  const buckets = await app.aggregates.readBuckets(svc.namespace, svc.service, metrics, bucketStartOf(now - longest, bucketMs), now + 300_000, writeShards);
-  return observationsFromBuckets(buckets, now, bucketMs);
+  return app.aggregates.readBuckets(svc.namespace, svc.service, metrics, bucketStartOf(now - longest, bucketMs), now + 300_000, writeShards);
 }
 
 /** A stable spread of services over workers. */

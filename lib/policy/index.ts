@@ -7,5 +7,6 @@ export { decide } from './decide';
 export { emptyHistory, recordDecision, recordScaling, type History, type Recommendation, type ScalingRecord } from './history';
 export { ruleWindows } from './rules';
 export { observationsFromBuckets } from './observations';
-export { loadKey, loadRulesWithPrediction, minuteLoads, type MinuteLoad, type PastLoads } from './pastLoad';
+export { advanceShadows, LOAD_METRIC, MAX_SHADOWS, SCORING_LOOKBACK_MS, shadowPolicies, type Score, type ShadowPolicy, type ShadowState } from './shadow';
+export { loadKey, loadRulesWithPrediction, minuteLoads, type MinuteLoad, type MinuteLoadsInput, type PastLoads } from './pastLoad';
 export type * from './types';

@@ -1,23 +1,24 @@
 import type { Tide } from '../app';
 import { reportingContainers } from '../metrics/reporting';
-import { recordDecision, recordScaling, type Decision, type History } from '../policy';
+import { recordDecision, recordScaling, type Decision, type History, type ShadowState } from '../policy';
 import type { Provider } from '../providers/provider';
 import type { ScalingEvent, Trigger } from '../store/events';
 import type { ServiceState, StateChange } from '../store/serviceState';
 import type { StoredService } from '../store/services';
 import { eventFields, isRefusal, previewScaling, runScaling, type Move, type Plan, type Ran, type Scalable, type ScaleOptions, type ScaleOutcome } from './engine';
 
-/** A service's move; the evaluator's says which policy decision it follows. */
+/** A service's move; the evaluator's says which policy decision it follows, and where its shadow policies stand. */
 export interface ScalePlan extends Move {
   decision?: Decision;
+  shadows?: Record<string, ShadowState>;
 }
 
 export interface ScaleIntent {
   trigger: Trigger;
   /** The webhook receiver's name, for webhook triggers. */
   receiver?: string;
-  /** Decided once the lease is held and the current replicas are known, with the history the service's policy reads. */
-  plan(current: number, history: History): Plan<ScalePlan>;
+  /** Decided once the lease is held and the current replicas are known, with the state the service's policies read. */
+  plan(current: number, state: ServiceState): Plan<ScalePlan>;
 }
 
 export interface ServiceScaleOptions extends Omit<ScaleOptions, 'now'> {
@@ -73,6 +74,7 @@ function changeOf(state: ServiceState, { outcome, plan, ts }: Ran<ScalePlan>): S
     history = recordDecision(history, decision);
     change.lastDecision = { ts: decision.ts, replicas: decision.replicas, reason: decision.reason, direction: decision.direction };
   }
+  if (plan.shadows) change.shadows = plan.shadows;
   if (outcome.status !== 'unchanged') change.desired = plan.to;
   if (outcome.status === 'applied') {
     change.replicas = plan.to;

@@ -9,6 +9,7 @@ import { namespaceName, resourceName } from '../names';
 import { providerFor } from '../providers/context';
 import { redactTarget } from '../targets/schema';
 import { scaleService } from '../scaling/service';
+import { shadowPolicies, type PolicyBounds, type Score, type ShadowState } from '../policy';
 import type { ServiceState } from '../store/serviceState';
 import type { StoredService } from '../store/services';
 import { parseOrThrow } from '../validation';
@@ -30,7 +31,7 @@ async function existing(app: Tide, namespace: string, service: string): Promise<
 }
 
 /** The document as shown to operators: secrets stay references, URLs lose any userinfo. */
-function view(svc: StoredService, state?: ServiceState) {
+function view(svc: StoredService, state?: ServiceState, bounds?: PolicyBounds) {
   const shown = { ...svc, target: redactTarget(svc.target) };
   if (!state) return shown;
   const last = state.scalings.at(-1);
@@ -41,9 +42,46 @@ function view(svc: StoredService, state?: ServiceState) {
       desired: state.desired ?? null,
       lastDecision: state.lastDecision ? { ...state.lastDecision, ts: new Date(state.lastDecision.ts).toISOString() } : null,
       lastScaling: last ? { ...last, ts: new Date(last.ts).toISOString() } : null,
+      ...(svc.shadows && bounds ? { shadows: shadowsView(svc.shadows, state.shadows, bounds) } : {}),
     },
   };
 }
+
+/**
+ * Each shadow of the document beside the live policy over the same minutes, since the shadow
+ * started; nulls and zeros until its first evaluation, and again once its policy was edited
+ * until the next one starts it afresh.
+ */
+function shadowsView(shadows: StoredService['shadows'] & object, states: Readonly<Record<string, ShadowState>> | undefined, bounds: PolicyBounds) {
+  const fingerprints = new Map(shadowPolicies(shadows, bounds).map((s) => [s.name, s.fingerprint]));
+  const figures = (score: Score) => ({
+    replicaMinutes: round(score.replicaMinutes),
+    overloadedMinutes: round(score.overloadedMinutes),
+    scalingActions: score.scalingActions,
+  });
+  const zero = { replicaMinutes: 0, overloadedMinutes: 0, scalingActions: 0 };
+  return Object.fromEntries(
+    Object.keys(shadows).map((name) => {
+      const kept = states?.[name];
+      const shadow = kept && kept.fingerprint === fingerprints.get(name) ? kept : undefined;
+      const last = shadow?.lastDecision;
+      return [
+        name,
+        {
+          since: shadow ? new Date(shadow.since).toISOString() : null,
+          minutes: shadow ? round(shadow.minutes) : 0,
+          replicas: shadow?.replicas ?? null,
+          lastDecision: last ? { ...last, ts: new Date(last.ts).toISOString() } : null,
+          live: shadow ? figures(shadow.live) : zero,
+          shadow: shadow ? figures(shadow.shadow) : zero,
+        },
+      ];
+    }),
+  );
+}
+
+/** Minutes of buckets shorter than a minute are fractions: two decimals are plenty. */
+const round = (n: number): number => Math.round(n * 100) / 100;
 
 export async function putService(event: HttpEvent, app: Tide): Promise<HttpResult> {
   const { namespace, service } = where(event);
@@ -56,14 +94,14 @@ export async function listServices(event: HttpEvent, app: Tide): Promise<HttpRes
   const { namespace } = parseQuery(namespaceQuery, event);
   const services = await app.services.list(namespace);
   const states = await app.serviceStates.getMany(services);
-  return json(200, { items: services.map((s) => view(s, states.get(`${s.namespace}#${s.service}`))) });
+  return json(200, { items: services.map((s) => view(s, states.get(`${s.namespace}#${s.service}`), app.config)) });
 }
 
 export async function getService(event: HttpEvent, app: Tide): Promise<HttpResult> {
   const { namespace, service } = where(event);
   const svc = await existing(app, namespace, service);
   const states = await app.serviceStates.getMany([svc]);
-  return json(200, view(svc, states.get(`${namespace}#${service}`)));
+  return json(200, view(svc, states.get(`${namespace}#${service}`), app.config));
 }
 
 export async function deleteService(event: HttpEvent, app: Tide): Promise<HttpResult> {

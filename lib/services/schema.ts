@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { durationString, formatDuration, parseDuration } from '../duration';
 import { ValidationError } from '../errors';
-import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, policyWithoutRulesSchemaWithin, type PolicyBounds } from '../policy';
+import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, MAX_SHADOWS, policySchemaWithin, policyWithoutRulesSchemaWithin, type PolicyBounds } from '../policy';
 import type { TargetGuard } from '../targets/addresses';
 import { targetProblems, targetSchema } from '../targets/schema';
 import type { SecretScope } from '../secrets';
@@ -37,6 +37,8 @@ const serviceDocumentSchema = (bounds: PolicyBounds) =>
       evaluationInterval: evaluationInterval.default('1m'),
       target: targetSchema,
       policy: policyWithoutRulesSchemaWithin(bounds).optional(),
+      // Candidates decided beside the live policy, never acting: named as services are, each a whole policy.
+      shadows: z.record(resourceName, policySchemaWithin(bounds), { error: 'must be an object of named policies' }).optional(),
     })
     .superRefine((doc, ctx) => {
       if (doc.min > doc.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not exceed max' });
@@ -47,16 +49,23 @@ const serviceDocumentSchema = (bounds: PolicyBounds) =>
       if (doc.mode !== 'manual' && doc.policy?.rules.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['policy', 'rules'], message: `a rule is needed unless mode is manual (mode is ${doc.mode})` });
       }
+      const shadows = Object.entries(doc.shadows ?? {});
+      if (shadows.length > MAX_SHADOWS) {
+        ctx.addIssue({ code: 'custom', path: ['shadows'], message: `at most ${MAX_SHADOWS} shadow policies: each is decided and kept on every evaluation` });
+      }
       // Each evaluation adds one recommendation and the history keeps the last 120: 20 minutes of them at 10s.
       const kept = Math.min(HISTORY_MS, HISTORY_ENTRIES * parseDuration(doc.evaluationInterval));
-      for (const direction of ['scaleOut', 'scaleIn'] as const) {
-        const window = doc.policy?.stabilization[direction];
-        if (window === undefined || parseDuration(window) <= kept) continue;
-        ctx.addIssue({
-          code: 'custom',
-          path: ['policy', 'stabilization', direction],
-          message: `must be at most ${formatDuration(kept)} with evaluationInterval ${doc.evaluationInterval}: Tide keeps the last ${HISTORY_ENTRIES} recommendations`,
-        });
+      const policies = [{ path: ['policy'], policy: doc.policy }, ...shadows.map(([name, policy]) => ({ path: ['shadows', name], policy }))];
+      for (const { path, policy } of policies) {
+        for (const direction of ['scaleOut', 'scaleIn'] as const) {
+          const window = policy?.stabilization[direction];
+          if (window === undefined || parseDuration(window) <= kept) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'stabilization', direction],
+            message: `must be at most ${formatDuration(kept)} with evaluationInterval ${doc.evaluationInterval}: Tide keeps the last ${HISTORY_ENTRIES} recommendations`,
+          });
+        }
       }
     });
 

@@ -26,8 +26,9 @@
  * node so that a large service's writes spread over several items.
  * Service documents share one partition so the evaluator lists them all with
  * one paginated query; a service's changing state (lease, replicas, recent
- * recommendations and scalings) is a separate item, so policy edits and
- * evaluations never overwrite each other.
+ * recommendations and scalings, and each shadow policy's own replicas,
+ * history and scores) is a separate item, so policy edits and evaluations
+ * never overwrite each other.
  * A service's load is rolled up into one item per hour (lib/store/rollups.ts),
  * its minutes as a list per load key, so that two weeks of it is 336 small
  * items in one partition: a range of hours is one query, the same hour on

@@ -1,5 +1,5 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { History, Recommendation, ScalingRecord } from '../policy';
+import type { History, Recommendation, ScalingRecord, ShadowState } from '../policy';
 import type { EventStore, ScalingEvent } from './events';
 import { attr, keys } from './keys';
 import { giveBackLease, takeLease } from './lease';
@@ -15,6 +15,8 @@ export interface ServiceState extends History {
   /** The replicas last asked for, applied or not. */
   desired?: number;
   lastDecision?: { ts: number; replicas: number; reason: string; direction: string };
+  /** Each shadow policy's own replicas, history and scores, by name (lib/policy/shadow.ts). */
+  shadows?: Record<string, ShadowState>;
 }
 
 export type StateChange = Partial<ServiceState>;
@@ -86,5 +88,6 @@ function toState(item: Record<string, unknown>): ServiceState {
   if (typeof item.replicas === 'number') state.replicas = item.replicas;
   if (typeof item.desired === 'number') state.desired = item.desired;
   if (item.lastDecision) state.lastDecision = item.lastDecision as ServiceState['lastDecision'] & object;
+  if (item.shadows) state.shadows = item.shadows as Record<string, ShadowState>;
   return state;
 }

@@ -17,6 +17,8 @@ export interface ServiceDocument {
   target: Target;
   /** Absent only in mode manual. */
   policy?: Policy;
+  /** Candidate policies, by name, decided beside the live one and never acting (lib/policy/shadow.ts). */
+  shadows?: Record<string, Policy>;
 }
 
 /** A stored service: its document as converted on PUT, and when it was written. */
