@@ -5,6 +5,7 @@ import { logger } from '../observability';
 import {
   advanceShadows,
   decide,
+  loadRulesWithPrediction,
   LOAD_METRIC,
   observationsFromBuckets,
   policySchemaWithin,
@@ -12,6 +13,7 @@ import {
   SCORING_LOOKBACK_MS,
   shadowPolicies,
   type Decision,
+  type History,
   type Rule,
 } from '../policy';
 import { providerFor } from '../providers/context';
@@ -20,6 +22,7 @@ import { previewServiceScaling, scaleService, type ScaleIntent } from '../scalin
 import type { StoredService } from '../store/services';
 import { bucketStartOf } from '../statistics';
 import { publishDecision } from './cloudWatch';
+import { hourToRollUp, pastLoadsFor, rolledUpLoads, rollUpHour } from './rollups';
 
 /** What one evaluation of one service came to, as `POST /v1/evaluate` returns it. */
 export interface EvaluationResult {
@@ -96,15 +99,21 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
     if (!whatIf) await provider.reportMetrics?.();
     const now = app.now();
     const shadows = shadowPolicies(svc.shadows, app.config);
-    const buckets = await readWindows(app, svc, [...policy.rules, ...shadows.flatMap((s) => s.policy.rules)], now, shadows.length > 0);
+    // The first tick of an hour rolls the hour before up, from the same read reaching back to its start.
+    const rollUp = whatIf ? undefined : hourToRollUp(svc, now);
+    const rolledUp = rollUp === undefined ? [] : rolledUpLoads(policy);
+    const buckets = await readWindows(app, svc, [...policy.rules, ...shadows.flatMap((s) => s.policy.rules), ...rolledUp], now, shadows.length > 0, rollUp);
     const bucketMs = app.config.bucketSeconds * 1000;
     const observations = observationsFromBuckets(buckets, now, bucketMs);
+    const pastLoads = loadRulesWithPrediction(policy).length > 0 ? await pastLoadsFor(app, svc, now) : undefined;
+    let history: History | undefined;
     let decided: { current: number; decision: Decision } | undefined;
     const intent: ScaleIntent = {
       trigger: 'policy',
       plan: (current, state) => {
-        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history: state, now });
+        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history: state, pastLoads, now });
         decided = { current, decision };
+        history = state;
         // Shadows decide on the same readings, after the live policy, and never reach the platform.
         const live = { replicas: current, scalings: state.scalings, readinessDelayMs: parseDuration(policy.readinessDelay) };
         const moved =
@@ -119,6 +128,7 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
       : await scaleService(app, svc, intent, { owner: options.owner, wait: false, dryRun: svc.mode === 'dry-run', provider, deadline: options.deadline });
     // CloudWatch charts what the evaluator did, not what-ifs.
     if (decided && !whatIf) publishDecision(svc, decided.current, decided.decision);
+    if (rollUp !== undefined && decided && history) await rollUpHour(app, svc, policy, rollUp, { policy, currentReplicas: decided.current, observations, history, now });
     return {
       ...base,
       status: outcome.status,
@@ -136,15 +146,17 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
 
 /**
  * Reads every bucket the rules' longest window needs, for all their metrics, in one query per
- * shard; with shadows to score, also the load metric over the minutes scoring looks back over.
+ * shard; with shadows to score, also the load metric over the minutes scoring looks back over;
+ * with an hour to roll up, back to that hour's start.
  */
-async function readWindows(app: Tide, svc: StoredService, rules: readonly Rule[], now: number, scoring: boolean) {
+async function readWindows(app: Tide, svc: StoredService, rules: readonly Rule[], now: number, scoring: boolean, rollUp?: number) {
   const { bucketSeconds, writeShards } = app.config;
   const bucketMs = bucketSeconds * 1000;
   const longest = Math.max(...rules.flatMap(ruleWindows).map(parseDuration), bucketMs, scoring ? SCORING_LOOKBACK_MS : 0);
   const metrics = [...new Set([...rules.map((r) => r.metric), ...(scoring ? [LOAD_METRIC] : [])])];
   // Ingest takes samples up to 5 minutes ahead; a fast node clock should not vanish.
-  return app.aggregates.readBuckets(svc.namespace, svc.service, metrics, bucketStartOf(now - longest, bucketMs), now + 300_000, writeShards);
+  const from = Math.min(bucketStartOf(now - longest, bucketMs), rollUp ?? Infinity);
+  return app.aggregates.readBuckets(svc.namespace, svc.service, metrics, from, now + 300_000, writeShards);
 }
 
 /** A stable spread of services over workers. */

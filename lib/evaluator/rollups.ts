@@ -1,4 +1,5 @@
 import type { Tide } from '../app';
+import { logger } from '../observability';
 import { loadKey, loadRulesWithPrediction, minuteLoads, policySchema, type LoadRule, type PastLoads, type Policy } from '../policy';
 import { STATISTICS } from '../statistics';
 import { HOUR_MS, ROLLUP_RETENTION_DAYS, type HourOfLoad } from '../store/rollups';
@@ -64,10 +65,19 @@ export function hourOfLoad(rules: readonly LoadRule[], input: Parameters<typeof 
   return { hour, loads };
 }
 
-/** Writes the hour's rollup, once it holds some load, and remembers it was written. */
-export async function writeRollup(app: Tide, svc: StoredService, rollup: HourOfLoad): Promise<void> {
-  if (rollup.loads.size > 0) await app.rollups.putHour(svc.namespace, svc.service, rollup);
-  rolledUp.set(serviceId(svc), rollup.hour);
+/**
+ * Rolls an hour up from a tick's own decision input (its buckets reach back to the hour's start)
+ * and writes it, once it holds some load. A write that fails is logged and tried again at the
+ * next tick; the evaluation it follows stands.
+ */
+export async function rollUpHour(app: Tide, svc: StoredService, policy: Policy, hour: number, input: Parameters<typeof minuteLoads>[1]): Promise<void> {
+  const rollup = hourOfLoad(rolledUpLoads(policy), input, hour);
+  try {
+    if (rollup.loads.size > 0) await app.rollups.putHour(svc.namespace, svc.service, rollup);
+    rolledUp.set(serviceId(svc), hour);
+  } catch (error) {
+    logger.warn('rolling up an hour of load failed; the next tick tries again', { namespace: svc.namespace, service: svc.service, hour: new Date(hour).toISOString(), errorMessage: (error as Error).message });
+  }
 }
 
 /** Each service's past loads for the hour they were read in. */
