@@ -47,11 +47,17 @@ function random(seed: number): () => number {
   };
 }
 
-/** Requests arriving in a minute at a given mean rate: the rate, jittered as real traffic is (more than Poisson). */
+/** A standard normal draw (Box-Muller). */
+const gauss = (rnd: () => number): number => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+
+/**
+ * Requests arriving in a minute at a given mean rate: the rate jittered by a minute's own mood
+ * (log-normal, `spread`), then counted with Poisson's spread (normal approximation), so traffic
+ * is noisier than Poisson, as real traffic is.
+ */
 function arrivals(rate: number, rnd: () => number, spread = 0.15): number {
-  const gauss = Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  const jittered = rate * Math.exp(spread * gauss - (spread * spread) / 2);
-  return Math.max(0, Math.round(jittered + Math.sqrt(jittered) * gauss * 0.5));
+  const jittered = rate * Math.exp(spread * gauss(rnd) - (spread * spread) / 2);
+  return Math.max(0, Math.round(jittered + Math.sqrt(jittered) * gauss(rnd)));
 }
 
 /** 0 at 04:00, 1 at 16:00: the day's shape of most user-facing services. */
