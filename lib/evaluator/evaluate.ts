@@ -22,7 +22,7 @@ import { previewServiceScaling, scaleService, type ScaleIntent } from '../scalin
 import type { StoredService } from '../store/services';
 import { bucketStartOf } from '../statistics';
 import { publishDecision } from './cloudWatch';
-import { hourToRollUp, pastLoadsFor, rolledUpLoads, rollUpHour } from './rollups';
+import { hourToRollUp, pastLoadsFrom, readPastLoads, rolledUpLoads, rollUpHour } from './rollups';
 
 /** What one evaluation of one service came to, as `POST /v1/evaluate` returns it. */
 export interface EvaluationResult {
@@ -105,12 +105,13 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
     const buckets = await readWindows(app, svc, [...policy.rules, ...shadows.flatMap((s) => s.policy.rules), ...rolledUp], now, shadows.length > 0, rollUp);
     const bucketMs = app.config.bucketSeconds * 1000;
     const observations = observationsFromBuckets(buckets, now, bucketMs);
-    const pastLoads = loadRulesWithPrediction(policy).length > 0 ? await pastLoadsFor(app, svc, now) : undefined;
+    const past = loadRulesWithPrediction(policy).length > 0 ? await readPastLoads(app, svc, policy, now) : undefined;
     let history: History | undefined;
     let decided: { current: number; decision: Decision } | undefined;
     const intent: ScaleIntent = {
       trigger: 'policy',
       plan: (current, state) => {
+        const pastLoads = past && pastLoadsFrom(past, policy, { currentReplicas: current, history: state, now, bucketMs });
         const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history: state, pastLoads, now });
         decided = { current, decision };
         history = state;

@@ -1,7 +1,8 @@
 import type { Tide } from '../app';
 import { logger } from '../observability';
-import { loadKey, loadRulesWithPrediction, minuteLoads, policySchema, type LoadRule, type PastLoads, type Policy } from '../policy';
-import { STATISTICS } from '../statistics';
+import { parseDuration } from '../duration';
+import { loadKey, loadRulesWithPrediction, minuteLoads, observationsFromBuckets, policySchema, type LoadRule, type PastLoads, type Policy } from '../policy';
+import { STATISTICS, type MetricBucket } from '../statistics';
 import { HOUR_MS, ROLLUP_RETENTION_DAYS, type HourOfLoad } from '../store/rollups';
 import type { StoredService } from '../store/services';
 
@@ -31,6 +32,7 @@ export function rolledUpLoads(policy: Policy): LoadRule[] {
 }
 
 const serviceId = (svc: Pick<StoredService, 'namespace' | 'service'>) => `${svc.namespace}#${svc.service}`;
+const DAY_MS = 24 * HOUR_MS;
 const hourOf = (time: number) => Math.floor(time / HOUR_MS) * HOUR_MS;
 
 /**
@@ -80,22 +82,75 @@ export async function rollUpHour(app: Tide, svc: StoredService, policy: Policy, 
   }
 }
 
-/** Each service's past loads for the hour they were read in. */
-const pastLoadsRead = new Map<string, { hour: number; pastLoads: PastLoads }>();
+/** What a predicting service's decisions read this hour: its rolled-up hours, and the buckets of those not rolled up that are still kept. */
+export interface PastRead {
+  hour: number;
+  hours: HourOfLoad[];
+  /** Hours asked for that no rollup (or no rollup with every predicting key) answered, but the minute buckets still cover. */
+  unrolled: number[];
+  buckets: MetricBucket[];
+}
+
+/** Each service's past read, for the hour it was read in. */
+const pastReads = new Map<string, PastRead>();
+
+/** Room around the minutes a forecast names, for its smoothing and its bursts' baselines (lib/policy/forecast.ts). */
+const FORECAST_MARGIN_MS = 30 * 60_000;
 
 /**
- * The past loads a predicting service's decisions read this hour: the hour before, this hour and
- * the next on each of the last ROLLUP_RETENTION_DAYS days, in one BatchGetItem, kept in memory
- * until the hour is over.
+ * The hours of past days a policy's predictions may read during the hour `hour`: on each of the
+ * last `days` days, from the start of the longest inWindow (the recent minutes a seasonal floor is
+ * scaled on) to the end of the hour plus the look-ahead.
  */
-export async function pastLoadsFor(app: Tide, svc: StoredService, now: number): Promise<PastLoads> {
+export function hoursToRead(policy: Policy, hour: number): number[] {
+  const rules = loadRulesWithPrediction(policy);
+  if (rules.length === 0) return [];
+  const days = Math.max(...rules.map((r) => r.prediction?.days ?? ROLLUP_RETENTION_DAYS));
+  const back = Math.max(...rules.map((r) => parseDuration(r.inWindow))) + FORECAST_MARGIN_MS;
+  const ahead = HOUR_MS + Math.max(...rules.map((r) => parseDuration(r.prediction?.lookAhead ?? policy.readinessDelay))) + FORECAST_MARGIN_MS;
+  const hours: number[] = [];
+  for (let d = 1; d <= days; d++) {
+    for (let h = hourOf(hour - d * DAY_MS - back); h <= hourOf(hour - d * DAY_MS + ahead); h += HOUR_MS) hours.push(h);
+  }
+  return hours;
+}
+
+/**
+ * Reads what a predicting service's decisions need this hour, once an hour per container: the
+ * rolled-up hours in one BatchGetItem (per 100 hours); and when some are not rolled up (the first
+ * day of a prediction, or of a new load key) but still within the minute buckets' retention,
+ * those buckets, in one query per shard.
+ */
+export async function readPastLoads(app: Tide, svc: StoredService, policy: Policy, now: number): Promise<PastRead> {
   const hour = hourOf(now);
-  const kept = pastLoadsRead.get(serviceId(svc));
-  if (kept?.hour === hour) return kept.pastLoads;
-  const hours = Array.from({ length: ROLLUP_RETENTION_DAYS }, (_, d) => hour - (d + 1) * 24 * HOUR_MS).flatMap((h) => [h - HOUR_MS, h, h + HOUR_MS]);
-  const pastLoads = pastLoadsOf(await app.rollups.getHours(svc.namespace, svc.service, hours));
-  pastLoadsRead.set(serviceId(svc), { hour, pastLoads });
-  return pastLoads;
+  const kept = pastReads.get(serviceId(svc));
+  if (kept?.hour === hour) return kept;
+  const asked = hoursToRead(policy, hour);
+  const hours = await app.rollups.getHours(svc.namespace, svc.service, asked);
+  const keys = loadRulesWithPrediction(policy).map(loadKey);
+  const complete = new Set(hours.filter((h) => keys.every((k) => h.loads.has(k))).map((h) => h.hour));
+  const bucketsFrom = now - app.config.retentionSeconds * 1000;
+  const unrolled = asked.filter((h) => !complete.has(h) && h + HOUR_MS > bucketsFrom && h < hour);
+  const metrics = [...new Set(loadRulesWithPrediction(policy).map((r) => r.metric))];
+  const buckets =
+    unrolled.length === 0
+      ? []
+      : await app.aggregates.readBuckets(svc.namespace, svc.service, metrics, Math.max(bucketsFrom, Math.min(...unrolled)), Math.max(...unrolled) + HOUR_MS - 1, app.config.writeShards);
+  const read = { hour, hours, unrolled, buckets };
+  pastReads.set(serviceId(svc), read);
+  return read;
+}
+
+/**
+ * The past loads a decision reads: the rollups, and for an hour not rolled up, its buckets
+ * rebuilt as the rollup would be, with the replicas and history the decision has.
+ */
+export function pastLoadsFrom(read: PastRead, policy: Policy, input: Omit<Parameters<typeof minuteLoads>[1], 'observations' | 'policy'> & { bucketMs: number }): PastLoads {
+  const rolled = pastLoadsOf(read.hours);
+  if (read.buckets.length === 0) return rolled;
+  const observations = observationsFromBuckets(read.buckets, input.now, input.bucketMs);
+  const rebuilt = pastLoadsOf(read.unrolled.map((h) => hourOfLoad(loadRulesWithPrediction(policy), { ...input, policy, observations }, h)));
+  return { at: (key, minuteStart) => rolled.at(key, minuteStart) ?? rebuilt.at(key, minuteStart) };
 }
 
 /** Hours of load as the prediction reads them: the load of a key in a minute. */

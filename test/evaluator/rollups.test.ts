@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createTide } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { evaluateServices } from '../../lib/evaluator/evaluate';
-import { pastLoadsOf } from '../../lib/evaluator/rollups';
+import { hoursToRead, pastLoadsFrom, pastLoadsOf, readPastLoads } from '../../lib/evaluator/rollups';
+import { emptyHistory, policySchema } from '../../lib/policy';
 import { recordSamples } from '../../lib/ingest/record';
 import { parseServiceDocument } from '../../lib/services/schema';
 import { HOUR_MS } from '../../lib/store/rollups';
@@ -120,6 +121,36 @@ describe('hourly rollups of a service’s load', () => {
     expect((await ticks(plain)).map((t) => t.BatchGetItemCommand ?? 0)).toEqual([0, 0, 0]);
     await predicting.platform.close();
     await plain.platform.close();
+  });
+});
+
+describe('the past loads a prediction reads', () => {
+  const DAY = 24 * HOUR_MS;
+  const predicting = (prediction: Record<string, unknown>, inWindow = '45m') => policySchema.parse({ rules: [{ ...loadRule, inWindow, prediction }], readinessDelay: '2m' });
+
+  it('are the hours from the recent window’s start to the end of this hour and the look-ahead, on each of the days the prediction looks back', () => {
+    const hours = hoursToRead(predicting({ days: 2, recurOn: 2 }), TEN);
+    // 45m + 30m back (08:00), 1h + 2m + 30m ahead (11:00): four hours a day.
+    expect(hours.map((h) => new Date(h).toISOString().slice(5, 13))).toEqual(['11-21T08', '11-21T09', '11-21T10', '11-21T11', '11-20T08', '11-20T09', '11-20T10', '11-20T11']);
+    expect(hoursToRead(predicting({ days: 14 }, '3h'), TEN)).toHaveLength(14 * 6);
+    expect(hoursToRead(policySchema.parse({ rules: [loadRule] }), TEN)).toEqual([]);
+  });
+
+  it('come from the rollups, and for hours not rolled up that the minute buckets still keep, from those buckets', async () => {
+    const svc = await serviceWith({ rules: [{ ...loadRule, prediction: {} }] }, () => 40);
+    const yesterday = TEN - DAY;
+    await app.rollups.putHour(svc.namespace, 'myweb', { hour: yesterday - HOUR_MS, loads: new Map([['cpu_ratio.mean*replicas', Array.from({ length: 60 }, () => 90)]]) });
+    // 24 h of buckets are kept: yesterday's 10:40 still is at 10:05 today, 09:40 is not.
+    await recordSamples(app, { namespace: svc.namespace, node: 'node1', samples: [{ ts: yesterday + 40 * MINUTE, service: 'myweb', container: 'c1', cpu_ratio: 30 }] });
+    const stored = await app.services.get(svc.namespace, 'myweb');
+    const policy = policySchema.parse(stored?.policy);
+    clock.at = TEN + 5 * MINUTE;
+    const read = await readPastLoads(app, stored!, policy, clock.at);
+    const past = pastLoadsFrom(read, policy, { currentReplicas: 2, history: emptyHistory(), now: clock.at, bucketMs: 60_000 });
+    expect(past.at('cpu_ratio.mean*replicas', yesterday - 20 * MINUTE)).toBe(90);
+    expect(past.at('cpu_ratio.mean*replicas', yesterday + 40 * MINUTE)).toBe(60);
+    expect(past.at('cpu_ratio.mean*replicas', yesterday + 41 * MINUTE)).toBeUndefined();
+    await svc.platform.close();
   });
 });
 
