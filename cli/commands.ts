@@ -15,7 +15,12 @@ interface Service {
   min: number;
   max: number;
   target: { provider: string };
-  status?: { replicas: number | null; desired: number | null; lastDecision: { ts: string; reason: string } | null };
+  status?: {
+    replicas: number | null;
+    desired: number | null;
+    lastDecision: { ts: string; reason: string } | null;
+    shadows?: Record<string, ShadowStatus>;
+  };
 }
 
 interface ScalingEvent {
@@ -54,6 +59,7 @@ export async function status(ctx: CommandContext, service?: string): Promise<voi
     const s = svc.status;
     ctx.out(`${svc.service}  ${svc.mode}  ${svc.target.provider}  replicas ${s?.replicas ?? '?'} (desired ${s?.desired ?? '?'}, min ${svc.min}, max ${svc.max})`);
     if (s?.lastDecision) ctx.out(`last decision ${s.lastDecision.ts}: ${s.lastDecision.reason}`);
+    if (s?.shadows && Object.keys(s.shadows).length > 0) for (const line of shadowLines(svc.service, s.replicas, s.shadows)) ctx.out(line);
     return;
   }
   const { items } = (await ctx.api.request('GET', `/v1/services${q(ctx)}`)) as { items: Service[] };
@@ -130,4 +136,76 @@ export async function keys(ctx: CommandContext, action: string | undefined, arg:
   const { items } = (await ctx.api.request('GET', '/v1/keys')) as { items: Array<{ id: string; namespace: string; name: string; createdAt: string }> };
   if (ctx.json) return show(ctx, items);
   for (const line of table([['ID', 'NAMESPACE', 'NAME', 'CREATED'], ...items.map((k) => [k.id, k.namespace, k.name, k.createdAt])])) ctx.out(line);
+}
+
+/** One policy's figures over a shadow's minutes, as the API shows them. */
+interface Score {
+  replicaMinutes: number;
+  overloadedMinutes: number;
+  scalingActions: number;
+}
+
+/** A shadow in a service's status: the live policy and the shadow over the same minutes. */
+interface ShadowStatus {
+  since: string | null;
+  minutes: number;
+  replicas: number | null;
+  lastDecision: { ts: string; replicas: number; reason: string } | null;
+  live: Score;
+  shadow: Score;
+}
+
+/** What a change from live to shadow is, in percent, when there is something to compare to. */
+function change(live: number, shadow: number): string {
+  if (live === 0 || live === shadow) return '';
+  const percent = Math.round((100 * (shadow - live)) / live);
+  return ` (${percent > 0 ? '+' : ''}${percent}%)`;
+}
+
+const pair = (live: number, shadow: number, withChange = false) => `${live} → ${shadow}${withChange ? change(live, shadow) : ''}`;
+
+/** The comparison `tide status SERVICE` prints under the service: a row per shadow, each cell live → shadow. */
+function shadowLines(service: string, liveReplicas: number | null, shadows: Readonly<Record<string, ShadowStatus>>): string[] {
+  const rows = Object.entries(shadows).map(([name, s]) => [
+    name,
+    s.since ?? 'not evaluated yet',
+    String(s.minutes),
+    `${liveReplicas ?? '?'} → ${s.replicas ?? '?'}`,
+    pair(s.live.replicaMinutes, s.shadow.replicaMinutes, true),
+    pair(s.live.overloadedMinutes, s.shadow.overloadedMinutes),
+    pair(s.live.scalingActions, s.shadow.scalingActions),
+    s.lastDecision?.reason ?? '',
+  ]);
+  return [
+    'shadow policies, each beside the live policy over the same minutes (live → shadow):',
+    ...table([['SHADOW', 'SINCE', 'MINUTES', 'REPLICAS', 'REPLICA-MINUTES', 'OVERLOADED MINUTES', 'SCALING ACTIONS', 'LAST DECISION'], ...rows]),
+    `promote one: tide promote ${service} SHADOW`,
+  ];
+}
+
+/**
+ * `tide promote SERVICE SHADOW`: the service's document as stored, with the shadow's policy as
+ * its policy and the shadow gone from its shadows: one GET and one PUT.
+ */
+export async function promote(ctx: CommandContext, serviceArg: string | undefined, shadowArg: string | undefined): Promise<void> {
+  const [service, shadow] = [need(serviceArg, 'SERVICE'), need(shadowArg, 'SHADOW')];
+  const path = `/v1/services/${encodeURIComponent(service)}?namespace=${encodeURIComponent(ctx.namespace)}`;
+  const shown = (await ctx.api.request('GET', path)) as Record<string, unknown>;
+  const shadows = (shown.shadows ?? {}) as Record<string, unknown>;
+  const policy = shadows[shadow];
+  if (policy === undefined) {
+    const names = Object.keys(shadows);
+    throw new Error(`service ${service} has no shadow ${shadow} (${names.length > 0 ? `it has ${names.join(', ')}` : 'it has none'})`);
+  }
+  // The API shows a target with its secrets redacted: sent back, the redaction would replace them.
+  if (JSON.stringify(shown.target).includes('REDACTED')) {
+    throw new Error(`service ${service}'s target shows a redacted secret; PUT the service with shadows.${shadow} as its policy yourself`);
+  }
+  // What the API adds to the document it stores is not sent back.
+  const document = Object.fromEntries(Object.entries(shown).filter(([field]) => !['status', 'createdAt', 'updatedAt', 'shadows'].includes(field)));
+  const others = Object.fromEntries(Object.entries(shadows).filter(([name]) => name !== shadow));
+  const body = { ...document, policy, ...(Object.keys(others).length > 0 ? { shadows: others } : {}) };
+  const stored = await ctx.api.request('PUT', path, body);
+  if (ctx.json) return show(ctx, stored);
+  ctx.out(`service ${service} now runs the policy of shadow ${shadow}`);
 }

@@ -18,6 +18,7 @@ const USAGE = `usage: tide [--namespace NS] [--json] COMMAND
   metrics SERVICE [--metric cpu_ratio] [--stat mean] [--since 1h]
   scale SERVICE REPLICAS [--reason TEXT]
   evaluate [SERVICE...] [--dry-run]   run the evaluator now
+  promote SERVICE SHADOW              make a shadow policy the service's policy (GET, then PUT)
   keys create NAME | keys list | keys revoke ID
   backtest --trace FILE.csv --capacity N [--policy FILE] [...]   replay a load trace (needs no API; see docs/BACKTEST.md)
   tune SERVICE [--since 7d] [--out FILE] [--startup-delay 60s] [--baseline FILE]
@@ -97,6 +98,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, out: (line: st
     metrics: () => commands.metrics(ctx, args[0], o.metric, o.stat, o.since ?? '1h'),
     scale: () => commands.scale(ctx, args[0], args[1], o.reason),
     evaluate: () => commands.evaluate(ctx, args, o['dry-run']),
+    promote: () => commands.promote(ctx, args[0], args[1]),
     keys: () => commands.keys(ctx, args[0], args[1]),
     // The tuner runs here, on the engine; loaded only for it, as the backtest is.
     tune: async () => (await import('./tune')).tune(ctx, args[0], { since: o.since ?? '7d', startupDelay: o['startup-delay'], ...(o.baseline ? { baseline: o.baseline } : {}), ...(o.out ? { out: o.out } : {}) }),
