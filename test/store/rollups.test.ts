@@ -10,6 +10,21 @@ const DAY = 24 * HOUR_MS;
 const store = () => tide().rollups;
 const minutes = (f: (minute: number) => number | undefined) => Array.from({ length: 60 }, (_, m) => f(m));
 
+/**
+ * An item's size as DynamoDB bills it: attribute names and strings in UTF-8 bytes, a number 1 byte
+ * plus 1 per two significant digits, null 1 byte, a list 3 bytes plus 1 per element.
+ */
+function itemSize(item: Record<string, unknown>): number {
+  const size = (value: unknown): number => {
+    if (value === null) return 1;
+    if (typeof value === 'string') return Buffer.byteLength(value);
+    if (typeof value === 'number') return 1 + Math.ceil(String(value).replace(/^[-0.]+|\./g, '').replace(/0+$/, '').length / 2);
+    if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + size(v), 0);
+    throw new TypeError(`no size for ${typeof value}`);
+  };
+  return Object.entries(item).reduce((n, [name, value]) => n + Buffer.byteLength(name) + size(value), 0);
+}
+
 describe('rollups', () => {
   describe('Method: putHour', () => {
     it('keeps each minute of each load key to 4 significant digits, with null where no load was kept, for 14 days after the hour', async () => {
@@ -34,6 +49,25 @@ describe('rollups', () => {
       const ns = freshNamespace();
       await expect(store().putHour(ns, 'web', { hour: HOUR + 60_000, loads: new Map() })).rejects.toThrow(/starts on the hour/);
       await expect(store().putHour(ns, 'web', { hour: HOUR, loads: new Map([['rps.sum', [1, 2]]]) })).rejects.toThrow(/60 minutes of rps.sum/);
+    });
+  });
+
+  describe('size', () => {
+    // docs/POLICIES.md prices the rollups from these sizes.
+    it('keeps an hour of one load key in about 330 bytes, and of three in under 1 KB: one write unit, half a read unit', async () => {
+      const ns = 'default';
+      const service = `web-${freshNamespace()}`.slice(0, 20);
+      // Loads of a few hundred to a few thousand, as cpu_ratio × replicas reads: 4 significant digits each.
+      const load = (m: number) => 150 + ((m * 7919) % 2850) + 0.37;
+      const sized = async (loadKeys: string[]) => {
+        await store().putHour(ns, service, { hour: HOUR, loads: new Map(loadKeys.map((k) => [k, minutes(load)])) });
+        const { Item } = await tide().db.send(new GetCommand({ TableName: tide().config.tableName, Key: keys.rollup(ns, service, HOUR / 1000) }));
+        return itemSize(Item as Record<string, unknown>);
+      };
+      const one = await sized(['cpu_ratio.mean*replicas']);
+      expect(one).toBeGreaterThan(300);
+      expect(one).toBeLessThan(360);
+      expect(await sized(['cpu_ratio.mean*replicas', 'rps.sum', 'queue_length.max'])).toBeLessThan(1024);
     });
   });
 
