@@ -1,0 +1,76 @@
+/**
+ * A service's own history as `npm start` keeps it: a service on the sim provider whose hourly
+ * rollups for the past week are written into the stack's DynamoDB Local through the store, then
+ * `npx tide tune SERVICE --since 7d` tuning a load rule on them, its policy accepted by a PUT,
+ * and an evaluation whose forecastOnly prediction reads them.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/local/dynamodb';
+import { createTide } from '../../lib/app';
+import { loadConfig } from '../../lib/config';
+import { HOUR_MS } from '../../lib/store/rollups';
+import { checkoutView, npmStart, userEnvironment, type RunningStack } from './localStack';
+
+let view: ReturnType<typeof checkoutView>;
+let stack: RunningStack;
+
+const admin = async (path: string, method = 'GET', body?: unknown) => {
+  const answer = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: answer.status, body: (await answer.json()) as Record<string, any> };
+};
+
+const tide = async (...args: string[]) => (await promisify(execFile)('npx', ['tide', ...args], { cwd: view.dir, env: userEnvironment(), maxBuffer: 1 << 24 })).stdout;
+
+beforeAll(async () => {
+  view = checkoutView();
+  stack = await npmStart(view.dir, { TIDE_HTTP_PORT: String(await freePort()), TIDE_EVALUATOR_SCHEDULE: 'false' });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  view?.remove();
+});
+
+/** A week of a shop's load: 800 ± 300 over the day, and a 5-minute burst every day at 10:00 UTC. */
+const load = (minute: number) => {
+  const ofDay = ((minute % 1440) + 1440) % 1440;
+  return 800 + 300 * Math.sin((2 * Math.PI * ofDay) / 1440) + (ofDay >= 600 && ofDay < 605 ? 900 : 0);
+};
+
+async function seedWeek(service: string): Promise<void> {
+  const [, endpoint, tableName] = /DynamoDB: +(http\S+) \(table (\S+)\)/.exec(stack.output()) ?? [];
+  const store = createTide({ ...loadConfig(), tableName: tableName as string, endpoints: { dynamodb: endpoint as string } }).rollups;
+  const current = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+  for (let hour = current - 7 * 24 * HOUR_MS; hour < current; hour += HOUR_MS) {
+    const minutes = Array.from({ length: 60 }, (_, m) => load(hour / 60_000 + m));
+    await store.putHour('default', service, { hour, loads: new Map([['cpu_ratio.mean*replicas', minutes]]) });
+  }
+}
+
+describe('a service’s history on the local stack', () => {
+  it('tunes a load rule on a week of a service’s load with tide tune, and the service takes the tuned policy', async () => {
+    const service = { min: 1, max: 40, target: { provider: 'sim', offeredLoad: 400, capacityPerReplica: 50, initialReplicas: 16 }, policy: { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }] } };
+    expect((await admin('/v1/services/shop', 'PUT', service)).status).toBe(201);
+    await seedWeek('shop');
+
+    const printed = JSON.parse(await tide('tune', 'shop', '--since', '7d', '--out', 'tuned.json'));
+    expect(printed).toMatchObject({ service: 'shop', capacity: 100, startupDelay: '1m' });
+    expect(printed.minutes).toBeGreaterThanOrEqual(7 * 24 * 60 - 60);
+    expect(printed.wholeTrace.baseline.replicaMinutes).toBeGreaterThan(0);
+    expect(printed.wholeTrace.tuned.replicaMinutes).toBeLessThan(printed.wholeTrace.baseline.replicaMinutes);
+
+    const tuned = JSON.parse(readFileSync(join(view.dir, 'tuned.json'), 'utf8'));
+    expect(tuned).toEqual(printed.policy);
+    const put = await admin('/v1/services/shop', 'PUT', { ...service, ...tuned });
+    expect(put.status).toBe(200);
+    expect(put.body.policy.rules[0]).toMatchObject({ type: 'load', metric: 'cpu_ratio' });
+  }, 180_000);
+});
