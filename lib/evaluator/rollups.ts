@@ -7,8 +7,8 @@ import { HOUR_MS, ROLLUP_RETENTION_DAYS, type HourOfLoad } from '../store/rollup
 import type { StoredService } from '../store/services';
 
 // A service's load past the minute buckets' retention: the evaluator rolls each hour up at the
-// first tick after it (from the buckets that tick reads anyway, over a longer range), and reads
-// the hours around now on each of the last 14 days back once an hour for the prediction.
+// first tick after it (from the buckets that tick reads anyway, over a longer range), and a
+// predicting service reads the hours its forecast needs, on the days it looks back, once an hour.
 
 /**
  * A policy of one load rule that reads `key` (lib/policy/pastLoad.ts: a metric, a statistic, and
@@ -51,7 +51,8 @@ export function hourToRollUp(svc: Pick<StoredService, 'namespace' | 'service'>, 
 
 /**
  * An hour of load by key, from the decision's own input (its buckets must cover the hour); a key
- * without any minute of data is left out. Buckets shorter than a minute are averaged into it.
+ * without any minute of data is left out. Buckets shorter than a minute (TIDE_BUCKET_SECONDS) are
+ * averaged into their minute; a longer one fills the minute it starts in.
  */
 export function hourOfLoad(rules: readonly LoadRule[], input: Parameters<typeof minuteLoads>[1], hour: number): HourOfLoad {
   const loads = new Map<string, Array<number | undefined>>();
