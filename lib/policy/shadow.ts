@@ -95,6 +95,15 @@ export function readyAt(fleet: Fleet, time: number): number {
 }
 
 /**
+ * The moment a bucket is taken to stand for: its last millisecond, or now for the bucket still
+ * filling. The evaluator runs a few seconds into a bucket, so a scaling it makes shows in
+ * nearly all of that bucket's readings; at the bucket's start it would show in none.
+ */
+export function standsAt(bucketStart: number, bucketMs: number, now: number): number {
+  return Math.min(now, bucketStart + bucketMs - 1);
+}
+
+/**
  * The buckets as the shadow's replicas would have reported them. A per-replica reading
  * (cpu_ratio, mem_ratio, a container's requests per second) was measured on the live replicas
  * ready in that bucket; the same total load spread over the shadow's ready replicas reads
@@ -104,10 +113,11 @@ export function readyAt(fleet: Fleet, time: number): number {
  * reports it. Metrics in `totals` (a load rule's metric with perReplica false: a queue length)
  * are the same whatever the replicas, and are left as they are.
  */
-export function asSeenBy(buckets: readonly MetricBucket[], live: Fleet, shadow: Fleet, totals: ReadonlySet<string>): MetricBucket[] {
+export function asSeenBy(buckets: readonly MetricBucket[], live: Fleet, shadow: Fleet, totals: ReadonlySet<string>, bucketMs: number, now: number): MetricBucket[] {
   return buckets.map((b) => {
     if (totals.has(b.metric)) return b;
-    const factor = Math.max(1, readyAt(live, b.start)) / Math.max(1, readyAt(shadow, b.start));
+    const at = standsAt(b.start, bucketMs, now);
+    const factor = Math.max(1, readyAt(live, at)) / Math.max(1, readyAt(shadow, at));
     return factor === 1 ? b : { ...b, count: b.count / factor, min: b.min * factor, max: b.max * factor };
   });
 }
@@ -137,10 +147,11 @@ export function startShadow(fingerprint: string, liveReplicas: number, now: numb
 /** One bucket's cost to a fleet, given the bucket's load in cpu_ratio points (undefined: no reading). */
 function bucketScore(fleet: Fleet, start: number, bucketMs: number, load: number | undefined): Score {
   const minutes = bucketMs / 60_000;
+  const at = standsAt(start, bucketMs, Infinity);
   return {
-    replicaMinutes: replicasAt(fleet, start) * minutes,
+    replicaMinutes: replicasAt(fleet, at) * minutes,
     // The backtest's minutesOverloaded: load above what the ready replicas serve at 100 % CPU.
-    overloadedMinutes: load !== undefined && load > readyAt(fleet, start) * 100 ? minutes : 0,
+    overloadedMinutes: load !== undefined && load > readyAt(fleet, at) * 100 ? minutes : 0,
     scalingActions: fleet.scalings.filter((s) => s.ts >= start && s.ts < start + bucketMs && s.to !== s.from).length,
   };
 }
@@ -153,17 +164,18 @@ const plus = (a: Score, b: Score): Score => ({
 
 /**
  * Scores every whole bucket that ended by `now` and is not scored yet (within the lookback),
- * for the live fleet and the shadow's alike. A bucket's replicas are those at its start, after
- * any scaling made then, and its scalings those made within it, as the backtest counts a
- * minute. Its load is the live replicas' cpu_ratio mean times the live replicas ready then;
- * a bucket without a cpu_ratio reading costs its replicas and is not overloaded.
+ * for the live fleet and the shadow's alike. A bucket's replicas, ready or not, are those it
+ * ended with, and its scalings those made within it: with the evaluator at the bucket's start,
+ * as the backtest counts a minute. Its load is the live replicas' cpu_ratio mean times the
+ * live replicas ready then; a bucket without a cpu_ratio reading costs its replicas and is not
+ * overloaded.
  */
 export function scoreBuckets(state: ShadowState, live: Fleet, shadow: Fleet, buckets: readonly MetricBucket[], bucketMs: number, now: number): ShadowState {
   const earliest = Math.ceil((now - SCORING_LOOKBACK_MS) / bucketMs) * bucketMs;
   let scored = state;
   for (let start = Math.max(state.scoredUntil, earliest); start + bucketMs <= now; start += bucketMs) {
     const reading = buckets.find((b) => b.metric === LOAD_METRIC && b.start === start && b.count > 0);
-    const load = reading && (reading.sum / reading.count) * Math.max(1, readyAt(live, start));
+    const load = reading && (reading.sum / reading.count) * Math.max(1, readyAt(live, standsAt(start, bucketMs, now)));
     scored = {
       ...scored,
       minutes: scored.minutes + bucketMs / 60_000,
@@ -201,7 +213,7 @@ export function advanceShadow(tick: ShadowTick): ShadowState {
   const before = tick.state?.fingerprint === shadow.fingerprint ? tick.state : startShadow(shadow.fingerprint, live.replicas, now, bucketMs);
   const own: Fleet = { replicas: before.replicas, scalings: before.scalings, readinessDelayMs: parseDuration(policy.readinessDelay) };
   const scored = scoreBuckets(before, live, own, tick.buckets, bucketMs, now);
-  const observations = observationsFromBuckets(asSeenBy(tick.buckets, live, own, totalsOf(policy)), now, bucketMs);
+  const observations = observationsFromBuckets(asSeenBy(tick.buckets, live, own, totalsOf(policy), bucketMs, now), now, bucketMs);
   const decision = decide({ policy, min: tick.min, max: tick.max, currentReplicas: own.replicas, observations, history: before, now });
   let history = recordDecision(before, decision);
   if (decision.replicas !== own.replicas) history = recordScaling(history, { ts: now, from: own.replicas, to: decision.replicas });

@@ -107,21 +107,40 @@ describe('Function: advanceShadows over a scripted load', () => {
   });
 });
 
+describe('Function: advanceShadow a few seconds into each minute, as the evaluator runs', () => {
+  it('reads the minute of its own scale-in as its fewer replicas read it, and holds', () => {
+    // 14 live replicas at 57.1 % carry 400 requests of 50 a replica, every minute.
+    const minute = (start: number): MetricBucket => ({ metric: 'cpu_ratio', start, count: 14, sum: (14 * 100 * 400) / (14 * 50), min: 57.1, max: 57.1 });
+    const liveFleet: Fleet = { replicas: 14, scalings: [], readinessDelayMs: MINUTE };
+    const policy = policySchema.parse({ rules: [{ type: 'target', metric: 'cpu_ratio', target: 90 }], stabilization: { scaleIn: '0s' } });
+    const shadow = shadowOf('target-90', policy);
+    let state: ShadowState | undefined;
+    for (let i = 0; i < 4; i++) {
+      const now = NOW + i * MINUTE + 2_000;
+      const buckets = [minute(NOW - MINUTE), ...Array.from({ length: i + 1 }, (_, j) => minute(NOW + j * MINUTE))];
+      state = advanceShadow({ shadow, state, live: liveFleet, min: 1, max: 20, buckets, bucketMs: MINUTE, now });
+    }
+    expect(state?.scalings).toEqual([{ ts: NOW + 2_000, from: 14, to: 9 }]);
+    expect(state?.lastDecision?.reason).toBe('cpu_ratio mean 88.9 within 10% of target 90');
+  });
+});
+
 describe('Function: asSeenBy', () => {
   const bucket = (metric: string, start: number, mean: number, count: number): MetricBucket => ({ metric, start, count, sum: mean * count, min: mean, max: mean });
   const fleet = (replicas: number, scalings: Fleet['scalings'] = []): Fleet => ({ replicas, scalings, readinessDelayMs: MINUTE });
   const mean = (b: MetricBucket | undefined) => (b ? b.sum / b.count : undefined);
 
-  // A bucket of cpu_ratio mean 40 with 24 samples (6 a replica); the load it holds is 40 × the live replicas ready.
+  // The minute before NOW: cpu_ratio mean 40 in 24 samples (6 a replica), a load of 40 × the live replicas ready as it ended.
   it.each([
     { name: 'fewer shadow replicas read higher', live: fleet(4), shadow: fleet(2), mean: 80 },
     { name: 'more shadow replicas read lower', live: fleet(2), shadow: fleet(8), mean: 10 },
     { name: 'a shadow replica added 30 s ago is not ready yet', live: fleet(4), shadow: fleet(3, [{ ts: NOW - 30_000, from: 2, to: 3 }]), mean: 80 },
     { name: 'a live replica added 30 s ago carried nothing', live: fleet(5, [{ ts: NOW - 30_000, from: 4, to: 5 }]), shadow: fleet(2), mean: 80 },
     { name: 'a shadow replica removed 30 s ago carries nothing', live: fleet(4), shadow: fleet(2, [{ ts: NOW - 30_000, from: 4, to: 2 }]), mean: 80 },
+    { name: 'a live replica removed 30 s ago carries nothing', live: fleet(2, [{ ts: NOW - 30_000, from: 4, to: 2 }]), shadow: fleet(2), mean: 40 },
     { name: 'no shadow replica ready: one replica would carry it all', live: fleet(2), shadow: fleet(0), mean: 80 },
   ])('$name', (c) => {
-    const [seen] = asSeenBy([bucket('cpu_ratio', NOW, 40, 24)], c.live, c.shadow, new Set());
+    const [seen] = asSeenBy([bucket('cpu_ratio', NOW - MINUTE, 40, 24)], c.live, c.shadow, new Set(), MINUTE, NOW);
     expect(mean(seen)).toBeCloseTo(c.mean, 9);
     expect(seen?.max).toBeCloseTo(c.mean, 9);
     // The total stays: fewer replicas send fewer samples, each higher.
@@ -130,7 +149,7 @@ describe('Function: asSeenBy', () => {
 
   it('leaves a metric a load rule reads as a total (perReplica false) as it is', () => {
     const queue = bucket('queue_length', NOW, 300, 2);
-    expect(asSeenBy([queue], fleet(4), fleet(1), new Set(['queue_length']))).toEqual([queue]);
+    expect(asSeenBy([queue], fleet(4), fleet(1), new Set(['queue_length']), MINUTE, NOW)).toEqual([queue]);
   });
 });
 
