@@ -1,5 +1,18 @@
 import { parseDuration } from '../duration';
-import { decide, emptyHistory, observationsFromBuckets, recordDecision, recordScaling, ruleWindows, type Policy } from '../policy';
+import {
+  decide,
+  emptyHistory,
+  loadKey,
+  loadRulesWithPrediction,
+  minuteLoads,
+  observationsFromBuckets,
+  recordDecision,
+  recordScaling,
+  ruleWindows,
+  type DecisionInput,
+  type PastLoads,
+  type Policy,
+} from '../policy';
 import { cpuRatio, create, DEFAULT_STARTUP_DELAY_MS, desired, overloaded, ready, setDesired } from '../simulatedService';
 import type { MetricBucket } from '../statistics';
 import type { MinuteRow } from './series';
@@ -7,6 +20,8 @@ import { summarize, type BacktestSummary } from './summary';
 
 /** One evaluation and one metric bucket a minute: the trace's resolution and Tide's default. */
 const MINUTE_MS = 60_000;
+/** Past loads are kept as long as the evaluator keeps its rollups: two weeks. */
+const PAST_LOAD_MINUTES = 14 * 1440;
 
 export interface BacktestOptions {
   policy: Policy;
@@ -47,12 +62,13 @@ export function runBacktest(trace: readonly number[], options: BacktestOptions):
   let service = create(options.initialReplicas ?? min, 0);
   const series: MinuteRow[] = [];
   const actions = { scaleOuts: 0, scaleIns: 0 };
+  const past = pastLoadsInMemory(policy);
 
   trace.forEach((load, minute) => {
     const now = minute * MINUTE_MS;
     while ((buckets[oldest]?.start ?? now) < now - keepMs) oldest++;
     const from = desired(service);
-    const decision = decide({
+    const input: DecisionInput = {
       policy,
       min,
       max,
@@ -60,7 +76,8 @@ export function runBacktest(trace: readonly number[], options: BacktestOptions):
       observations: observationsFromBuckets(buckets.slice(oldest), now, MINUTE_MS),
       history,
       now,
-    });
+    };
+    const decision = decide(past ? { ...past.keep(input), pastLoads: past } : input);
     history = recordDecision(history, decision);
     if (decision.replicas !== from) {
       service = setDesired(service, decision.replicas, now, startupDelayMs);
@@ -87,3 +104,32 @@ export function runBacktest(trace: readonly number[], options: BacktestOptions):
   return { summary: summarize(series, actions, capacity, startupDelayMs), series };
 }
 
+
+/**
+ * The load of past minutes, as the evaluator's rollups keep it for load rules with a prediction:
+ * at each evaluation the minute just past is kept (minuteLoads, from the same input decide gets),
+ * for two weeks. Nothing when no rule predicts, so such a replay is as it always was.
+ */
+function pastLoadsInMemory(policy: Policy): (PastLoads & { keep(input: DecisionInput): DecisionInput }) | undefined {
+  const rules = new Map(loadRulesWithPrediction(policy).map((rule) => [loadKey(rule), rule]));
+  if (rules.size === 0) return undefined;
+  // A ring of two weeks of minutes per key; NaN where no load was kept.
+  const kept = new Map([...rules.keys()].map((key) => [key, new Float64Array(PAST_LOAD_MINUTES).fill(Number.NaN)]));
+  let upTo = 0;
+  return {
+    at(key, minuteStart) {
+      const minute = minuteStart / MINUTE_MS;
+      if (!Number.isInteger(minute) || minute < 0 || minute >= upTo || minute < upTo - PAST_LOAD_MINUTES) return undefined;
+      const load = kept.get(key)?.[minute % PAST_LOAD_MINUTES];
+      return load === undefined || Number.isNaN(load) ? undefined : load;
+    },
+    keep(input) {
+      for (const [key, rule] of rules) {
+        const ring = kept.get(key) as Float64Array;
+        for (const { minuteStart, load } of minuteLoads(rule, input, input.now - MINUTE_MS, input.now)) ring[(minuteStart / MINUTE_MS) % PAST_LOAD_MINUTES] = load;
+      }
+      upTo = input.now / MINUTE_MS;
+      return input;
+    },
+  };
+}

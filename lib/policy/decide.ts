@@ -3,7 +3,7 @@ import { bound, coolDown, rateLimit, stabilize, type Adjustment } from './behavi
 import type { Recommendation } from './history';
 import type { LoadContext } from './loadRule';
 import { evaluateRule, type Read } from './rules';
-import type { Decision, DecisionInput } from './types';
+import type { Decision, DecisionInput, RuleResult } from './types';
 
 /** Replicas added within the readiness delay (inclusive): started, but not yet reporting load. */
 function startingReplicas({ policy, history, now }: DecisionInput): number {
@@ -36,6 +36,7 @@ export function decide(input: DecisionInput): Decision {
     },
     scalings: history.scalings,
     readinessDelayMs: parseDuration(policy.readinessDelay),
+    ...(input.pastLoads ? { pastLoads: input.pastLoads } : {}),
     now,
   };
   const rules = policy.rules.map((rule) => evaluateRule(rule, current, startingReplicas(input), read, load));
@@ -73,6 +74,7 @@ export function decide(input: DecisionInput): Decision {
     notes.push(adjustment.note);
   }
 
+  const forecast = rules.reduce<RuleResult['forecast']>((best, r) => (r.forecast && (!best || r.forecast.replicas > best.replicas) ? r.forecast : best), undefined);
   return {
     ts: now,
     replicas,
@@ -82,6 +84,7 @@ export function decide(input: DecisionInput): Decision {
     ...(limitedBy === undefined ? {} : { limitedBy }),
     rules,
     ...(metricsMissing ? { metricsMissing: true as const } : {}),
+    ...(forecast ? { forecast } : {}),
     metrics,
   };
 }

@@ -1,5 +1,7 @@
 import { formatDuration, parseDuration } from '../duration';
+import { forecast } from './forecast';
 import type { ScalingRecord } from './history';
+import { loadKey, type PastLoads } from './pastLoad';
 import type { LoadRule } from './schema';
 import type { BucketValue, RuleResult } from './types';
 
@@ -11,6 +13,8 @@ export interface LoadContext {
   record(key: string, value: number): void;
   scalings: readonly ScalingRecord[];
   readinessDelayMs: number;
+  /** Past days' load, for a rule with a prediction. */
+  pastLoads?: PastLoads;
   now: number;
 }
 
@@ -74,6 +78,41 @@ function lastScaling(scalings: readonly ScalingRecord[], out: boolean): number {
  *   not scale out again.
  */
 export function loadRule(rule: LoadRule, current: number, ctx: LoadContext): RuleResult {
+  const result = reactive(rule, current, ctx);
+  return rule.prediction && result.value !== null ? predicted(rule, rule.prediction, result, current, ctx) : result;
+}
+
+/**
+ * The rule's proposal with its forecast as a floor (forecast.ts): a forecast only ever adds
+ * replicas. In forecastOnly mode the proposal stays the rule's own and the forecast is recorded.
+ */
+function predicted(rule: LoadRule, prediction: NonNullable<LoadRule['prediction']>, result: RuleResult, current: number, ctx: LoadContext): RuleResult {
+  const lookAheadMs = prediction.lookAhead === undefined ? ctx.readinessDelayMs : parseDuration(prediction.lookAhead);
+  const expected = forecast({
+    prediction,
+    key: loadKey(rule),
+    pastLoads: ctx.pastLoads,
+    recent: bucketLoads(rule, ctx.buckets(rule.metric, rule.statistic, rule.inWindow), current, ctx),
+    target: rule.target,
+    lookAheadMs,
+    now: ctx.now,
+  });
+  if (expected.load === null) return { ...result, explanation: `${result.explanation}; no forecast: ${expected.basis}` };
+
+  ctx.record(`${rule.metric}.${rule.statistic}.forecastLoad`, expected.load);
+  const replicas = ceil(expected.load / rule.target);
+  const acting = prediction.mode === 'act';
+  const { basis, load, margin, seasonal, burst } = expected;
+  const record = { replicas, load, acting, lookAhead: formatDuration(lookAheadMs), margin, ...(seasonal === undefined ? {} : { seasonal }), ...(burst === undefined ? {} : { burst }) };
+  const text = `forecast ${fmt(load)} (${basis}) needs ${replicas}`;
+  const proposal = result.proposal ?? current;
+  if (!acting) return { ...result, forecast: record, explanation: `${result.explanation}; ${text} (forecast only, not applied)` };
+  if (replicas <= proposal) return { ...result, forecast: record, explanation: `${result.explanation}; ${text}` };
+  return { ...result, proposal: replicas, forecast: record, explanation: `${result.explanation}; ${text} → ${replicas}` };
+}
+
+/** The rule's proposal from the load already seen. */
+function reactive(rule: LoadRule, current: number, ctx: LoadContext): RuleResult {
   const { type, metric, statistic, outWindow, inWindow, target, overshoot } = rule;
   const base = { type, metric, statistic };
   const loads = (window: string) => bucketLoads(rule, ctx.buckets(metric, statistic, window), current, ctx).map((b) => b.value);

@@ -1,4 +1,5 @@
 import { parseDuration } from '../duration';
+import type { History } from './history';
 import { bucketLoads } from './loadRule';
 import type { LoadRule, Policy } from './schema';
 import type { DecisionInput } from './types';
@@ -29,6 +30,12 @@ export function loadRulesWithPrediction(policy: Pick<Policy, 'rules'>): LoadRule
   return policy.rules.flatMap((rule) => (rule.type === 'load' && rule.prediction ? [rule] : []));
 }
 
+/** What minuteLoads reads: a decision's input, or as much of it as a service's stored state gives. */
+export interface MinuteLoadsInput extends Pick<DecisionInput, 'currentReplicas' | 'observations' | 'now'> {
+  policy: Pick<Policy, 'readinessDelay'>;
+  history: Pick<History, 'scalings'>;
+}
+
 /**
  * The load of `rule` in each minute bucket that starts in [from, to) and holds samples, computed
  * as the rule computes it (its statistic, times the replicas ready in that minute with
@@ -36,7 +43,7 @@ export function loadRulesWithPrediction(policy: Pick<Policy, 'rules'>): LoadRule
  * history, which reaches back an hour: keep a minute within the hour after it ends (the evaluator
  * and the backtest write the minute just past each evaluation).
  */
-export function minuteLoads(rule: LoadRule, input: Pick<DecisionInput, 'policy' | 'currentReplicas' | 'observations' | 'history' | 'now'>, from: number, to: number): MinuteLoad[] {
+export function minuteLoads(rule: LoadRule, input: MinuteLoadsInput, from: number, to: number): MinuteLoad[] {
   const values = input.observations.buckets(rule.metric, rule.statistic, input.now - from).filter((b) => b.start >= from && b.start < to);
   const context = { scalings: input.history.scalings, readinessDelayMs: parseDuration(input.policy.readinessDelay) };
   return bucketLoads(rule, values, input.currentReplicas, context).map((b) => ({ minuteStart: b.start, load: b.value }));

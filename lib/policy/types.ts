@@ -50,6 +50,26 @@ export interface RuleResult {
    */
   proposal: number | null;
   explanation: string;
+  /** A load rule's forecast, when it has a prediction and could forecast. */
+  forecast?: ForecastRecord;
+}
+
+/** What a load rule's prediction expected and asked for, beside what the decision did. */
+export interface ForecastRecord {
+  /** The replicas the forecast load needs at the rule's target: a floor on the rule's proposal when acting. */
+  replicas: number;
+  /** The highest load expected over the look-ahead, margin included. */
+  load: number;
+  /** false in forecastOnly mode: recorded, never applied. */
+  acting: boolean;
+  /** How far ahead it looked, e.g. "1m". */
+  lookAhead: string;
+  /** The share added for recent forecast error, 0 to 0.5. */
+  margin: number;
+  /** The seasonal floor's load, before the margin. */
+  seasonal?: number;
+  /** A recurring burst's load, before the margin. */
+  burst?: number;
 }
 
 export type Direction = 'out' | 'in' | 'none';
@@ -69,6 +89,8 @@ export interface Decision {
   rules: RuleResult[];
   /** Present when no rule had data: the history counts these for a missingMetrics fallback. */
   metricsMissing?: true;
+  /** A load rule's forecast (the highest, with several), with `acting` false in forecastOnly mode. */
+  forecast?: ForecastRecord;
   /** Readings the rules used, keyed metric.statistic.window, e.g. {"cpu_ratio.mean.10m": 83.1}. */
   metrics: Record<string, number>;
 }
