@@ -117,10 +117,8 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
         history = state;
         // Shadows decide on the same readings, after the live policy, and never reach the platform.
         const live = { replicas: current, scalings: state.scalings, readinessDelayMs: parseDuration(policy.readinessDelay) };
-        const moved =
-          svc.shadows || state.shadows
-            ? { shadows: advanceShadows(shadows, Object.keys(svc.shadows ?? {}), state.shadows, { live, min: svc.min, max: svc.max, buckets, bucketMs, now }) }
-            : {};
+        const tick = { live, min: svc.min, max: svc.max, buckets, bucketMs, pastLoads, now };
+        const moved = svc.shadows || state.shadows ? { shadows: advanceShadows(shadows, Object.keys(svc.shadows ?? {}), state.shadows, tick) } : {};
         return { to: decision.replicas, reason: decision.reason, decision, ...moved };
       },
     };

@@ -4,6 +4,7 @@ import type { MetricBucket } from '../statistics';
 import { decide } from './decide';
 import { recordDecision, recordScaling, type History, type ScalingRecord } from './history';
 import { observationsFromBuckets } from './observations';
+import type { PastLoads } from './pastLoad';
 import { policySchemaWithin, type Policy } from './schema';
 import type { PolicyBounds } from './defaults';
 
@@ -197,6 +198,8 @@ export interface ShadowTick {
   max: number;
   /** Every bucket the evaluation read: the shadow's windows and the scoring's lookback. */
   buckets: readonly MetricBucket[];
+  /** The service's past load as the live policy's prediction reads it: totals, the same for any replicas. */
+  pastLoads?: PastLoads | undefined;
   bucketMs: number;
   now: number;
 }
@@ -214,7 +217,7 @@ export function advanceShadow(tick: ShadowTick): ShadowState {
   const own: Fleet = { replicas: before.replicas, scalings: before.scalings, readinessDelayMs: parseDuration(policy.readinessDelay) };
   const scored = scoreBuckets(before, live, own, tick.buckets, bucketMs, now);
   const observations = observationsFromBuckets(asSeenBy(tick.buckets, live, own, totalsOf(policy), bucketMs, now), now, bucketMs);
-  const decision = decide({ policy, min: tick.min, max: tick.max, currentReplicas: own.replicas, observations, history: before, now });
+  const decision = decide({ policy, min: tick.min, max: tick.max, currentReplicas: own.replicas, observations, history: before, pastLoads: tick.pastLoads, now });
   let history = recordDecision(before, decision);
   if (decision.replicas !== own.replicas) history = recordScaling(history, { ts: now, from: own.replicas, to: decision.replicas });
   return {
