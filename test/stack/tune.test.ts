@@ -73,4 +73,22 @@ describe('a service’s history on the local stack', () => {
     expect(put.status).toBe(200);
     expect(put.body.policy.rules[0]).toMatchObject({ type: 'load', metric: 'cpu_ratio' });
   }, 180_000);
+
+  it('feeds a forecastOnly prediction the past week on an evaluation, which records the forecast beside what it did', async () => {
+    const service = {
+      min: 1,
+      max: 40,
+      target: { provider: 'sim', offeredLoad: 400, capacityPerReplica: 50, initialReplicas: 16 },
+      policy: { rules: [{ type: 'load', metric: 'cpu_ratio', target: 60, prediction: { mode: 'forecastOnly' } }] },
+    };
+    expect((await admin('/v1/services/forecast', 'PUT', service)).status).toBe(201);
+    await seedWeek('forecast');
+
+    const { body } = await admin('/v1/evaluate', 'POST', { services: ['forecast'] });
+    const [decision] = body.decisions as Array<{ reason: string; metrics: Record<string, number>; from: number; to: number }>;
+    expect(decision?.reason).toMatch(/forecast [\d.]+ \(seasonal, yesterday ×[\d.]+, margin [\d.]+%\) needs \d+ \(forecast only, not applied\)/);
+    expect(decision?.metrics['cpu_ratio.mean.forecastLoad']).toBeGreaterThan(0);
+    const status = (await admin('/v1/services/forecast')).body.status;
+    expect(status.lastDecision.reason).toContain('(forecast only, not applied)');
+  }, 60_000);
 });
