@@ -101,17 +101,19 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
     const shadows = shadowPolicies(svc.shadows, app.config);
     // The first tick of an hour rolls the hour before up, from the same read reaching back to its start.
     const rollUp = whatIf ? undefined : hourToRollUp(svc, now);
-    const rolledUp = rollUp === undefined ? [] : rolledUpLoads(policy);
-    const buckets = await readWindows(app, svc, [...policy.rules, ...shadows.flatMap((s) => s.policy.rules), ...rolledUp], now, shadows.length > 0, rollUp);
+    // The live policy's rules and its shadows': the loads the rollups keep and the predictions read.
+    const allRules = { ...policy, rules: [...policy.rules, ...shadows.flatMap((s) => s.policy.rules)] };
+    const rolledUp = rollUp === undefined ? [] : rolledUpLoads(allRules);
+    const buckets = await readWindows(app, svc, [...allRules.rules, ...rolledUp], now, shadows.length > 0, rollUp);
     const bucketMs = app.config.bucketSeconds * 1000;
     const observations = observationsFromBuckets(buckets, now, bucketMs);
-    const past = loadRulesWithPrediction(policy).length > 0 ? await readPastLoads(app, svc, policy, now) : undefined;
+    const past = loadRulesWithPrediction(allRules).length > 0 ? await readPastLoads(app, svc, allRules, now) : undefined;
     let history: History | undefined;
     let decided: { current: number; decision: Decision } | undefined;
     const intent: ScaleIntent = {
       trigger: 'policy',
       plan: (current, state) => {
-        const pastLoads = past && pastLoadsFrom(past, policy, { currentReplicas: current, history: state, now, bucketMs });
+        const pastLoads = past && pastLoadsFrom(past, allRules, { currentReplicas: current, history: state, now, bucketMs });
         const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history: state, pastLoads, now });
         decided = { current, decision };
         history = state;
@@ -127,7 +129,7 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
       : await scaleService(app, svc, intent, { owner: options.owner, wait: false, dryRun: svc.mode === 'dry-run', provider, deadline: options.deadline });
     // CloudWatch charts what the evaluator did, not what-ifs.
     if (decided && !whatIf) publishDecision(svc, decided.current, decided.decision);
-    if (rollUp !== undefined && decided && history) await rollUpHour(app, svc, policy, rollUp, { policy, currentReplicas: decided.current, observations, history, now });
+    if (rollUp !== undefined && decided && history) await rollUpHour(app, svc, allRules, rollUp, { policy, currentReplicas: decided.current, observations, history, now });
     return {
       ...base,
       status: outcome.status,

@@ -46,10 +46,11 @@ const counter = requestCounter();
 const loadRule = { type: 'load', metric: 'cpu_ratio', target: 60 };
 
 /** A service on a fake platform with 3 replicas, reporting cpu_ratio `cpu(minute)` in each minute from 09:00. */
-async function serviceWith(policy: Record<string, unknown>, cpu: (minute: number) => number) {
+async function serviceWith(policy: Record<string, unknown>, cpu: (minute: number) => number, shadows?: Record<string, unknown>) {
   const namespace = freshNamespace();
   const platform = await startHttpTarget(3);
-  const document = parseServiceDocument({ mode: 'auto', min: 1, max: 10, target: { provider: 'http', url: platform.url }, policy }, 'myweb', namespace, app.config);
+  const fields = { mode: 'auto', min: 1, max: 10, target: { provider: 'http', url: platform.url }, policy, ...(shadows ? { shadows } : {}) };
+  const document = parseServiceDocument(fields, 'myweb', namespace, app.config);
   await app.services.put({ namespace, service: 'myweb', ...document }, TEN - HOUR_MS);
   const report = (from: number, to: number) =>
     recordSamples(app, {
@@ -121,6 +122,16 @@ describe('hourly rollups of a service’s load', () => {
     expect((await ticks(plain)).map((t) => t.BatchGetItemCommand ?? 0)).toEqual([0, 0, 0]);
     await predicting.platform.close();
     await plain.platform.close();
+  });
+
+  it('keeps and reads a shadow policy’s predicting load as the live policy’s', async () => {
+    const shadowed = await serviceWith({ rules: [loadRule] }, () => 40, { predicting: { rules: [{ ...loadRule, metric: 'rps', statistic: 'sum', perReplica: false, prediction: {} }] } });
+    await recordSamples(app, { namespace: shadowed.namespace, node: 'node1', samples: [{ ts: TEN - 10 * MINUTE, service: 'myweb', container: 'c1', custom: { rps: 250 } }] });
+    const tick = await counter.during(() => shadowed.evaluate(0));
+    expect(tick.BatchGetItemCommand).toBe(1);
+    const [nine] = await shadowed.rolledUp(TEN - HOUR_MS);
+    expect([...(nine?.loads.keys() ?? [])].sort()).toEqual(['cpu_ratio.mean*replicas', 'rps.sum']);
+    await shadowed.platform.close();
   });
 });
 
