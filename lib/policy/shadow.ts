@@ -222,11 +222,24 @@ export function advanceShadow(tick: ShadowTick): ShadowState {
   if (decision.replicas !== own.replicas) history = recordScaling(history, { ts: now, from: own.replicas, to: decision.replicas });
   return {
     ...scored,
-    recommendations: history.recommendations,
+    recommendations: stillRead(history.recommendations, policy, now),
     scalings: history.scalings,
     replicas: decision.replicas,
     lastDecision: { ts: now, replicas: decision.replicas, reason: decision.reason },
   };
+}
+
+/**
+ * The recommendations a later decision of the policy can still read: those within its longer
+ * stabilization window, and the latest run made without data, which a missingMetrics fallback
+ * counts. The live policy keeps the hour (history.ts); a shadow keeps only these, so that each
+ * shadow adds little to the service's state item, and decides exactly as with the hour.
+ */
+function stillRead(recommendations: History['recommendations'], policy: Policy, now: number): History['recommendations'] {
+  const from = now - Math.max(parseDuration(policy.stabilization.scaleOut), parseDuration(policy.stabilization.scaleIn));
+  let missingRun = recommendations.length;
+  while (missingRun > 0 && recommendations[missingRun - 1]?.metricsMissing) missingRun--;
+  return recommendations.filter((r, i) => r.ts > from || i >= missingRun);
 }
 
 /**

@@ -4,11 +4,13 @@
  * on the readings its own replicas would send, keeps its own replicas and history in the
  * service's state, and never reaches the platform nor the events.
  */
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createTide } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { evaluateServices } from '../../lib/evaluator/evaluate';
 import { parseServiceDocument } from '../../lib/services/schema';
+import { keys } from '../../lib/store/keys';
 import { freshNamespace } from '../support/client';
 
 const START = Date.UTC(2026, 10, 22, 10, 0, 0);
@@ -83,4 +85,47 @@ describe('shadow policies in the evaluator', () => {
     await svc.evaluateAt(0);
     expect((await svc.state()).shadows).toBeUndefined();
   });
+});
+
+/** An item's size as DynamoDB counts it: names and values, a number ~1 byte per 2 digits, 3 bytes a map or list and 1 an element. */
+function itemSize(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace(/[.-]/g, '').replace(/^0+/, '').length / 2) + 1;
+  if (typeof value === 'boolean' || value === null) return 1;
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + itemSize(v) + 1, 0);
+  return 3 + Object.entries(value as object).reduce((n, [k, v]) => n + Buffer.byteLength(k) + itemSize(v) + 1, 0);
+}
+
+describe('what shadows cost in the state item', () => {
+  it('measures the state item and its write units after an hour and a half of evaluations, without shadows and with three', async () => {
+    const shadows = {
+      'target-90': target90,
+      'load-90': { rules: [{ type: 'load', metric: 'cpu_ratio', target: 90 }] },
+      'steps': { rules: [{ type: 'threshold', metric: 'cpu_ratio', scaleOutAbove: 80, outDuration: '2m', scaleInBelow: 30, inDuration: '5m' }] },
+    };
+    const services = [await simulated({}), await simulated({ shadows })];
+    // The load moves every 10 minutes, so that the policies scale out and in.
+    for (let minute = 0; minute < 90; minute++) {
+      const offeredLoad = [400, 150, 600, 250, 50, 500][Math.floor(minute / 10) % 6] as number;
+      for (const [i, svc] of services.entries()) {
+        if (minute % 10 === 0) await svc.replace({ target: { ...target, offeredLoad }, ...(i === 1 ? { shadows } : {}) });
+        await svc.evaluateAt(minute);
+      }
+    }
+    const measured = [];
+    for (const svc of services) {
+      const key = keys.serviceState(svc.namespace, 'demo');
+      const item = (await app.db.send(new GetCommand({ TableName: app.config.tableName, Key: key }))).Item as Record<string, unknown>;
+      // The evaluator's write replaces attributes of this item: DynamoDB charges it by the item's size.
+      const write = await app.db.send(
+        new UpdateCommand({ TableName: app.config.tableName, Key: key, UpdateExpression: 'SET replicas = :r', ExpressionAttributeValues: { ':r': item.replicas }, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      measured.push({ bytes: itemSize(item), shadowBytes: itemSize(item.shadows), writeUnits: write.ConsumedCapacity?.CapacityUnits as number });
+    }
+    const [plain, shadowed] = measured as [(typeof measured)[0], (typeof measured)[0]];
+    console.log(`state item: ${plain.bytes} bytes, ${plain.writeUnits} write units a tick without shadows; ${shadowed.bytes} bytes, ${shadowed.writeUnits} with 3 (shadows ${shadowed.shadowBytes} bytes)`);
+    expect(shadowed.shadowBytes / 3).toBeLessThan(1024);
+    expect(shadowed.writeUnits - plain.writeUnits).toBeLessThanOrEqual(3);
+  }, 60_000);
 });

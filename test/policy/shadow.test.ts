@@ -107,6 +107,34 @@ describe('Function: advanceShadows over a scripted load', () => {
   });
 });
 
+describe('Function: advanceShadow keeps only the history its policy reads', () => {
+  const liveFleet: Fleet = { replicas: 3, scalings: [], readinessDelayMs: MINUTE };
+  /** Evaluations a minute apart, each with the minute before at cpu_ratio 50, or with no data at all. */
+  const run = (policy: Policy, minutes: number, data = true) => {
+    const shadow = shadowOf('s', policy);
+    let state: ShadowState | undefined;
+    for (let i = 0; i < minutes; i++) {
+      const now = NOW + i * MINUTE;
+      const buckets = data ? [{ metric: 'cpu_ratio', start: now - MINUTE, count: 3, sum: 150, min: 50, max: 50 }] : [];
+      state = advanceShadow({ shadow, state, live: liveFleet, min: 1, max: 20, buckets, bucketMs: MINUTE, now });
+    }
+    return state as ShadowState;
+  };
+
+  it('the recommendations of its stabilization window', () => {
+    // Scale-in stabilization 5m, read by the next decision: the last five of thirty.
+    expect(run(live, 30).recommendations.map((r) => r.ts)).toEqual([25, 26, 27, 28, 29].map((i) => NOW + i * MINUTE));
+  });
+
+  it('the run of evaluations without data a missingMetrics fallback counts, and falls back as the live policy would', () => {
+    const fallback = policySchema.parse({ ...target90, stabilization: { scaleIn: '0s' }, missingMetrics: { behavior: 'fallback', replicas: 2, afterReads: 12 } });
+    const state = run(fallback, 12, false);
+    expect(state.recommendations).toHaveLength(12);
+    expect(state.replicas).toBe(2);
+    expect(state.lastDecision?.reason).toContain('no data in 12 evaluations in a row: missingMetrics fallback → 2');
+  });
+});
+
 describe('Function: advanceShadow a few seconds into each minute, as the evaluator runs', () => {
   it('reads the minute of its own scale-in as its fewer replicas read it, and holds', () => {
     // 14 live replicas at 57.1 % carry 400 requests of 50 a replica, every minute.
