@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, freshNamespace } from '../support/client';
 import { startHttpApi } from '../support/httpApi';
@@ -34,6 +36,15 @@ describe('shadow policies in a service document', () => {
     // A service without shadows shows none.
     await call(api.url, 'PUT', `/v1/services/plain?namespace=${ns}`, { body: { min: 1, max: 5, target, policy } });
     expect((await call(api.url, 'GET', `/v1/services/plain?namespace=${ns}`)).body.status).not.toHaveProperty('shadows');
+  });
+
+  it('takes the document docs/POLICIES.md shows for shadow policies, as written', async () => {
+    const docs = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'POLICIES.md'), 'utf8');
+    const section = docs.slice(docs.indexOf('## Shadow policies'));
+    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)?.[1] ?? '');
+    const put = await call(api.url, 'PUT', `/v1/services/demo?namespace=${freshNamespace()}`, { body: example });
+    expect(put.status).toBe(201);
+    expect(Object.keys(put.body.shadows)).toEqual(['target-90', 'load-90']);
   });
 
   const bad: Array<{ name: string; shadows: unknown; evaluationInterval?: string; path: string; message: RegExp }> = [
