@@ -76,6 +76,8 @@ function lastScaling(scalings: readonly ScalingRecord[], out: boolean): number {
  *   pass (the maximum would not) while the service's ordinary busy minutes still count; the
  *   hysteresis band keeps the replicas it leaves below target, so the next ordinary minute does
  *   not scale out again.
+ * - With a prediction: never below what the load forecast over the look-ahead needs (forecast.ts),
+ *   so replicas are ready when a daily peak or a recurring burst arrives.
  */
 export function loadRule(rule: LoadRule, current: number, ctx: LoadContext): RuleResult {
   const result = reactive(rule, current, ctx);
