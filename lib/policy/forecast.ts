@@ -57,12 +57,26 @@ const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
 const span = (from: number, to: number): string => (from === to ? clock(from) : `${clock(from)}–${clock(to)}`);
 const defined = (values: ReadonlyArray<number | undefined>): number[] => values.filter((v): v is number => v !== undefined);
 
-function median(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+/**
+ * The median of the first n numbers of `values`, sorted in place by insertion: the lists are 15
+ * numbers at most, and a decision takes some 150 medians, so no copy and no comparator calls.
+ */
+function medianInPlace(values: number[], n: number): number | undefined {
+  if (n === 0) return undefined;
+  for (let i = 1; i < n; i++) {
+    const v = values[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (values[j] as number) > v) {
+      values[j + 1] = values[j] as number;
+      j--;
+    }
+    values[j + 1] = v;
+  }
+  const mid = n >> 1;
+  return n % 2 === 1 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
 }
+
+const median = (values: readonly number[]): number | undefined => medianInPlace([...values], values.length);
 
 /**
  * The forecast load of the minutes from now to now + lookAhead: the higher of
@@ -140,9 +154,15 @@ function seasonalModel(at: (t: number) => number | undefined, recent: readonly B
   const kept: Array<number | undefined> = [];
   for (let t = from; t <= to; t += MINUTE_MS) kept.push(at(t - DAY_MS));
   const index = (t: number) => Math.round((t - from) / MINUTE_MS);
+  const around: number[] = [];
   const smoothed = (t: number): number | undefined => {
     const i = index(t);
-    return median(defined(kept.slice(Math.max(0, i - SMOOTHING_MINUTES), i + SMOOTHING_MINUTES + 1)));
+    let n = 0;
+    for (let k = Math.max(0, i - SMOOTHING_MINUTES); k <= Math.min(kept.length - 1, i + SMOOTHING_MINUTES); k++) {
+      const v = kept[k];
+      if (v !== undefined) around[n++] = v;
+    }
+    return medianInPlace(around, n);
   };
 
   let today = 0;
@@ -179,6 +199,7 @@ function seasonalModel(at: (t: number) => number | undefined, recent: readonly B
  */
 function recurringBurst(at: (t: number) => number | undefined, t: number, prediction: Prediction, target: number): { seen: boolean; on: number; rise?: number } {
   const rises: number[] = [];
+  const before: number[] = [];
   let seen = false;
   for (let d = 1; d <= prediction.days; d++) {
     // Too few days left to reach recurOn: no need to read them.
@@ -188,15 +209,16 @@ function recurringBurst(at: (t: number) => number | undefined, t: number, predic
     if (load === undefined) continue;
     seen = true;
     if (load < BURST_MIN_TARGETS * target) continue;
-    const before: number[] = [];
+    let n = 0;
     for (let k = 1; k <= BASELINE_MINUTES; k++) {
       const v = at(minute - k * MINUTE_MS);
-      if (v !== undefined) before.push(v);
+      if (v !== undefined) before[n++] = v;
     }
-    const base = median(before);
+    const base = medianInPlace(before, n);
     if (base === undefined) continue;
     const rise = load - base;
-    const spread = median(before.map((v) => Math.abs(v - base))) as number;
+    for (let k = 0; k < n; k++) before[k] = Math.abs((before[k] as number) - base);
+    const spread = medianInPlace(before, n) as number;
     if (rise >= BURST_MIN_TARGETS * target && rise >= BURST_SPREADS * spread) rises.push(rise);
   }
   const rise = rises.length >= prediction.recurOn ? median(rises) : undefined;
