@@ -41,7 +41,8 @@ export interface MinuteLoadsInput extends Pick<DecisionInput, 'currentReplicas' 
  * as the rule computes it (its statistic, times the replicas ready in that minute with
  * perReplica), from the same input decide() gets. The ready replicas are rebuilt from the scaling
  * history, which reaches back an hour: keep a minute within the hour after it ends (the evaluator
- * and the backtest write the minute just past each evaluation).
+ * rolls up each hour at the first tick of the next, the backtest keeps the minute just past at
+ * each evaluation).
  */
 export function minuteLoads(rule: LoadRule, input: MinuteLoadsInput, from: number, to: number): MinuteLoad[] {
   const values = input.observations.buckets(rule.metric, rule.statistic, input.now - from).filter((b) => b.start >= from && b.start < to);
