@@ -5,4 +5,4 @@
  */
 import { backtestCommand } from '../lib/backtest/command';
 
-process.exitCode = backtestCommand(process.argv.slice(2), (text) => console.log(text), (text) => console.error(text));
+process.exitCode = await backtestCommand(process.argv.slice(2), (text) => console.log(text), (text) => console.error(text));

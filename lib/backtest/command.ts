@@ -9,9 +9,14 @@ import { renderChart } from './chart';
 import { runBacktest } from './run';
 import { seriesCsv } from './series';
 import { parseTrace } from './trace';
-import { tunePolicy } from './tune';
+import { tunePolicy, tunePolicyInParallel, tuningHalf, type Figures } from './tune';
+import { startReplayThreads } from './tuneWorker';
 
-const DEFAULT_POLICY = join(import.meta.dirname, '..', '..', 'examples', 'policy.json');
+const examples = join(import.meta.dirname, '..', '..', 'examples');
+/** The policy a backtest replays unless told: Tide's recommended one, the load rule. */
+const DEFAULT_POLICY = join(examples, 'policy.json');
+/** What --tune must beat unless told: the HPA's way, target tracking at 60 % CPU. */
+const DEFAULT_BASELINE = join(examples, 'policy-hpa.json');
 
 /**
  * The backtest as a command, for `npm run backtest` and `tide backtest`:
@@ -19,7 +24,7 @@ const DEFAULT_POLICY = join(import.meta.dirname, '..', '..', 'examples', 'policy
  * rule against the policy given (the baseline) and prints both. Returns
  * the exit code: 0, or 2 on bad input with a message naming the flag.
  */
-export function backtestCommand(args: readonly string[], out: (text: string) => void, err: (text: string) => void): number {
+export async function backtestCommand(args: readonly string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
   try {
     const flags = parseFlags(args);
     if (flags.help) {
@@ -29,10 +34,14 @@ export function backtestCommand(args: readonly string[], out: (text: string) => 
     const { capacity, startupDelayMs, initialReplicas } = flags;
     const trace = parseInput('--trace', flags.trace, parseTrace);
     const bounds = deploymentBounds();
-    const { min, max, policy } = parseInput('--policy', flags.policy ?? DEFAULT_POLICY, (text) => parsePolicyFile(text, bounds));
+    const { min, max, policy } = parseInput('--policy', flags.policy ?? (flags.tune ? DEFAULT_BASELINE : DEFAULT_POLICY), (text) => parsePolicyFile(text, bounds));
     if (flags.tune) {
       if (trace.length < 2) throw new InputError(`--trace ${flags.trace}: --tune needs at least 2 minutes, one half to tune on and one to check`);
-      const tuned = tunePolicy(trace, { baseline: { min, max, policy }, capacity, startupDelayMs, bounds });
+      const progress = (candidates: number, best: Figures) =>
+        err(`tune: ${candidates} policies replayed; best on the first half: ${best.replicaMinutes} replica-minutes, ${best.minutesOverloaded} overloaded, ${best.scalingActions} actions`);
+      const options = { baseline: { min, max, policy }, capacity, startupDelayMs, bounds, actionCost: flags.actionCost, progress };
+      const threads = startReplayThreads(tuningHalf(trace), capacity, startupDelayMs);
+      const tuned = threads === undefined ? tunePolicy(trace, options) : await tunePolicyInParallel(trace, options, threads.replay).finally(() => threads.close());
       if (flags.out !== undefined) write('--out', flags.out, `${JSON.stringify(tuned.policy, null, 2)}\n`);
       out(JSON.stringify({ capacity, startupDelay: formatDuration(startupDelayMs), ...tuned }, null, 2));
       return 0;

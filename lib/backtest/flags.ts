@@ -4,13 +4,15 @@ import { parseDuration } from '../duration';
 export const USAGE = `usage: npm run backtest -- --trace FILE.csv --capacity N [options]
   --trace FILE             per-minute request trace, CSV with the header minute,requests (required)
   --capacity N             requests a minute one replica serves at 100% CPU (required)
-  --policy FILE            {"min","max","policy"} or a whole service document (default examples/policy.json)
+  --policy FILE            {"min","max","policy"} or a whole service document (default examples/policy.json,
+                           the load rule; with --tune, the baseline, default examples/policy-hpa.json)
   --startup-delay DURATION time before an added replica serves, e.g. 60s or 2m (default 60s)
   --initial-replicas N     replicas running when the trace starts (default the policy's min)
   --series FILE            write minute,load,ready_replicas,desired_replicas,cpu_ratio as CSV
   --chart FILE             write load, ready capacity and replicas as an SVG chart
   --tune                   search the load rule's parameters on the trace's first half to beat --policy
                            (the baseline) and print both policies' figures on each half and the whole trace
+  --action-cost N          with --tune: the replica-minutes one scaling action counts as (default 10)
   --out FILE               with --tune: write the tuned policy, as --policy reads it`;
 
 /** A mistake in what the user gave, worded for the terminal: the CLI prints it with the usage and exits 2. */
@@ -31,6 +33,8 @@ export interface RunFlags {
   series?: string;
   chart?: string;
   tune: boolean;
+  /** With tune: the replica-minutes one scaling action counts as; undefined for the default. */
+  actionCost?: number;
   out?: string;
 }
 
@@ -50,6 +54,7 @@ export function parseFlags(args: readonly string[]): BacktestFlags {
         chart: { type: 'string' },
         tune: { type: 'boolean', default: false },
         out: { type: 'string' },
+        'action-cost': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -76,9 +81,13 @@ export function parseFlags(args: readonly string[]): BacktestFlags {
   if (Number.isNaN(initialReplicas)) throw new InputError(`--initial-replicas must be a whole number >= 0, got ${JSON.stringify(initial)}`);
 
   if (out !== undefined && !tune) throw new InputError('--out is for --tune: it writes the tuned policy');
+  const costText = values['action-cost'];
+  const actionCost = costText === undefined ? undefined : /^\d+(\.\d+)?$/.test(costText) ? Number(costText) : Number.NaN;
+  if (Number.isNaN(actionCost)) throw new InputError(`--action-cost must be a number of replica-minutes >= 0, got ${JSON.stringify(costText)}`);
+  if (actionCost !== undefined && !tune) throw new InputError('--action-cost is for --tune: it weighs scaling actions against replica-minutes in the search');
   if (tune && (series !== undefined || chart !== undefined || initialReplicas !== undefined)) {
     throw new InputError('--series, --chart and --initial-replicas replay one policy: give them without --tune, with --policy the tuned file');
   }
 
-  return { help: false, trace, capacity, policy, startupDelayMs, initialReplicas, series, chart, tune, out };
+  return { help: false, trace, capacity, policy, startupDelayMs, initialReplicas, series, chart, tune, actionCost, out };
 }

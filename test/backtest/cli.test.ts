@@ -33,6 +33,7 @@ describe('Function: parseFlags', () => {
       parseFlags(['--trace', 't.csv', '--capacity', '2.5', '--policy', 'p.json', '--startup-delay', '2m30s', '--initial-replicas', '0', '--series', 's.csv', '--chart', 'c.svg']),
     ).toEqual({ help: false, trace: 't.csv', capacity: 2.5, policy: 'p.json', startupDelayMs: 150_000, initialReplicas: 0, series: 's.csv', chart: 'c.svg', tune: false });
     expect(parseFlags(['--trace', 't.csv', '--capacity', '50', '--tune', '--out', 'tuned.json'])).toMatchObject({ tune: true, out: 'tuned.json' });
+    expect(parseFlags(['--trace', 't.csv', '--capacity', '50', '--tune', '--action-cost', '2.5'])).toMatchObject({ tune: true, actionCost: 2.5 });
     expect(parseFlags(['--help'])).toEqual({ help: true });
   });
 
@@ -44,6 +45,12 @@ describe('Function: parseFlags', () => {
     { name: 'a bad start-up delay', args: ['--trace', 't.csv', '--capacity', '10', '--startup-delay', '1 minute'], message: '--startup-delay "1 minute" must be a duration such as "30s", "10m" or "1h"' },
     { name: 'fractional initial replicas', args: ['--trace', 't.csv', '--capacity', '10', '--initial-replicas', '1.5'], message: '--initial-replicas must be a whole number >= 0, got "1.5"' },
     { name: '--out without --tune', args: ['--trace', 't.csv', '--capacity', '10', '--out', 'x.json'], message: '--out is for --tune: it writes the tuned policy' },
+    {
+      name: '--action-cost without --tune',
+      args: ['--trace', 't.csv', '--capacity', '10', '--action-cost', '5'],
+      message: '--action-cost is for --tune: it weighs scaling actions against replica-minutes in the search',
+    },
+    { name: 'an action cost that is not a number', args: ['--trace', 't.csv', '--capacity', '10', '--tune', '--action-cost', 'ten'], message: '--action-cost must be a number of replica-minutes >= 0, got "ten"' },
     {
       name: '--tune with --series',
       args: ['--trace', 't.csv', '--capacity', '10', '--tune', '--series', 's.csv'],
@@ -69,16 +76,20 @@ describe('npm run backtest', () => {
     expect(readFileSync(chart, 'utf8')).toMatch(/^<svg [^]*<\/svg>\n$/);
   });
 
-  it('with --tune, prints the baseline and the tuned figures side by side and writes a policy --policy replays', () => {
+  it('with --tune, prints the baseline and the tuned figures side by side and writes a policy --policy replays', async () => {
     const long = writeTemp('long.csv', `minute,requests\n${Array.from({ length: 120 }, (_, m) => `${m},${20 + ((m * 7919) % 23) + (m % 45 < 3 ? 60 : 0)}`).join('\n')}\n`);
     const tuned = join(dir, 'tuned.json');
     const out: string[] = [];
-    expect(backtestCommand(['--trace', long, '--capacity', '10', '--tune', '--out', tuned], (text) => out.push(text), () => undefined)).toBe(0);
+    expect(await backtestCommand(['--trace', long, '--capacity', '10', '--tune', '--out', tuned], (text) => out.push(text), () => undefined)).toBe(0);
     const printed = JSON.parse(out.join(''));
     expect(printed).toMatchObject({ capacity: 10, startupDelay: '1m', tuningMinutes: 60, holdoutMinutes: 60, policy: JSON.parse(readFileSync(tuned, 'utf8')) });
+    // Without --policy the baseline is the HPA-style examples/policy-hpa.json, not the default load rule.
+    const hpa: string[] = [];
+    expect(await backtestCommand(['--trace', long, '--capacity', '10', '--policy', join(root, 'examples', 'policy-hpa.json')], (text) => hpa.push(text), () => undefined)).toBe(0);
+    expect(JSON.parse(hpa.join(''))).toMatchObject(printed.wholeTrace.baseline);
     expect(Object.keys(printed.holdout)).toEqual(['baseline', 'tuned']);
     const replay: string[] = [];
-    expect(backtestCommand(['--trace', long, '--capacity', '10', '--policy', tuned], (text) => replay.push(text), () => undefined)).toBe(0);
+    expect(await backtestCommand(['--trace', long, '--capacity', '10', '--policy', tuned], (text) => replay.push(text), () => undefined)).toBe(0);
     expect(JSON.parse(replay.join(''))).toMatchObject({ replicaMinutes: printed.wholeTrace.tuned.replicaMinutes, scalingActions: printed.wholeTrace.tuned.scalingActions });
   });
 
@@ -91,16 +102,16 @@ describe('npm run backtest', () => {
     expect(run.stderr).toContain('usage: npm run backtest');
   });
 
-  it("bounds a policy's windows as its deployment would: 24h of metrics unless TIDE_RETENTION_SECONDS keeps more", () => {
+  it("bounds a policy's windows as its deployment would: 24h of metrics unless TIDE_RETENTION_SECONDS keeps more", async () => {
     const policy = writeTemp('two-days.json', JSON.stringify({ min: 1, max: 5, policy: { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60, window: '48h' }] } }));
-    const run = () => {
+    const run = async () => {
       const err: string[] = [];
-      return { code: backtestCommand(['--trace', trace, '--capacity', '10', '--policy', policy], () => undefined, (text) => err.push(text)), err: err.join('') };
+      return { code: await backtestCommand(['--trace', trace, '--capacity', '10', '--policy', policy], () => undefined, (text) => err.push(text)), err: err.join('') };
     };
-    expect(run()).toEqual({ code: 2, err: expect.stringContaining('policy.rules[0].window: must be at most 24h: metrics are kept 24h (TIDE_RETENTION_SECONDS)') });
+    expect(await run()).toEqual({ code: 2, err: expect.stringContaining('policy.rules[0].window: must be at most 24h: metrics are kept 24h (TIDE_RETENTION_SECONDS)') });
     process.env.TIDE_RETENTION_SECONDS = String(7 * 24 * 3600);
     try {
-      expect(run()).toEqual({ code: 0, err: '' });
+      expect(await run()).toEqual({ code: 0, err: '' });
     } finally {
       delete process.env.TIDE_RETENTION_SECONDS;
     }

@@ -49,7 +49,7 @@ describe('Function: parsePolicyFile', () => {
   });
 
   it('reads the example policies', () => {
-    for (const file of ['policy.json', 'policy-threshold.json']) {
+    for (const file of ['policy.json', 'policy-hpa.json', 'policy-load.json', 'policy-threshold.json']) {
       expect(() => parsePolicyFile(readFileSync(join(import.meta.dirname, '..', '..', 'examples', file), 'utf8'))).not.toThrow();
     }
   });
