@@ -35,11 +35,60 @@ const HISTORY_RULE = `Tide keeps ${formatDuration(HISTORY_MS)} of scaling histor
 const historySpan = durationAtMost(HISTORY_MS, HISTORY_RULE);
 const historyPeriod = durationAtMost(HISTORY_MS, HISTORY_RULE, positiveDurationString);
 
+/**
+ * Where a rule's metric comes from when not from Tide's agents. The evaluator reads every source
+ * before deciding and hands the values to decide() as buckets of the rule's metric, so the rules
+ * read them as they read the agents' (lib/metrics/sources/). One variant per source type.
+ */
+const CLOUDWATCH_PERIOD = 'must be 1s, 5s, 10s, 20s, 30s or a whole number of minutes such as "60s" or "5m": the periods CloudWatch aggregates over';
+const CLOUDWATCH_STATISTIC = 'must be Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p90 or p99.9';
+const cloudWatchSource = z.strictObject({
+  type: z.literal('cloudwatch'),
+  namespace: z.string().min(1).max(255).regex(/^[^:]/, 'must not start with ":"'),
+  metricName: z.string().min(1).max(255),
+  dimensions: z
+    .record(z.string().min(1).max(255), z.string().min(1).max(1024))
+    .refine((d) => Object.keys(d).length <= 30, 'CloudWatch takes at most 30 dimensions')
+    .optional(),
+  statistic: z.string().regex(/^(Average|Sum|Minimum|Maximum|SampleCount|p(100|\d{1,2})(\.\d{1,2})?)$/, CLOUDWATCH_STATISTIC),
+  period: positiveDurationString.refine((p) => {
+    const seconds = parseDuration(p) / 1000;
+    return [1, 5, 10, 20, 30].includes(seconds) || (Number.isInteger(seconds / 60) && seconds >= 60);
+  }, CLOUDWATCH_PERIOD),
+  /** Unset: the deployment's own region (AWS_REGION). */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as "us-east-1"').optional(),
+});
+
+export const ruleSource = z.discriminatedUnion('type', [cloudWatchSource], { error: 'must be a source with type "cloudwatch"' });
+
+const PER = 'must be "replica" (the value is what each replica carries, such as CPU) or "service" (the whole service\'s, such as a queue\'s depth)';
+/** The fields every rule may carry: its metric's source, and whether its value is per replica or the service's total. */
+const sourced = {
+  source: ruleSource.optional(),
+  per: z.enum(['replica', 'service'], { error: PER }).optional(),
+  /** At 0 replicas the service wakes only when the rule's value is above this (KEDA's activation); 0 unless given. */
+  activationThreshold: z.number('must be a number: at 0 replicas, the value above which the rule wakes the service').optional(),
+};
+
+/** A rule with a source says what its value is per; each window must hold at least one of the source's periods. */
+function checkSource(rule: { source?: RuleSource | undefined; per?: string | undefined }, windows: Record<string, string>, ctx: z.RefinementCtx): void {
+  if (rule.source === undefined) return;
+  if (rule.per === undefined) ctx.addIssue({ code: 'custom', path: ['per'], message: `a rule with a source needs per: ${PER.slice('must be '.length)}` });
+  if (rule.source.type !== 'cloudwatch') return;
+  const period = parseDuration(rule.source.period);
+  for (const [field, window] of Object.entries(windows)) {
+    if (parseDuration(window) < period) {
+      ctx.addIssue({ code: 'custom', path: [field], message: `must be at least the source's period (${rule.source.period}), or it may hold no datapoint` });
+    }
+  }
+}
+
 const thresholdRule = (window: z.ZodString) =>
   z
     .strictObject({
       type: z.literal('threshold'),
       metric: metricName,
+      ...sourced,
       statistic: statistic.default(D.statistic),
       scaleOutAbove: z.number().optional(),
       outDuration: window.default(D.threshold.outDuration),
@@ -49,6 +98,7 @@ const thresholdRule = (window: z.ZodString) =>
       decreaseBy: countOrPercent.default(D.threshold.decreaseBy),
     })
     .superRefine((rule, ctx) => {
+      checkSource(rule, { outDuration: rule.outDuration, inDuration: rule.inDuration }, ctx);
       if (rule.scaleOutAbove === undefined && rule.scaleInBelow === undefined) {
         ctx.addIssue({ code: 'custom', path: ['scaleOutAbove'], message: 'a threshold rule needs scaleOutAbove, scaleInBelow or both' });
       }
@@ -61,15 +111,19 @@ const FRACTION = 'must be at least 0 and less than 1';
 const fraction = z.number(FRACTION).min(0, FRACTION).lt(1, FRACTION);
 const TOLERANCE = 'must be a number at least 0 and less than 1, or {"scaleOut": n, "scaleIn": n} with each such a number';
 
+/** With per "service" the value is the whole service's (a queue's depth) and target is what one replica handles: ceil(value / target) replicas. */
 const targetRule = (window: z.ZodString) =>
-  z.strictObject({
-    type: z.literal('target'),
-    metric: metricName,
-    target: z.number().positive('must be a number > 0: the value each replica should carry'),
-    tolerance: z.union([fraction, z.strictObject({ scaleOut: fraction, scaleIn: fraction })], { error: TOLERANCE }).default(D.target.tolerance),
-    statistic: statistic.default(D.statistic),
-    window: window.default(D.target.window),
-  });
+  z
+    .strictObject({
+      type: z.literal('target'),
+      metric: metricName,
+      ...sourced,
+      target: z.number().positive('must be a number > 0: the value each replica should carry'),
+      tolerance: z.union([fraction, z.strictObject({ scaleOut: fraction, scaleIn: fraction })], { error: TOLERANCE }).default(D.target.tolerance),
+      statistic: statistic.default(D.statistic),
+      window: window.default(D.target.window),
+    })
+    .superRefine((rule, ctx) => checkSource(rule, { window: rule.window }, ctx));
 
 const WHOLE_DAYS = (from: number, to: number) => `must be a whole number of days from ${from} to ${to}`;
 const days = (from: number, to: number) => z.number(WHOLE_DAYS(from, to)).int(WHOLE_DAYS(from, to)).min(from, WHOLE_DAYS(from, to)).max(to, WHOLE_DAYS(from, to));
@@ -104,7 +158,9 @@ const loadRule = (window: z.ZodString) =>
       type: z.literal('load'),
       metric: metricName,
       statistic: statistic.default(D.statistic),
-      perReplica: z.boolean().default(D.load.perReplica),
+      // `per` says the same as perReplica, in the words every rule with a source uses.
+      perReplica: z.boolean().optional(),
+      ...sourced,
       target: z.number().positive('must be a number > 0: the load each replica should carry'),
       outWindow: window.default(D.load.outWindow),
       overshoot: z.number().min(0, 'must be at least 0').max(1, 'must be at most 1 (100% more)').default(D.load.overshoot),
@@ -116,10 +172,22 @@ const loadRule = (window: z.ZodString) =>
       prediction: prediction.optional(),
     })
     .superRefine((rule, ctx) => {
+      checkSource(rule, { outWindow: rule.outWindow, inWindow: rule.inWindow }, ctx);
       if (parseDuration(rule.inWindow) < parseDuration(rule.outWindow)) {
         ctx.addIssue({ code: 'custom', path: ['inWindow'], message: 'inWindow must be at least outWindow: the low percentile is taken over the longer window' });
       }
-    });
+      if (rule.per !== undefined && rule.perReplica !== undefined && rule.perReplica !== (rule.per === 'replica')) {
+        ctx.addIssue({ code: 'custom', path: ['per'], message: `per "${rule.per}" contradicts perReplica ${rule.perReplica}: give one of them` });
+      }
+    })
+    // perReplica keeps its place among the fields, as stored before `per` existed.
+    .transform(({ type, metric, statistic, perReplica, ...rest }) => ({
+      type,
+      metric,
+      statistic,
+      perReplica: perReplica ?? (rest.per === undefined ? D.load.perReplica : rest.per === 'replica'),
+      ...rest,
+    }));
 
 /** Relative to the current replicas: a count (+1, -1), a percent ("+100%", "-25%"), or an absolute {exact: N}. */
 const STEP_CHANGE = 'must be a whole number of replicas such as 1 or -1, a percent such as "+100%" or "-25%", or {"exact": N}';
@@ -141,14 +209,17 @@ export const step = z
   });
 
 const stepRule = (window: z.ZodString) =>
-  z.strictObject({
-    type: z.literal('step'),
-    metric: metricName,
-    statistic: statistic.default(D.statistic),
-    window: window.default(D.step.window),
-    // Order matters: the first step that matches sets the change.
-    steps: z.array(step).min(1, 'a step rule needs at least one step').max(20),
-  });
+  z
+    .strictObject({
+      type: z.literal('step'),
+      metric: metricName,
+      ...sourced,
+      statistic: statistic.default(D.statistic),
+      window: window.default(D.step.window),
+      // Order matters: the first step that matches sets the change.
+      steps: z.array(step).min(1, 'a step rule needs at least one step').max(20),
+    })
+    .superRefine((rule, ctx) => checkSource(rule, { window: rule.window }, ctx));
 
 const ruleWithin = (bounds: PolicyBounds) => {
   const window = ruleWindow(bounds);
@@ -215,19 +286,55 @@ const missingMetrics = z.discriminatedUnion(
 const perDirection = (defaults: { scaleOut: string; scaleIn: string }) =>
   z.strictObject({ scaleOut: historySpan.default(defaults.scaleOut), scaleIn: historySpan.default(defaults.scaleIn) });
 
+/** Rules read a metric by its name: two rules naming one metric must read it from the same place. */
+function oneSourcePerMetric(rules: ReadonlyArray<{ metric: string; source?: RuleSource | undefined }>, ctx: z.RefinementCtx): void {
+  const first = new Map<string, string>();
+  rules.forEach((rule, i) => {
+    const where = JSON.stringify(rule.source ?? null);
+    const seen = first.get(rule.metric);
+    if (seen === undefined) first.set(rule.metric, where);
+    else if (seen !== where) {
+      ctx.addIssue({ code: 'custom', path: [i, 'source'], message: `another rule reads ${rule.metric} from elsewhere: give each source's value its own metric name` });
+    }
+  });
+}
+
+/**
+ * Only a rule whose value is the whole service's, read from a source, has a value at 0 replicas
+ * (the agents report from the replicas): an activation threshold anywhere else could never act.
+ */
+function activationWhereItWakes(rules: ReadonlyArray<{ source?: RuleSource | undefined; per?: string | undefined; activationThreshold?: number | undefined }>, ctx: z.RefinementCtx): void {
+  rules.forEach((rule, i) => {
+    if (rule.activationThreshold !== undefined && (rule.source === undefined || rule.per !== 'service')) {
+      ctx.addIssue({ code: 'custom', path: [i, 'activationThreshold'], message: 'needs a rule with a source and per "service": only a value the whole service reports (a queue\'s depth) is read while no replica runs' });
+    }
+  });
+}
+
+/**
+ * The delay before 1 → 0: the rules must have asked for 0 replicas that long without a break,
+ * counted from the service's last scale-out, so a webhook that wakes it is not undone at the next
+ * evaluation (zero.ts). KEDA's cooldownPeriod; the idle time is read from the decision history.
+ */
+const SCALE_TO_ZERO_MAX_MS = HISTORY_MS / 2;
+const scaleToZero = z.strictObject({
+  after: durationAtMost(SCALE_TO_ZERO_MAX_MS, `the idle time is counted in the ${formatDuration(HISTORY_MS)} of decisions Tide keeps`).default(D.scaleToZero.after),
+});
+
 function buildPolicySchemas(bounds: PolicyBounds) {
   const rule = ruleWithin(bounds);
   const policy = z.strictObject({
-    rules: z.array(rule).min(1, 'a policy needs at least one rule').max(20),
+    rules: z.array(rule).min(1, 'a policy needs at least one rule').max(20).superRefine(oneSourcePerMetric).superRefine(activationWhereItWakes),
     cooldown: perDirection(D.cooldown).prefault({}),
     stabilization: perDirection(D.stabilization).prefault({}),
     limits: limits.prefault({}),
     readinessDelay: historySpan.default(D.readinessDelay),
     missingMetrics: missingMetrics.prefault(() => ({ ...D.missingMetrics })),
+    scaleToZero: scaleToZero.optional(),
   });
   // A manual service is scaled by webhooks and operators only, so it may keep a policy with
   // no rules; the service document says when a rule is needed.
-  return { policy, withoutRules: policy.extend({ rules: z.array(rule).max(20) }) };
+  return { policy, withoutRules: policy.extend({ rules: z.array(rule).max(20).superRefine(oneSourcePerMetric).superRefine(activationWhereItWakes) }) };
 }
 
 const built = new Map<number, ReturnType<typeof buildPolicySchemas>>();
@@ -257,7 +364,10 @@ export type TargetRule = z.output<ReturnType<typeof targetRule>>;
 export type StepRule = z.output<ReturnType<typeof stepRule>>;
 export type LoadRule = z.output<ReturnType<typeof loadRule>>;
 export type Prediction = z.output<typeof prediction>;
+export type RuleSource = z.output<typeof ruleSource>;
+export type CloudWatchSource = z.output<typeof cloudWatchSource>;
 export type StepChange = z.output<typeof stepChange>;
 export type MissingMetrics = z.output<typeof missingMetrics>;
+export type ScaleToZero = z.output<typeof scaleToZero>;
 export type LimitPolicy = z.output<typeof limitPolicy>;
 export type SelectPolicy = z.output<typeof selectPolicy>;
