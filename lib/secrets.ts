@@ -1,15 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import * as z from 'zod';
 import { awsTimeouts } from './awsTimeouts';
 import type { TideConfig } from './config';
 
-/** A reference to a secret, never the secret itself: `ssm:/path`, `secretsmanager:name` or `env:NAME`. */
-export const secretReference = z
-  .string({ error: 'must be a string' })
-  .regex(/^(ssm:\/[A-Za-z0-9_.\-/]+|secretsmanager:[A-Za-z0-9_+=.@\-/]+|env:[A-Za-z_][A-Za-z0-9_]*)$/, {
-    error: 'must name a secret as ssm:/path, secretsmanager:name or env:NAME',
-  });
+export { secretReference } from './secretReference';
 
 /** Which secrets a target may name: this stage's platform secrets, and env: only on the local stack. */
 export type SecretScope = Pick<TideConfig, 'stage' | 'localStack'>;

@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { durationAtMost, formatDuration, parseDuration, positiveDurationString } from '../duration';
 import { metricName } from '../names';
+import { secretReference } from '../secretReference';
 import { STATISTICS } from '../statistics';
+import { apiUrl } from '../targets/fields';
 import { DEFAULT_POLICY_BOUNDS, HISTORY_MS, POLICY_DEFAULTS as D, type PolicyBounds } from './defaults';
 
 // The policy part of a service document (SPEC.md, "Services and policies"). Parsing applies
@@ -59,7 +61,26 @@ const cloudWatchSource = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as "us-east-1"').optional(),
 });
 
-export const ruleSource = z.discriminatedUnion('type', [cloudWatchSource], { error: 'must be a source with type "cloudwatch"' });
+const PROMETHEUS_TIMEOUT_MS = 10_000;
+const BASIC = 'must be {"username": "…", "password": "ssm:…"}: the password as a secret reference';
+/**
+ * A PromQL instant query (lib/metrics/sources/prometheus.ts): its answer must be one number, a
+ * vector of one sample or a scalar. The query holds its own window (`rate(…[2m])`); the rule reads
+ * the value at each evaluation. Credentials are secret references, never the secret.
+ */
+const prometheusSource = z.strictObject({
+  type: z.literal('prometheus'),
+  url: apiUrl,
+  query: z.string('must be a PromQL expression').trim().min(1, 'must be a PromQL expression').max(10_000, 'must be at most 10000 characters'),
+  credential: z
+    .union([z.strictObject({ bearer: secretReference }), z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secretReference }, { error: BASIC }) })], {
+      error: 'must be {"bearer": "ssm:…"} or {"basic": {"username": "…", "password": "ssm:…"}}',
+    })
+    .optional(),
+  timeout: durationAtMost(PROMETHEUS_TIMEOUT_MS, 'an evaluation waits for every source before deciding', positiveDurationString).default('5s'),
+});
+
+export const ruleSource = z.discriminatedUnion('type', [cloudWatchSource, prometheusSource], { error: 'must be a source with type "cloudwatch" or "prometheus"' });
 
 const PER = 'must be "replica" (the value is what each replica carries, such as CPU) or "service" (the whole service\'s, such as a queue\'s depth)';
 /** The fields every rule may carry: its metric's source, and whether its value is per replica or the service's total. */
@@ -366,6 +387,7 @@ export type LoadRule = z.output<ReturnType<typeof loadRule>>;
 export type Prediction = z.output<typeof prediction>;
 export type RuleSource = z.output<typeof ruleSource>;
 export type CloudWatchSource = z.output<typeof cloudWatchSource>;
+export type PrometheusSource = z.output<typeof prometheusSource>;
 export type StepChange = z.output<typeof stepChange>;
 export type MissingMetrics = z.output<typeof missingMetrics>;
 export type ScaleToZero = z.output<typeof scaleToZero>;

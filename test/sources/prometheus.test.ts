@@ -4,7 +4,8 @@
  * what is sent (the query at the evaluation's time, the credential), and what is refused.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readPrometheus, readPrometheusAll, type PrometheusContext, type PrometheusSource } from '../../lib/metrics/sources/prometheus';
+import { readPrometheus, readPrometheusAll, type PrometheusContext } from '../../lib/metrics/sources/prometheus';
+import type { PrometheusSource } from '../../lib/policy';
 import { guardedTransport } from '../../lib/providers/transport';
 import { resolvePlatformSecret } from '../../lib/secrets';
 import { matrix, prometheusError, scalar, startFakePrometheus, stringResult, vector, type FakeAnswer } from '../support/fakePrometheus';

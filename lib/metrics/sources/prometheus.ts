@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration } from '../../duration';
+import type { PrometheusSource } from '../../policy';
 import { apiPath } from '../../providers/jsonApi';
 import { answered, excerpt, safeJson, scrub, shownUrl } from '../../providers/messages';
 import type { Transport } from '../../providers/transport';
@@ -7,18 +8,6 @@ import type { Transport } from '../../providers/transport';
 // evaluation's own time, through Prometheus's HTTP API (POST /api/v1/query, form-encoded, so a
 // long query never meets a URL length limit). The answer must be one number: an instant vector of
 // exactly one sample, or a scalar. Everything else is a problem the decision's reason states.
-
-/** Where a rule's value comes from, as the rule's `source` holds it (lib/policy/schema.ts). */
-export interface PrometheusSource {
-  type: 'prometheus';
-  /** The server's root, e.g. `https://prom.example:9090`; a path prefix (a proxy's) is kept. */
-  url: string;
-  query: string;
-  /** A secret reference for a bearer token, or a user name with a secret reference for its password. */
-  credential?: { bearer: string } | { basic: { username: string; password: string } };
-  /** A duration string, at most 10s. */
-  timeout: string;
-}
 
 /** The one number a query gave, or why there is none. */
 export type PrometheusReading = { value: number } | { problem: string };
