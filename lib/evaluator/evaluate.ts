@@ -3,6 +3,7 @@ import { parseDuration } from '../duration';
 import { fnv1a } from '../hash';
 import { logger } from '../observability';
 import {
+  activeSchedule,
   advanceShadows,
   decide,
   loadRulesWithPrediction,
@@ -10,6 +11,7 @@ import {
   observationsFromBuckets,
   policySchemaWithin,
   ruleWindows,
+  scheduledBounds,
   SCORING_LOOKBACK_MS,
   shadowPolicies,
   type Decision,
@@ -114,12 +116,15 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
       trigger: 'policy',
       plan: (current, state) => {
         const pastLoads = past && pastLoadsFrom(past, allRules, { currentReplicas: current, history: state, now, bucketMs });
-        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history: state, pastLoads, now });
+        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history: state, pastLoads, schedules: svc.schedules, now });
         decided = { current, decision };
         history = state;
         // Shadows decide on the same readings, after the live policy, and never reach the platform.
         const live = { replicas: current, scalings: state.scalings, readinessDelayMs: parseDuration(policy.readinessDelay) };
-        const tick = { live, min: svc.min, max: svc.max, buckets, bucketMs, pastLoads, now };
+        // A schedule bounds the shadows as it bounds the live policy, so both are scored within the same bounds.
+        const active = svc.schedules && activeSchedule(svc.schedules, now);
+        const bounds = active ? scheduledBounds(active.schedule, svc.min, svc.max) : { min: svc.min, max: svc.max };
+        const tick = { live, ...bounds, buckets, bucketMs, pastLoads, now };
         const moved = svc.shadows || state.shadows ? { shadows: advanceShadows(shadows, Object.keys(svc.shadows ?? {}), state.shadows, tick) } : {};
         return { to: decision.replicas, reason: decision.reason, decision, ...moved };
       },

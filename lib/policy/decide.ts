@@ -3,6 +3,7 @@ import { bound, coolDown, rateLimit, stabilize, type Adjustment } from './behavi
 import type { Recommendation } from './history';
 import type { LoadContext } from './loadRule';
 import { evaluateRule, type Read } from './rules';
+import { activeSchedule, boundBySchedule } from './schedules';
 import type { Decision, DecisionInput, RuleResult } from './types';
 
 /** Replicas added within the readiness delay (inclusive): started, but not yet reporting load. */
@@ -17,7 +18,8 @@ function startingReplicas({ policy, history, now }: DecisionInput): number {
  *
  * Each rule proposes replicas and the largest proposal wins, so any rule can scale out and
  * scale-in happens only when every rule agrees, by the least reduction. The proposal then passes
- * through stabilization, rate limits, cooldowns and min/max, in that order.
+ * through stabilization, rate limits, cooldowns and min/max, in that order; while one of the
+ * service's schedules is active, its bounds take the place of min and max.
  */
 export function decide(input: DecisionInput): Decision {
   const { policy, currentReplicas: current, history, now } = input;
@@ -59,11 +61,12 @@ export function decide(input: DecisionInput): Decision {
     }
   }
 
+  const schedule = input.schedules && activeSchedule(input.schedules, now);
   const stages: Array<(replicas: number) => Adjustment | undefined> = [
     (r) => stabilize(r, current, history.recommendations, policy.stabilization, now),
     (r) => rateLimit(r, current, history.scalings, policy.limits, now),
     (r) => coolDown(r, current, history.scalings, policy.cooldown, now),
-    (r) => bound(r, input.min, input.max),
+    (r) => (schedule ? boundBySchedule(r, schedule, input.min, input.max) : bound(r, input.min, input.max)),
   ];
   let replicas = proposed;
   let limitedBy: string | undefined;

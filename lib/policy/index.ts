@@ -3,6 +3,7 @@
 export { DEFAULT_POLICY_BOUNDS, HISTORY_ENTRIES, HISTORY_MS, POLICY_DEFAULTS, type PolicyBounds } from './defaults';
 export * from './schema';
 export * from './legacy';
+export { activeSchedule, MAX_SCHEDULES, scheduledBounds, schedulesSchema, type ActiveSchedule, type Schedule } from './schedules';
 export { decide } from './decide';
 export { emptyHistory, recordDecision, recordScaling, type History, type Recommendation, type ScalingRecord } from './history';
 export { ruleWindows } from './rules';

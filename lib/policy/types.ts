@@ -1,6 +1,7 @@
 import type { Statistic } from '../statistics';
 import type { History } from './history';
 import type { PastLoads } from './pastLoad';
+import type { Schedule } from './schedules';
 import type { Policy, Rule } from './schema';
 
 /** Metric readings over a window ending now. */
@@ -31,6 +32,8 @@ export interface DecisionInput {
   history: History;
   /** The load of minutes past the metric buckets' retention, for load rules with a prediction; without it they forecast nothing and say so. */
   pastLoads?: PastLoads;
+  /** The service's schedules: the one active at `now` replaces min and max (schedules.ts). */
+  schedules?: readonly Schedule[];
   /** Epoch milliseconds; the engine never reads the clock. */
   now: number;
 }
@@ -84,7 +87,7 @@ export interface Decision {
   direction: Direction;
   /** e.g. "cpu_ratio mean 83.1 > 70 for 10m; +1 → 5; limited by max 4" */
   reason: string;
-  /** The last stage that changed the replicas: stabilization, scaleOutLimit, scaleInLimit, cooldown, max or min. */
+  /** The last stage that changed the replicas: stabilization, scaleOutLimit, scaleInLimit, cooldown, max, min or schedule (an active schedule's bounds). */
   limitedBy?: string;
   rules: RuleResult[];
   /** Present when no rule had data: the history counts these for a missingMetrics fallback. */

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { durationString, formatDuration, parseDuration } from '../duration';
 import { ValidationError } from '../errors';
-import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, MAX_SHADOWS, policySchemaWithin, policyWithoutRulesSchemaWithin, type PolicyBounds } from '../policy';
+import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, MAX_SHADOWS, policySchemaWithin, policyWithoutRulesSchemaWithin, schedulesSchema, type PolicyBounds } from '../policy';
 import type { TargetGuard } from '../targets/addresses';
 import { targetProblems, targetSchema } from '../targets/schema';
 import type { SecretScope } from '../secrets';
@@ -39,6 +39,8 @@ const serviceDocumentSchema = (bounds: PolicyBounds) =>
       policy: policyWithoutRulesSchemaWithin(bounds).optional(),
       // Candidates decided beside the live policy, never acting: named as services are, each a whole policy.
       shadows: z.record(resourceName, policySchemaWithin(bounds), { error: 'must be an object of named policies' }).optional(),
+      // Windows in which other bounds apply, such as a lower max every night (lib/policy/schedules.ts).
+      schedules: schedulesSchema.optional(),
     })
     .superRefine((doc, ctx) => {
       if (doc.min > doc.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not exceed max' });

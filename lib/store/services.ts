@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Policy } from '../policy';
+import type { Policy, Schedule } from '../policy';
 import type { Target } from '../targets/schema';
 import { attr, keys, withoutKeys } from './keys';
 import { queryAll } from './queryAll';
@@ -19,6 +19,8 @@ export interface ServiceDocument {
   policy?: Policy;
   /** Candidate policies, by name, decided beside the live one and never acting (lib/policy/shadow.ts). */
   shadows?: Record<string, Policy>;
+  /** Windows of time with other bounds than min and max (lib/policy/schedules.ts). */
+  schedules?: Schedule[];
 }
 
 /** A stored service: its document as converted on PUT, and when it was written. */

@@ -1,0 +1,152 @@
+import * as z from 'zod';
+import { durationAtMost, parseDuration, positiveDurationString } from '../duration';
+import { resourceName } from '../names';
+import { bound, type Adjustment } from './behavior';
+import { instantOf, isTimeZone, latestRun, parseCron, type Cron } from './calendar';
+
+// A service's schedules: windows of time, named by a cron expression in a time zone, in which
+// the service's min and max give way to the schedule's. The evaluator passes them to decide(),
+// which asks here which one is active at its `now`.
+
+export const MAX_SCHEDULES = 20;
+/** How far back a schedule's latest start is looked for: no window lasts longer. */
+export const MAX_SCHEDULE_SPAN_MS = 31 * 24 * 3_600_000;
+
+const cronText = z.string({ error: 'must be a string' }).superRefine((text, ctx) => {
+  const parsed = parseCron(text);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+});
+
+const timeZone = z
+  .string({ error: 'must be a string' })
+  .refine(isTimeZone, { error: 'must be an IANA time zone such as "Europe/Berlin" or "UTC"' });
+
+const MOMENT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/;
+const MOMENT_RULE = 'must be a date ("2026-12-24", midnight in timeZone) or a date and time ("2026-12-24T18:00" in timeZone, or with Z or an offset)';
+
+/** A `start` or `until` as an instant: without Z or an offset, read on the clocks of `zone`; undefined when malformed. */
+export function momentOf(text: string, zone: string): number | undefined {
+  const m = MOMENT.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', offset] = m;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const date = new Date(wall);
+  // Date.UTC rolls 2026-02-30 over to March: a reading that does not come back as written does not exist.
+  if (date.getUTCDate() !== Number(d) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCHours() !== Number(h) || Number(mi) > 59 || Number(s) > 59) return undefined;
+  if (offset === undefined) return instantOf(wall, zone);
+  if (offset === 'Z') return wall;
+  const sign = offset.startsWith('-') ? -1 : 1;
+  return wall - sign * (Number(offset.slice(1, 3)) * 3_600_000 + Number(offset.slice(4, 6)) * 60_000);
+}
+
+const replicas = z.number({ error: 'must be a whole number >= 0' }).int({ error: 'must be a whole number >= 0' }).min(0, { error: 'must be a whole number >= 0' });
+
+export const scheduleSchema = z
+  .strictObject({
+    name: resourceName,
+    /** When each window starts: minute hour day-of-month month day-of-week. */
+    cron: cronText,
+    timeZone: timeZone.default('UTC'),
+    /** How long each window lasts, in elapsed time; or `end`, a cron naming when it ends. */
+    duration: durationAtMost(MAX_SCHEDULE_SPAN_MS, 'a schedule is looked for 31 days back', positiveDurationString).optional(),
+    end: cronText.optional(),
+    /** Bounds on when the schedule acts at all: from `start`, until `until` (exclusive). */
+    start: z.string({ error: 'must be a string' }).optional(),
+    until: z.string({ error: 'must be a string' }).optional(),
+    min: replicas.optional(),
+    max: replicas.optional(),
+    /** An exact count: min and max both. */
+    replicas: replicas.optional(),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if ((s.duration === undefined) === (s.end === undefined)) issue('duration', 'give either duration (how long each window lasts) or end (a cron for when it ends), not both or neither');
+    if (s.min === undefined && s.max === undefined && s.replicas === undefined) issue('max', 'a schedule needs min, max or replicas: what it sets while active');
+    if (s.replicas !== undefined && (s.min !== undefined || s.max !== undefined)) issue('replicas', 'give replicas alone, or min and max: replicas sets both');
+    if (s.min !== undefined && s.max !== undefined && s.min > s.max) issue('min', 'min must not exceed max');
+    if (!isTimeZone(s.timeZone)) return;
+    const start = s.start === undefined ? undefined : momentOf(s.start, s.timeZone);
+    const until = s.until === undefined ? undefined : momentOf(s.until, s.timeZone);
+    if (s.start !== undefined && start === undefined) issue('start', MOMENT_RULE);
+    if (s.until !== undefined && until === undefined) issue('until', MOMENT_RULE);
+    if (start !== undefined && until !== undefined && until <= start) issue('until', 'must be later than start');
+  });
+
+export type Schedule = z.output<typeof scheduleSchema>;
+
+export const schedulesSchema = z
+  .array(scheduleSchema, { error: 'must be an array of schedules' })
+  .max(MAX_SCHEDULES, { error: `at most ${MAX_SCHEDULES} schedules` })
+  .superRefine((schedules, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, s] of schedules.entries()) {
+      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `another schedule is named ${s.name}: names say which schedule acted` });
+      seen.add(s.name);
+    }
+  });
+
+/** A schedule in its window at some moment, and since when. */
+export interface ActiveSchedule {
+  schedule: Schedule;
+  /** When the window began (epoch ms). */
+  since: number;
+}
+
+const cronOf = (text: string): Cron => {
+  const parsed = parseCron(text);
+  // Schedules reach here parsed by scheduleSchema.
+  if (!parsed.ok) throw new RangeError(parsed.problem);
+  return parsed.cron;
+};
+
+/** When the schedule's window covering `now` began, if one does, within its start and until. */
+function windowAt(s: Schedule, now: number): number | undefined {
+  const start = s.start === undefined ? -Infinity : (momentOf(s.start, s.timeZone) as number);
+  const until = s.until === undefined ? Infinity : (momentOf(s.until, s.timeZone) as number);
+  if (now < start || now >= until) return undefined;
+  const span = s.duration === undefined ? MAX_SCHEDULE_SPAN_MS : parseDuration(s.duration);
+  const began = latestRun(cronOf(s.cron), s.timeZone, now, span);
+  if (began === undefined || s.end === undefined) return began;
+  // Ended when the end cron has run since it began (a run at the very minute it began does not end it).
+  const ended = latestRun(cronOf(s.end), s.timeZone, now, now - began);
+  return ended === undefined ? began : undefined;
+}
+
+/**
+ * The schedule acting at `now`: of those in a window, the one whose window began last (the
+ * first listed, when several began together). A later schedule thus overrides an earlier one
+ * for as long as it lasts, as a later scheduled action does on AWS.
+ */
+export function activeSchedule(schedules: readonly Schedule[], now: number): ActiveSchedule | undefined {
+  let active: ActiveSchedule | undefined;
+  for (const schedule of schedules) {
+    const since = windowAt(schedule, now);
+    if (since !== undefined && (active === undefined || since > active.since)) active = { schedule, since };
+  }
+  return active;
+}
+
+/**
+ * The bounds while a schedule is active: its own where it sets them, the service's elsewhere. A
+ * schedule's max below the service's min lowers the min with it (and a min above the max raises
+ * the max): while active, the schedule is what the operator asked for.
+ */
+export function scheduledBounds(s: Schedule, min: number, max: number): { min: number; max: number } {
+  if (s.replicas !== undefined) return { min: s.replicas, max: s.replicas };
+  const upper = s.max ?? Math.max(max, s.min ?? 0);
+  const lower = s.min ?? Math.min(min, upper);
+  return { min: lower, max: upper };
+}
+
+/** The bound stage with a schedule active: the note names the schedule when its bounds limited the replicas. */
+export function boundBySchedule(desired: number, active: ActiveSchedule, min: number, max: number): Adjustment | undefined {
+  const s = active.schedule;
+  const bounds = scheduledBounds(s, min, max);
+  const adjustment = bound(desired, bounds.min, bounds.max);
+  if (!adjustment) return undefined;
+  const side = adjustment.limitedBy as 'min' | 'max';
+  // The service's own bound, untouched by the schedule, limited it: the usual note.
+  if (s.replicas === undefined && s[side] === undefined && bounds[side] === (side === 'min' ? min : max)) return adjustment;
+  const what = s.replicas !== undefined ? `replicas ${s.replicas}` : s[side] !== undefined ? `${side} ${s[side]}` : side === 'min' ? `max ${s.max}` : `min ${s.min}`;
+  return { replicas: adjustment.replicas, limitedBy: 'schedule', note: `schedule ${s.name} (${s.cron} ${s.timeZone}) sets ${what} → ${adjustment.replicas}` };
+}
