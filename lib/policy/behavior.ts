@@ -62,7 +62,8 @@ interface Limit {
  * allows a change from the replicas at its period's start; `max` picks the limit allowing the
  * largest change, `min` the smallest. Percent limits round as HPA does — up when adding
  * (ceil(start × (1 + p/100)), so a small service can still grow), down when removing
- * (floor(start × (1 − p/100)), so 10% of 72 removes 8) — computed in whole numbers so that
+ * (floor(start × (1 − p/100)), so 10% of 72 removes 8), and a percent added to 0 replicas still
+ * adds one, or a service at zero could never wake — computed in whole numbers so that
  * 50 × 1.1 does not become 55.00000000000001 and round up to 56.
  */
 function limitFor(
@@ -78,7 +79,7 @@ function limitFor(
     const start = periodStart(current, scalings, policy.period, now);
     const replicas =
       direction === 'out'
-        ? policy.type === 'replicas' ? start + policy.value : Math.ceil((start * (100 + policy.value)) / 100)
+        ? policy.type === 'replicas' ? start + policy.value : Math.max(start + 1, Math.ceil((start * (100 + policy.value)) / 100))
         : policy.type === 'replicas' ? start - policy.value : Math.floor((start * (100 - policy.value)) / 100);
     const larger = (direction === 'out') === (select === 'max');
     if (!best || (larger ? replicas > best.replicas : replicas < best.replicas)) best = { replicas, policy };

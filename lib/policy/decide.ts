@@ -5,6 +5,7 @@ import type { LoadContext } from './loadRule';
 import { evaluateRule, type Read } from './rules';
 import { activeSchedule, boundBySchedule } from './schedules';
 import type { Decision, DecisionInput, RuleResult } from './types';
+import { sleepAfterIdle, wakeFromZero, type ZeroStage } from './zero';
 
 /** Replicas added within the readiness delay (inclusive): started, but not yet reporting load. */
 function startingReplicas({ policy, history, now }: DecisionInput): number {
@@ -18,8 +19,9 @@ function startingReplicas({ policy, history, now }: DecisionInput): number {
  *
  * Each rule proposes replicas and the largest proposal wins, so any rule can scale out and
  * scale-in happens only when every rule agrees, by the least reduction. The proposal then passes
- * through stabilization, rate limits, cooldowns and min/max, in that order; while one of the
- * service's schedules is active, its bounds take the place of min and max.
+ * through stabilization, rate limits, cooldowns, the delay before scaling to zero (zero.ts) and
+ * min/max, in that order; while one of the service's schedules is active, its bounds take the
+ * place of min and max.
  */
 export function decide(input: DecisionInput): Decision {
   const { policy, currentReplicas: current, history, now } = input;
@@ -41,7 +43,9 @@ export function decide(input: DecisionInput): Decision {
     ...(input.pastLoads ? { pastLoads: input.pastLoads } : {}),
     now,
   };
-  const rules = policy.rules.map((rule) => evaluateRule(rule, current, startingReplicas(input), read, load));
+  const evaluated = policy.rules.map((rule) => evaluateRule(rule, current, startingReplicas(input), read, load));
+  // At 0 replicas only a value above a rule's activation threshold wakes the service (zero.ts).
+  const rules = current === 0 ? wakeFromZero(policy.rules, evaluated) : evaluated;
 
   const votes = rules.flatMap((r) => (r.proposal === null ? [] : [r.proposal]));
   let proposed = votes.length > 0 ? Math.max(...votes) : current;
@@ -62,10 +66,11 @@ export function decide(input: DecisionInput): Decision {
   }
 
   const schedule = input.schedules && activeSchedule(input.schedules, now);
-  const stages: Array<(replicas: number) => Adjustment | undefined> = [
+  const stages: Array<(replicas: number) => Adjustment | ZeroStage | undefined> = [
     (r) => stabilize(r, current, history.recommendations, policy.stabilization, now),
     (r) => rateLimit(r, current, history.scalings, policy.limits, now),
     (r) => coolDown(r, current, history.scalings, policy.cooldown, now),
+    (r) => sleepAfterIdle(r, current, policy, history, rules, now),
     (r) => (schedule ? boundBySchedule(r, schedule, input.min, input.max) : bound(r, input.min, input.max)),
   ];
   let replicas = proposed;
@@ -73,7 +78,8 @@ export function decide(input: DecisionInput): Decision {
   for (const stage of stages) {
     const adjustment = stage(replicas);
     if (!adjustment) continue;
-    ({ replicas, limitedBy } = adjustment);
+    replicas = adjustment.replicas;
+    if (adjustment.limitedBy) limitedBy = adjustment.limitedBy;
     notes.push(adjustment.note);
   }
 

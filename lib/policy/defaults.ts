@@ -28,6 +28,7 @@ import { DEFAULT_RETENTION_SECONDS } from '../config';
  *   readings of replicas that are about to get help.
  * - missingMetrics hold: with no data, no rule can tell that fewer replicas would do, so none
  *   are removed; a fallback count is a choice only the operator knows to make.
+ * - scaleToZero `after` 5m, once the policy has scaleToZero: KEDA's cooldownPeriod (300s).
  * - limits: HPA's defaults (scale out by 4 replicas or 100%, whichever is more; scale in
  *   unbounded), over 1m periods rather than HPA's 15s because Tide evaluates about once a minute.
  */
@@ -42,6 +43,7 @@ export const POLICY_DEFAULTS = {
   stabilization: { scaleOut: '0s', scaleIn: '5m' },
   readinessDelay: '1m',
   missingMetrics: { behavior: 'hold' },
+  scaleToZero: { after: '5m' },
   limits: {
     scaleOut: [
       { type: 'replicas', value: 4, period: '1m' },

@@ -7,6 +7,7 @@ export { activeSchedule, MAX_SCHEDULES, scheduledBounds, schedulesSchema, type A
 export { decide } from './decide';
 export { emptyHistory, recordDecision, recordScaling, type History, type Recommendation, type ScalingRecord } from './history';
 export { ruleWindows } from './rules';
+export { neverWakes, readsAtZero } from './zero';
 export { observationsFromBuckets } from './observations';
 export { advanceShadows, LOAD_METRIC, MAX_SHADOWS, SCORING_LOOKBACK_MS, shadowPolicies, type Score, type ShadowPolicy, type ShadowState } from './shadow';
 export { loadKey, loadRulesWithPrediction, minuteLoads, type MinuteLoad, type MinuteLoadsInput, type PastLoads } from './pastLoad';

@@ -10,9 +10,10 @@ export type Read = (metric: string, statistic: Statistic, window: string) => num
 export const fmt = (n: number): string => String(Math.round(n * 10) / 10 || 0);
 
 // Products such as 3 × 0.2 / 0.1 come out a hair above a whole number in floating point
-// (6.000000000000001); without this slack ceil() would add a replica nobody asked for.
+// (6.000000000000001); without this slack ceil() would add a replica nobody asked for. An idle
+// queue's 0 would come out as -0 ("|| 0").
 const EPSILON = 1e-9;
-const ceil = (x: number): number => Math.ceil(x - EPSILON);
+const ceil = (x: number): number => Math.ceil(x - EPSILON) || 0;
 
 /** Replicas a percent of `current` stands for: rounded up and at least 1, so a percent always moves. */
 const percentOf = (current: number, percent: number): number => Math.max(1, ceil((current * percent) / 100));
@@ -116,6 +117,9 @@ function threshold(rule: ThresholdRule, current: number, starting: number, read:
  * less keeps it at 0. Most built-in metrics have no data at 0 replicas, so this matters for
  * custom metrics such as a queue length.
  *
+ * With per "service" the value is the whole service's (a queue's depth) and the target is what
+ * one replica handles: ceil(value / target) replicas, as KEDA's AverageValue.
+ *
  * Replicas still starting report nothing, so the value is the ready replicas' load. Scaling out
  * from every replica would count the starting ones as loaded too and overshoot, doubling each
  * evaluation while they start; like HPA, which takes not-ready pods as idle on scale-up, the
@@ -132,6 +136,17 @@ function target(rule: TargetRule, current: number, starting: number, read: Read)
   if (current === 0) {
     const proposal = value > 0 ? ceil(value / rule.target) : 0;
     return { ...base, value, proposal, explanation: `${subject} with 0 replicas vs target ${goal}; ceil(${fmt(value)} / ${goal}) → ${proposal}` };
+  }
+  if (rule.per === 'service') {
+    // The whole service's value (a queue's depth), the target what one replica handles (KEDA's AverageValue).
+    const perReplica = value / current;
+    const { tolerance, side } = toleranceFor(rule.tolerance, perReplica > rule.target);
+    if (Math.abs(perReplica / rule.target - 1) <= tolerance + EPSILON) {
+      return { ...base, value, proposal: current, explanation: `${subject} for ${current} replicas, ${fmt(perReplica)} each, within ${side}${fmt(tolerance * 100)}% of target ${goal}` };
+    }
+    // The value does not depend on how many replicas report it: replicas still starting need no correction.
+    const proposal = ceil(value / rule.target);
+    return { ...base, value, proposal, explanation: `${subject} for the service vs target ${goal} a replica; ceil(${fmt(value)} / ${goal}) → ${proposal}` };
   }
   const { tolerance, side } = toleranceFor(rule.tolerance, value > rule.target);
   if (Math.abs(value / rule.target - 1) <= tolerance + EPSILON) {

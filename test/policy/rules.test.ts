@@ -16,7 +16,7 @@ describe('threshold rule', () => {
     { name: 'exactly on the in line holds', rule: threshold, current: 3, values: { 'cpu_ratio.mean.10m': 10 }, replicas: 3, reason: 'cpu_ratio mean 10 within 70/10' },
     { name: 'increaseBy a percent rounds up', rule: { ...threshold, increaseBy: '50%' }, current: 3, values: { 'cpu_ratio.mean.10m': 90 }, replicas: 5, reason: 'cpu_ratio mean 90 > 70 for 10m; +2 → 5' },
     { name: 'a percent moves at least one replica', rule: { ...threshold, increaseBy: '10%' }, current: 2, values: { 'cpu_ratio.mean.10m': 90 }, replicas: 3, reason: 'cpu_ratio mean 90 > 70 for 10m; +1 → 3' },
-    { name: 'a percent of 0 replicas still adds one', rule: { ...threshold, increaseBy: '50%' }, current: 0, values: { 'cpu_ratio.mean.10m': 90 }, replicas: 1, reason: 'cpu_ratio mean 90 > 70 for 10m; +1 → 1' },
+    { name: 'a percent of 0 replicas still adds one', rule: { ...threshold, increaseBy: '50%' }, current: 0, values: { 'cpu_ratio.mean.10m': 90 }, replicas: 1, reason: 'woke: cpu_ratio 90 > activation 0 → 1 (cpu_ratio mean 90 > 70 for 10m; +1 → 1)' },
     { name: 'decreaseBy a percent rounds up', rule: { ...threshold, decreaseBy: '50%' }, current: 3, values: { 'cpu_ratio.mean.10m': 2 }, replicas: 1, reason: 'cpu_ratio mean 2 < 10 for 10m; -2 → 1' },
     { name: 'never proposes fewer than 0', rule: { ...threshold, decreaseBy: 5 }, current: 3, values: { 'cpu_ratio.mean.10m': 2 }, replicas: 0, reason: 'cpu_ratio mean 2 < 10 for 10m; -5 → 0' },
     { name: 'uses its statistic', rule: { ...threshold, statistic: 'max' }, current: 3, values: { 'cpu_ratio.mean.10m': 20, 'cpu_ratio.max.10m': 95 }, replicas: 4, reason: 'cpu_ratio max 95 > 70 for 10m; +1 → 4' },
@@ -90,7 +90,7 @@ describe('target rule (the HPA replica calculation)', () => {
     { name: 'a whole-number result is not rounded up by floating point (3 × 0.2 / 0.1 = 6.000000000000001)', rule: { type: 'target', metric: 'error_rate', target: 0.1 }, current: 3, values: { 'error_rate.mean.1m': 0.2 }, replicas: 6, reason: 'error_rate mean 0.2 vs target 0.1; ceil(3 × 0.2 / 0.1) → 6' },
     { name: 'uses its statistic and window', rule: { ...target, statistic: 'max', window: '5m' }, current: 2, values: { 'cpu_ratio.max.5m': 120 }, replicas: 4, reason: 'cpu_ratio max 120 vs target 60; ceil(2 × 120 / 60) → 4' },
     { name: 'no data holds', rule: target, current: 3, values: {}, replicas: 3, reason: 'no data for cpu_ratio in 1m: no scale-in' },
-    { name: 'from 0 replicas, load wakes the service', rule: { type: 'target', metric: 'queue_depth', target: 100 }, current: 0, values: { 'queue_depth.mean.1m': 250 }, replicas: 3, reason: 'queue_depth mean 250 with 0 replicas vs target 100; ceil(250 / 100) → 3' },
+    { name: 'from 0 replicas, load wakes the service', rule: { type: 'target', metric: 'queue_depth', target: 100 }, current: 0, values: { 'queue_depth.mean.1m': 250 }, replicas: 3, reason: 'woke: queue_depth 250 > activation 0 → 3 (queue_depth mean 250 with 0 replicas vs target 100; ceil(250 / 100) → 3)' },
     { name: 'from 0 replicas, no load stays at 0', rule: { type: 'target', metric: 'queue_depth', target: 100 }, current: 0, values: { 'queue_depth.mean.1m': 0 }, replicas: 0, reason: 'queue_depth mean 0 with 0 replicas vs target 100; ceil(0 / 100) → 0' },
   ])('$name', ({ rule, current, values, replicas, reason }) => {
     const decision = decideCase({ policy: alone(rule), current, values });
