@@ -4,7 +4,9 @@ import { ValidationError } from '../errors';
 import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, MAX_SHADOWS, policySchemaWithin, policyWithoutRulesSchemaWithin, schedulesSchema, type PolicyBounds } from '../policy';
 import type { TargetGuard } from '../targets/addresses';
 import { targetProblems, targetSchema } from '../targets/schema';
-import type { SecretScope } from '../secrets';
+import { hostRefusal } from '../targets/addresses';
+import { isInScope, secretScopeRule, type SecretScope } from '../secrets';
+import type { ProblemDetail } from '../errors';
 import { namespaceName, resourceName } from '../names';
 import type { ServiceDocument } from '../store/services';
 import { problemsOf, requireSameNames } from '../validation';
@@ -103,7 +105,7 @@ export function parseServiceDocument(
   }
   const result = serviceDocumentSchema(settings).safeParse(doc);
   if (!result.success) throw new ValidationError(problemsOf(result.error));
-  const refused = targetProblems(result.data.target, settings);
+  const refused = [...targetProblems(result.data.target, settings), ...sourceProblems(result.data, settings)];
   if (refused.length > 0) throw new ValidationError(refused);
   const { service: named, namespace: namedNamespace, ...document } = result.data;
   requireSameNames([
@@ -111,4 +113,29 @@ export function parseServiceDocument(
     { path: 'namespace', given: namedNamespace, expected: namespace, where: 'namespace query' },
   ]);
   return document;
+}
+
+/**
+ * What a rule's Prometheus source may not do in this deployment, as targetProblems says of
+ * targets: name a secret outside the stage's platform secrets, or a URL where Tide does not
+ * connect. Names are resolved and checked again on every query.
+ */
+function sourceProblems(doc: Pick<ServiceDocument, 'policy' | 'shadows'>, settings: SecretScope & TargetGuard): ProblemDetail[] {
+  const policies = [{ path: 'policy', policy: doc.policy }, ...Object.entries(doc.shadows ?? {}).map(([name, policy]) => ({ path: `shadows.${name}`, policy }))];
+  return policies.flatMap(({ path, policy }) =>
+    (policy?.rules ?? []).flatMap((rule, i) => {
+      const source = rule.source;
+      if (source?.type !== 'prometheus') return [];
+      const at = `${path}.rules[${i}].source`;
+      const problems: ProblemDetail[] = [];
+      const refused = hostRefusal(new URL(source.url).hostname, settings);
+      if (refused) problems.push({ path: `${at}.url`, message: `must not point where Tide does not connect: ${refused}` });
+      const { credential } = source;
+      const secrets: Array<[string, string]> = !credential ? [] : 'bearer' in credential ? [['bearer', credential.bearer]] : [['basic.password', credential.basic.password]];
+      for (const [field, reference] of secrets) {
+        if (!isInScope(reference, settings)) problems.push({ path: `${at}.credential.${field}`, message: secretScopeRule(settings) });
+      }
+      return problems;
+    }),
+  );
 }
