@@ -55,6 +55,8 @@ export interface TideConfig {
     /** For every ec2-asg host pool. */
     autoScaling?: string;
     ec2?: string;
+    /** For every rule whose source is CloudWatch. */
+    cloudWatch?: string;
   };
 }
 
@@ -132,6 +134,7 @@ const environment = z.object({
   TIDE_ECS_ENDPOINT: text,
   TIDE_AUTOSCALING_ENDPOINT: text,
   TIDE_EC2_ENDPOINT: text,
+  TIDE_CLOUDWATCH_ENDPOINT: text,
 });
 
 /** Leaves out what is unset, so a config shows only what it holds. */
@@ -166,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ecs: e.TIDE_ECS_ENDPOINT,
       autoScaling: e.TIDE_AUTOSCALING_ENDPOINT,
       ec2: e.TIDE_EC2_ENDPOINT,
+      cloudWatch: e.TIDE_CLOUDWATCH_ENDPOINT,
     }),
   };
 }

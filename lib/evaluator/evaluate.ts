@@ -1,6 +1,7 @@
 import type { Tide } from '../app';
 import { parseDuration } from '../duration';
 import { fnv1a } from '../hash';
+import { readSources, serviceKey, sourcedMetrics, withSourceBuckets, withSourceProblems, type ServiceReadings } from '../metrics/sources';
 import { logger } from '../observability';
 import {
   activeSchedule,
@@ -58,6 +59,8 @@ export interface EvaluateOptions {
   offsetMs?: number;
   /** Only the services of one worker's shard. */
   shard?: { index: number; count: number };
+  /** What the rules' sources gave, read once for every service evaluated (evaluateServices); unset, a service reads its own. */
+  sources?: Map<string, ServiceReadings>;
 }
 
 /** Services evaluated at once by one invocation: the work is waiting on DynamoDB and platforms. */
@@ -72,6 +75,8 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       (options.shard === undefined || shardOfService(svc, options.shard.count) === options.shard.index) &&
       (options.offsetMs === undefined || options.offsetMs % parseDuration(svc.evaluationInterval) === 0),
   );
+  // Every service's sources before any decision: one CloudWatch call a region for all of them.
+  const sources = await readSources(app, services, app.now());
   const results: EvaluationResult[] = [];
   let next = 0;
   const worker = async () => {
@@ -79,7 +84,7 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       const svc = services[next++] as StoredService;
       // Never past the moment the service is due again: a slow platform delays its own service only.
       const deadline = Math.min(options.deadline, app.now() + parseDuration(svc.evaluationInterval));
-      results.push(await evaluateService(app, svc, { ...options, deadline }));
+      results.push(await evaluateService(app, svc, { ...options, deadline, sources }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, services.length) }, worker));
@@ -106,7 +111,10 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
     // The live policy's rules and its shadows': the loads the rollups keep and the predictions read.
     const allRules = { ...policy, rules: [...policy.rules, ...shadows.flatMap((s) => s.policy.rules)] };
     const rolledUp = rollUp === undefined ? [] : rolledUpLoads(allRules);
-    const buckets = await readWindows(app, svc, [...allRules.rules, ...rolledUp], now, shadows.length > 0, rollUp);
+    // A metric a rule reads from a source is that source's values only.
+    const sourced = new Set(sourcedMetrics(svc, app).keys());
+    const readings = sourced.size === 0 ? undefined : (options.sources ?? (await readSources(app, [svc], now))).get(serviceKey(svc));
+    const buckets = withSourceBuckets(await readWindows(app, svc, [...allRules.rules, ...rolledUp], now, shadows.length > 0, rollUp), readings, sourced);
     const bucketMs = app.config.bucketSeconds * 1000;
     const observations = observationsFromBuckets(buckets, now, bucketMs);
     const past = loadRulesWithPrediction(allRules).length > 0 ? await readPastLoads(app, svc, allRules, now) : undefined;
@@ -116,7 +124,10 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
       trigger: 'policy',
       plan: (current, state) => {
         const pastLoads = past && pastLoadsFrom(past, allRules, { currentReplicas: current, history: state, now, bucketMs });
-        const decision = decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history: state, pastLoads, schedules: svc.schedules, now });
+        const decision = withSourceProblems(
+          decide({ policy, min: svc.min, max: svc.max, currentReplicas: current, observations, history: state, pastLoads, schedules: svc.schedules, now }),
+          readings,
+        );
         decided = { current, decision };
         history = state;
         // Shadows decide on the same readings, after the live policy, and never reach the platform.

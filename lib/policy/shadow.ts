@@ -123,9 +123,9 @@ export function asSeenBy(buckets: readonly MetricBucket[], live: Fleet, shadow: 
   });
 }
 
-/** Metrics a policy reads as totals rather than per replica: those of its load rules with perReplica false. */
+/** Metrics a policy reads as totals rather than per replica: those of its load rules with perReplica false, and of rules with per "service". */
 function totalsOf(policy: Policy): Set<string> {
-  return new Set(policy.rules.flatMap((r) => (r.type === 'load' && !r.perReplica ? [r.metric] : [])));
+  return new Set(policy.rules.flatMap((r) => ((r.type === 'load' && !r.perReplica) || r.per === 'service' ? [r.metric] : [])));
 }
 
 const noScore = (): Score => ({ replicaMinutes: 0, overloadedMinutes: 0, scalingActions: 0 });
