@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { durationString, formatDuration, parseDuration } from '../duration';
 import { ValidationError } from '../errors';
-import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, MAX_SHADOWS, policySchemaWithin, policyWithoutRulesSchemaWithin, schedulesSchema, type PolicyBounds } from '../policy';
+import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, MAX_SHADOWS, neverWakes, policySchemaWithin, policyWithoutRulesSchemaWithin, schedulesSchema, type PolicyBounds } from '../policy';
 import type { TargetGuard } from '../targets/addresses';
 import { targetProblems, targetSchema } from '../targets/schema';
 import { hostRefusal } from '../targets/addresses';
@@ -50,6 +50,9 @@ const serviceDocumentSchema = (bounds: PolicyBounds) =>
       if (doc.mode !== 'manual' && doc.policy === undefined) {
         ctx.addIssue({ code: 'custom', path: ['policy'], message: `a policy is required in mode ${doc.mode}; only a manual service may go without` });
       }
+      // The simulator reports its containers' metrics itself, at 0 replicas too.
+      const asleep = doc.mode === 'manual' || doc.target.provider === 'sim' ? undefined : neverWakes(doc.min, doc.policy?.rules ?? [], doc.schedules);
+      if (asleep) ctx.addIssue({ code: 'custom', path: ['min'], message: asleep });
       if (doc.mode !== 'manual' && doc.policy?.rules.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['policy', 'rules'], message: `a rule is needed unless mode is manual (mode is ${doc.mode})` });
       }
@@ -68,6 +71,14 @@ const serviceDocumentSchema = (bounds: PolicyBounds) =>
             code: 'custom',
             path: [...path, 'stabilization', direction],
             message: `must be at most ${formatDuration(kept)} with evaluationInterval ${doc.evaluationInterval}: Tide keeps the last ${HISTORY_ENTRIES} recommendations`,
+          });
+        }
+        const idle = policy?.scaleToZero?.after;
+        if (idle !== undefined && parseDuration(idle) >= kept) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'scaleToZero', 'after'],
+            message: `must be less than ${formatDuration(kept)} with evaluationInterval ${doc.evaluationInterval}: the idle time is counted in the last ${HISTORY_ENTRIES} recommendations Tide keeps`,
           });
         }
       }
