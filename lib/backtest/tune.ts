@@ -22,6 +22,7 @@ interface Candidate {
   /** The rule's prediction with its defaults (a seasonal floor and recurring bursts, acting), or none. */
   prediction: boolean;
   scaleInStabilization: string;
+  readinessDelay: string;
 }
 
 /**
@@ -40,23 +41,26 @@ const GRID: { [K in keyof Candidate]: readonly Candidate[K][] } = {
   outWindow: ['1m', '2m', '3m', '5m'],
   scaleInStabilization: ['0s', '2m', '5m', '10m'],
   prediction: [false, true],
+  readinessDelay: ['0s', '1m', '2m', '3m', '4m', '5m', '10m'],
 };
 
-/** The load rule's defaults, with scale-in stabilization off (the rule paces its own scale-ins). */
-const { outWindow, inWindow, inPercentile, hold, scaleInGap, hysteresis } = POLICY_DEFAULTS.load;
-const DEFAULTS: Candidate = { target: 96, outWindow, inWindow, inPercentile, hold, scaleInGap, hysteresis, prediction: false, scaleInStabilization: '0s' };
-
 /**
- * Where the search starts: the defaults, a cheaper and a safer corner, and one that scales in
- * rarely. Descent goes on from the best of them, so a trace far from the defaults is not left
- * in the first local minimum near them.
+ * Where the search starts: the load rule's defaults with scale-in stabilization off (the rule
+ * paces its own scale-ins) and readinessDelay the replicas' start-up, as docs/BACKTEST.md
+ * advises; a cheaper and a safer corner; and one that scales in rarely. Descent goes on from the
+ * best of them, so a trace far from the defaults is not left in the first local minimum near them.
  */
-const STARTS: readonly Candidate[] = [
-  DEFAULTS,
-  { ...DEFAULTS, target: 100, inWindow: '30m', inPercentile: 90, hold: '5m', scaleInGap: '0s' },
-  { ...DEFAULTS, target: 80, inPercentile: 98, hysteresis: 0.25 },
-  { ...DEFAULTS, target: 92, inWindow: '90m', hold: '20m', scaleInGap: '15m' },
-];
+function starts(startupDelayMs: number): Candidate[] {
+  const { outWindow, inWindow, inPercentile, hold, scaleInGap, hysteresis } = POLICY_DEFAULTS.load;
+  const readinessDelay = formatDuration(Math.min(startupDelayMs, HISTORY_MS));
+  const defaults: Candidate = { target: 96, outWindow, inWindow, inPercentile, hold, scaleInGap, hysteresis, prediction: false, scaleInStabilization: '0s', readinessDelay };
+  return [
+    defaults,
+    { ...defaults, target: 100, inWindow: '30m', inPercentile: 90, hold: '5m', scaleInGap: '0s' },
+    { ...defaults, target: 80, inPercentile: 98, hysteresis: 0.25 },
+    { ...defaults, target: 92, inWindow: '90m', hold: '20m', scaleInGap: '15m' },
+  ];
+}
 
 /** At most this many policies are replayed on the tuning half: under 3 minutes on NASA's 42,000 minutes with 2 workers. */
 export const MAX_CANDIDATES = 200;
@@ -152,10 +156,8 @@ function* search(trace: readonly number[], options: TuneOptions): Generator<Back
   const schema = policySchemaWithin(bounds);
   const figures = (minutes: readonly number[], p: BacktestPolicy): Figures => replayFigures(minutes, p, capacity, startupDelayMs);
 
-  // A rule's readiness follows the replicas' own start-up, as docs/BACKTEST.md advises.
-  const readinessDelay = formatDuration(Math.min(startupDelayMs, HISTORY_MS));
   const toPolicy = (c: Candidate): TuneResult['policy'] => {
-    const { scaleInStabilization, prediction, ...rule } = c;
+    const { scaleInStabilization, prediction, readinessDelay, ...rule } = c;
     return {
       min: baseline.min,
       max: baseline.max,
@@ -185,12 +187,13 @@ function* search(trace: readonly number[], options: TuneOptions): Generator<Back
   };
 
   const scored = new Map<string, Figures>();
-  let best = DEFAULTS;
+  const first = starts(startupDelayMs);
+  let best = first[0] as Candidate;
   let bestFigures: Figures | undefined;
   /** Replays the candidates not replayed yet, within the limit; true when one of them is the new best. */
   function* tryAll(candidates: readonly Candidate[]): Generator<BacktestPolicy[], boolean, Figures[]> {
-    const fresh = candidates.filter((c, i) => !scored.has(JSON.stringify(c)) && candidates.findIndex((d) => JSON.stringify(d) === JSON.stringify(c)) === i);
-    const batch = fresh.slice(0, Math.max(0, maxCandidates - scored.size));
+    const fresh = new Map(candidates.map((c) => [JSON.stringify(c), c] as const).filter(([key]) => !scored.has(key)));
+    const batch = [...fresh.values()].slice(0, Math.max(0, maxCandidates - scored.size));
     if (batch.length === 0) return false;
     const answers = yield batch.map(parsed);
     let improved = false;
@@ -209,9 +212,8 @@ function* search(trace: readonly number[], options: TuneOptions): Generator<Back
     return [values[at - 1], values[at + 1]].filter((v) => v !== undefined).map((v) => ({ ...c, [name]: v }));
   };
 
-  yield* tryAll(STARTS);
+  yield* tryAll(first);
   for (let moved = true; moved && scored.size < maxCandidates; ) {
-    moved = false;
     for (let changed = true; changed && scored.size < maxCandidates; ) {
       changed = false;
       for (const name of params) {
