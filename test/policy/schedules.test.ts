@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import type { ValidationError } from '../../lib/errors';
@@ -134,6 +136,22 @@ describe('schedules in a service document', () => {
     [{ every: 'night' }, 'schedules[0]', 'Unrecognized key: "every"'],
   ])('refuses %j: %s %s', (fields, path, message) => {
     expect(one(fields)).toEqual([{ path, message }]);
+  });
+
+  it('takes the documents docs/POLICIES.md shows for schedules, and refuses as its example says', () => {
+    const docs = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'POLICIES.md'), 'utf8');
+    const section = docs.slice(docs.indexOf('## Schedules'), docs.indexOf('## Defaults'));
+    const blocks = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1] as string));
+    const [nightly, refusal] = blocks;
+    expect(parseServiceDocument(nightly, 'shop', 'default', loadConfig()).schedules?.map((s) => s.name)).toEqual(['nightly', 'opening']);
+    expect(one({ cron: '61 22 * * *' })).toEqual([refusal]);
+    // Its shop on Tuesday 1 December 2026 and the Saturday after, on Berlin's clocks (UTC+1).
+    const schedules = parseServiceDocument(nightly, 'shop', 'default', loadConfig()).schedules ?? [];
+    expect(activeAt(schedules, '2026-11-30T22:00:00Z')).toBe('nightly');
+    expect(activeAt(schedules, '2026-12-01T05:00:00Z')).toBeUndefined();
+    expect(activeAt(schedules, '2026-12-01T06:30:00Z')).toBe('opening');
+    expect(activeAt(schedules, '2026-12-01T09:00:00Z')).toBeUndefined();
+    expect(activeAt(schedules, '2026-12-05T06:30:00Z')).toBeUndefined();
   });
 
   it('refuses more than 20, and two of one name', () => {
