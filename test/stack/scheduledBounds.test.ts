@@ -1,15 +1,17 @@
 /**
  * A schedule as `npm start` runs it: a sim service whose schedule began this minute on the clocks
  * of Kolkata (UTC+5:30), applied with `npx tide apply`, evaluated on demand with `npx tide
- * evaluate` on the real clock, and the event in `npx tide events` naming the schedule.
+ * evaluate` on the real clock, and the event in `npx tide events` naming the schedule; then
+ * docs/POLICIES.md's nightly example, run as written.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/local/dynamodb';
-import { checkoutView, npmStart, userEnvironment, type RunningStack } from './localStack';
+import { checkoutView, npmStart, root, userEnvironment, type RunningStack } from './localStack';
+import { shellBlocks } from './readme';
 
 let view: ReturnType<typeof checkoutView>;
 let stack: RunningStack;
@@ -57,5 +59,13 @@ describe('a schedule on the local stack', () => {
     const events = await tide('events', 'web');
     expect(events).toMatch(/\n\S+Z +policy +5 → 2 +applied +cpu_ratio mean 60 within 10% of target 60; /);
     expect(events).toContain(note);
+  }, 120_000);
+
+  it("runs docs/POLICIES.md's nightly scale-down example as written", async () => {
+    const docs = readFileSync(join(root, 'docs', 'POLICIES.md'), 'utf8');
+    const [example] = shellBlocks(docs.slice(docs.indexOf('## Schedules'), docs.indexOf('## Defaults')));
+    const script = ['set -euo pipefail', 'curl() { command curl --fail-with-body "$@"; }', example?.code].join('\n');
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], { cwd: view.dir, env: userEnvironment() });
+    expect(stdout).toMatch(/\n\S+Z +policy +6 → 2 +applied +peak load \(cpu_ratio mean × ready replicas\) 600 in 3m; ceil\(600 \/ 60\) → 10; schedule nightly \(\d+ \d+ \* \* \* Europe\/Berlin\) sets max 2 → 2\n/);
   }, 120_000);
 });
