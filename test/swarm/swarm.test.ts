@@ -294,6 +294,37 @@ describe.skipIf(!runs)('Tide and its agent against a real Swarm, through npm sta
     expect(await lastEvent('idle')).toMatchObject({ trigger: 'webhook', receiver: 'idle-up', from: 1, to: 2, status: 'applied' });
   });
 
+  it('takes a service to 0 replicas with tide scale, and a webhook wakes it', async () => {
+    await createService('nightly', ['--replicas', '1', BUSYBOX_IMAGE, 'sleep', '1d']);
+    await until('nightly to run', async () => (await running('nightly')).length === 1);
+    const before = await spec('nightly');
+    const put = await api('/v1/services/nightly', { method: 'PUT', body: { mode: 'manual', min: 0, max: 3, target: { provider: 'swarm', endpoint: engine.socket, serviceId: 'nightly' } } });
+    expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+
+    const tide = async (...args: string[]) => (await promisify(execFile)('npx', ['tide', ...args], { cwd: view.dir, env: userEnvironment() })).stdout;
+    expect(await tide('scale', 'nightly', '0', '--reason', 'queue empty')).toBe('nightly: 1 → 0 applied\n');
+    expect((await spec('nightly')).Mode).toEqual({ Replicated: { Replicas: 0 } });
+    await until('nightly to stop its container', async () => (await running('nightly')).length === 0);
+
+    const receiver = await api('/v1-webhooks/receivers?projectId=default', {
+      method: 'POST',
+      body: { name: 'nightly-wake', driver: 'scaleService', scaleServiceConfig: { serviceId: 'nightly', action: 'up', amount: 1, min: 1, max: 3 } },
+    });
+    expect(receiver.status, JSON.stringify(receiver.body)).toBe(200);
+    const trigger = await fetch(String(receiver.body.url), { method: 'POST' });
+    expect(trigger.status, await trigger.clone().text()).toBe(200);
+    expect(await trigger.json()).toMatchObject({ from: 0, to: 1, status: 'applied' });
+    await until('nightly to run again', async () => (await running('nightly')).length === 1);
+    const after = await spec('nightly');
+    expect(after.Mode).toEqual({ Replicated: { Replicas: 1 } });
+    expect({ ...after, Mode: before.Mode }).toEqual(before);
+    const events = (await api('/v1/services/nightly/events')).body.items as Array<Record<string, unknown>>;
+    expect(events.map(({ trigger, from, to, status, reason }) => ({ trigger, from, to, status, reason }))).toEqual([
+      { trigger: 'webhook', from: 0, to: 1, status: 'applied', reason: 'webhook nightly-wake: up by 1' },
+      { trigger: 'manual', from: 1, to: 0, status: 'applied', reason: 'queue empty' },
+    ]);
+  }, 60_000);
+
   it.each([
     { service: 'everywhere', why: 'service everywhere is global: global services cannot be scaled', mode: { Global: {} } },
     { service: 'migrate', why: 'service migrate is a replicated job: jobs run to completion and cannot be scaled', mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } } },
