@@ -63,6 +63,9 @@ export interface ServiceReadings {
   problems: Map<string, string>;
 }
 
+/** From now back past the start of the hour before: what the first tick of an hour rolls up. */
+const ROLLUP_REACH_MS = 2 * 3_600_000;
+
 export const serviceKey = (svc: Pick<StoredService, 'namespace' | 'service'>): string => `${svc.namespace}#${svc.service}`;
 
 /**
@@ -76,7 +79,8 @@ export function sourcedMetrics(svc: StoredService, app: Pick<Tide, 'config'>): M
   const reads = new Map<string, SourceRead>();
   for (const rule of rules) {
     if (rule.source === undefined) continue;
-    const windowMs = Math.max(...ruleWindows(rule).map(parseDuration));
+    // A predicting load rule's hour of load is rolled up at the first tick after it: its values reach back to that hour's start.
+    const windowMs = Math.max(...ruleWindows(rule).map(parseDuration), rule.type === 'load' && rule.prediction ? ROLLUP_REACH_MS : 0);
     const known = reads.get(rule.metric);
     if (known === undefined) reads.set(rule.metric, { source: rule.source, windowMs });
     else if (JSON.stringify(known.source) === JSON.stringify(rule.source)) known.windowMs = Math.max(known.windowMs, windowMs);
