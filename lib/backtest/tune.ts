@@ -10,7 +10,7 @@ export interface Figures {
   scalingActions: number;
 }
 
-/** The load rule's parameters the search moves, its prediction on or off, and the policy's scale-in stabilization. */
+/** The load rule's parameters the search moves, its prediction on or off, and the policy's scale-in stabilization and readinessDelay. */
 interface Candidate {
   target: number;
   outWindow: string;
