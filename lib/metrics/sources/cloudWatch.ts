@@ -2,6 +2,7 @@ import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type Metr
 import { awsTimeouts } from '../../awsTimeouts';
 import { parseDuration } from '../../duration';
 import type { CloudWatchSource } from '../../policy';
+import { isLoopbackUrl } from '../../targets/fields';
 
 // Rules' metrics read from CloudWatch: one GetMetricData call per region per evaluation for every
 // service's CloudWatch rules together (at most 500 metrics a call, so more make more calls),
@@ -40,9 +41,9 @@ function clientFor(region: string, endpoint: string | undefined): CloudWatchClie
   const key = `${region} ${endpoint ?? ''}`;
   let client = clients.get(key);
   if (!client) {
-    // A chosen endpoint is a local fake (operators set it, never a service document): fixed credentials.
-    const local = endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
-    clients.set(key, (client = new CloudWatchClient({ region, ...awsTimeouts(), ...local })));
+    // The operator's endpoint (never a service document's): on loopback a local fake with fixed credentials; elsewhere (a VPC endpoint) CloudWatch itself.
+    const chosen = endpoint === undefined ? {} : isLoopbackUrl(endpoint) ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : { endpoint };
+    clients.set(key, (client = new CloudWatchClient({ region, ...awsTimeouts(), ...chosen })));
   }
   return client;
 }
