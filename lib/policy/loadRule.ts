@@ -2,6 +2,7 @@ import { formatDuration, parseDuration } from '../duration';
 import { forecast } from './forecast';
 import type { ScalingRecord } from './history';
 import { loadKey, type PastLoads } from './pastLoad';
+import { readyAt, standsAt } from './readiness';
 import type { LoadRule } from './schema';
 import type { BucketValue, RuleResult } from './types';
 
@@ -26,26 +27,18 @@ const tidy = (duration: string): string => formatDuration(parseDuration(duration
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
- * The replicas ready at `time`: the current ones with every scaling not yet in effect undone. A
- * removal counts from when it was made, an addition from when its readiness delay passed. Before
- * the hour of history the service keeps, replicas are taken as at its start.
- */
-function readyAt(time: number, current: number, ctx: Pick<LoadContext, 'scalings' | 'readinessDelayMs'>): number {
-  const pending = ctx.scalings.reduce((n, s) => ((s.to > s.from ? s.ts + ctx.readinessDelayMs : s.ts) > time ? n + s.to - s.from : n), 0);
-  return Math.max(0, current - pending);
-}
-
-/**
  * The load of each bucket as the rule reads it: the statistic's value, with perReplica times the
- * replicas ready in that bucket (at least one). The prediction's rollups are these same loads.
+ * replicas ready in that bucket (at least one) as it stood at its end (standsAt). The prediction's
+ * rollups are these same loads.
  */
 export function bucketLoads(
   rule: Pick<LoadRule, 'perReplica'>,
   values: readonly BucketValue[],
   current: number,
-  ctx: Pick<LoadContext, 'scalings' | 'readinessDelayMs'>,
+  ctx: Pick<LoadContext, 'scalings' | 'readinessDelayMs' | 'now'>,
 ): BucketValue[] {
-  return values.map((b) => (rule.perReplica ? { start: b.start, value: b.value * Math.max(1, readyAt(b.start, current, ctx)) } : b));
+  const fleet = { replicas: current, scalings: ctx.scalings, readinessDelayMs: ctx.readinessDelayMs };
+  return values.map((b) => (rule.perReplica ? { ...b, value: b.value * Math.max(1, readyAt(fleet, standsAt(b, ctx.now))) } : b));
 }
 
 /** Nearest-rank percentile: the smallest value with at least p % of the values at or below it. */

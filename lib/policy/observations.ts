@@ -35,7 +35,7 @@ export function observationsFromBuckets(buckets: readonly MetricBucket[], now: n
       const from = now - windowMs;
       return buckets
         .filter((b) => b.metric === metric && b.start + bucketMs > from && b.count > 0)
-        .map((b) => ({ start: b.start, value: statisticOf(b, statistic) }))
+        .map((b) => ({ start: b.start, end: b.start + bucketMs, value: statisticOf(b, statistic) }))
         .sort((a, b) => a.start - b.start);
     },
   };

@@ -46,6 +46,6 @@ export interface MinuteLoadsInput extends Pick<DecisionInput, 'currentReplicas' 
  */
 export function minuteLoads(rule: LoadRule, input: MinuteLoadsInput, from: number, to: number): MinuteLoad[] {
   const values = input.observations.buckets(rule.metric, rule.statistic, input.now - from).filter((b) => b.start >= from && b.start < to);
-  const context = { scalings: input.history.scalings, readinessDelayMs: parseDuration(input.policy.readinessDelay) };
+  const context = { scalings: input.history.scalings, readinessDelayMs: parseDuration(input.policy.readinessDelay), now: input.now };
   return bucketLoads(rule, values, input.currentReplicas, context).map((b) => ({ minuteStart: b.start, load: b.value }));
 }

@@ -7,6 +7,7 @@ import { observationsFromBuckets } from './observations';
 import type { PastLoads } from './pastLoad';
 import { policySchemaWithin, type Policy } from './schema';
 import type { PolicyBounds } from './defaults';
+import { readyAt, standsAt, type Fleet } from './readiness';
 
 // Shadow policies: candidates decided every evaluation beside the live policy, on the same
 // readings, each with replicas and a history of its own, never calling the platform. Each is
@@ -61,13 +62,6 @@ export interface ShadowPolicy {
 }
 
 /** The replicas a policy ran at some time: what it has now and the scalings it made (newest within the history). */
-export interface Fleet {
-  replicas: number;
-  scalings: readonly ScalingRecord[];
-  /** The policy's readinessDelay: an added replica serves this long after it was added. */
-  readinessDelayMs: number;
-}
-
 /** The fingerprint of a parsed policy: the same policy, defaults applied, gives the same one. */
 export function fingerprintOf(policy: Policy): string {
   return fnv1a(JSON.stringify(policy)).toString(36);
@@ -89,21 +83,6 @@ export function replicasAt(fleet: Fleet, time: number): number {
   return Math.max(0, fleet.scalings.reduce((n, s) => (s.ts > time ? n - (s.to - s.from) : n), fleet.replicas));
 }
 
-/** The replicas serving at `time`: an addition counts once its readiness delay passed, a removal at once. */
-export function readyAt(fleet: Fleet, time: number): number {
-  const pending = fleet.scalings.reduce((n, s) => ((s.to > s.from ? s.ts + fleet.readinessDelayMs : s.ts) > time ? n + s.to - s.from : n), 0);
-  return Math.max(0, fleet.replicas - pending);
-}
-
-/**
- * The moment a bucket is taken to stand for: its last millisecond, or now for the bucket still
- * filling. The evaluator runs a few seconds into a bucket, so a scaling it makes shows in
- * nearly all of that bucket's readings; at the bucket's start it would show in none.
- */
-export function standsAt(bucketStart: number, bucketMs: number, now: number): number {
-  return Math.min(now, bucketStart + bucketMs - 1);
-}
-
 /**
  * The buckets as the shadow's replicas would have reported them. A per-replica reading
  * (cpu_ratio, mem_ratio, a container's requests per second) was measured on the live replicas
@@ -117,7 +96,7 @@ export function standsAt(bucketStart: number, bucketMs: number, now: number): nu
 export function asSeenBy(buckets: readonly MetricBucket[], live: Fleet, shadow: Fleet, totals: ReadonlySet<string>, bucketMs: number, now: number): MetricBucket[] {
   return buckets.map((b) => {
     if (totals.has(b.metric)) return b;
-    const at = standsAt(b.start, bucketMs, now);
+    const at = standsAt({ end: b.start + bucketMs }, now);
     const factor = Math.max(1, readyAt(live, at)) / Math.max(1, readyAt(shadow, at));
     return factor === 1 ? b : { ...b, count: b.count / factor, min: b.min * factor, max: b.max * factor };
   });
@@ -148,7 +127,7 @@ export function startShadow(fingerprint: string, liveReplicas: number, now: numb
 /** One bucket's cost to a fleet, given the bucket's load in cpu_ratio points (undefined: no reading). */
 function bucketScore(fleet: Fleet, start: number, bucketMs: number, load: number | undefined): Score {
   const minutes = bucketMs / 60_000;
-  const at = standsAt(start, bucketMs, Infinity);
+  const at = standsAt({ end: start + bucketMs }, Infinity);
   return {
     replicaMinutes: replicasAt(fleet, at) * minutes,
     // The backtest's minutesOverloaded: load above what the ready replicas serve at 100 % CPU.
@@ -176,7 +155,7 @@ export function scoreBuckets(state: ShadowState, live: Fleet, shadow: Fleet, buc
   let scored = state;
   for (let start = Math.max(state.scoredUntil, earliest); start + bucketMs <= now; start += bucketMs) {
     const reading = buckets.find((b) => b.metric === LOAD_METRIC && b.start === start && b.count > 0);
-    const load = reading && (reading.sum / reading.count) * Math.max(1, readyAt(live, standsAt(start, bucketMs, now)));
+    const load = reading && (reading.sum / reading.count) * Math.max(1, readyAt(live, standsAt({ end: start + bucketMs }, now)));
     scored = {
       ...scored,
       minutes: scored.minutes + bucketMs / 60_000,

@@ -16,9 +16,10 @@ export interface Observations {
   buckets(metric: string, statistic: Statistic, windowMs: number): BucketValue[];
 }
 
-/** One bucket's statistic: its start (epoch ms) and value. */
+/** One bucket's statistic: its start and end (epoch ms, end exclusive) and value. */
 export interface BucketValue {
   start: number;
+  end: number;
   value: number;
 }
 

@@ -81,6 +81,16 @@ describe('load rule', () => {
       replicas: 4,
       reason: 'peak load (cpu_ratio mean × ready replicas) 180 in 3m needs 3; no scale-in within 10m',
     },
+    {
+      // 20 replicas at 30 %, then 10 at 60 % from a scale-in 2 s into the last minute: the same load of 600,
+      // which the minute's readings carry on the 10 replicas left, not on the 20 there were at its start.
+      name: 'a minute’s load counts the replicas as the minute ended, so a scale-in early in it is not undone',
+      minutes: [...quiet.slice(2).map(() => 30), 60],
+      current: 10,
+      scalings: [{ ts: NOW - MINUTE + 2_000, from: 20, to: 10 }],
+      replicas: 10,
+      reason: 'peak load (cpu_ratio mean × ready replicas) 600 in 3m needs 10',
+    },
     { name: 'a service-wide metric is the load itself', rule: { metric: 'queue_length', perReplica: false, target: 100 }, metric: 'queue_length', minutes: [...quiet.slice(1), 450], current: 2, replicas: 5, reason: 'peak load (queue_length mean) 450 in 3m; ceil(450 / 100) → 5' },
     { name: 'at 0 replicas the value is the load one replica would carry', minutes: [...quiet.slice(1), 150], current: 0, replicas: 3, reason: 'ceil(150 / 60) → 3' },
     { name: 'no data in outWindow holds', minutes: [], current: 3, replicas: 3, reason: 'no data for cpu_ratio in 3m: no scale-in' },
