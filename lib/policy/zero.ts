@@ -58,8 +58,7 @@ export function sleepAfterIdle(replicas: number, current: number, policy: Policy
 /** When the rules started asking for 0 without a break (now, if the last recommendation was not 0), or the last scale-out if later. */
 function idleSince({ recommendations, scalings }: History, now: number): number {
   let since = now;
-  for (let i = recommendations.length - 1; i >= 0; i--) {
-    const r = recommendations[i] as (typeof recommendations)[number];
+  for (const r of [...recommendations].reverse()) {
     if (r.replicas !== 0) break;
     since = r.ts;
   }
