@@ -1,9 +1,9 @@
 /**
- * CloudWatch sources as `npm start` runs them, against examples/fake-cloudwatch.mjs (the real SDK
- * client speaking AWS JSON 1.0 to it) and a fake ECS: docs/SOURCES.md's "Try it" as written, a
- * worker that goes to zero when its queue empties and back to one when a message arrives, and
- * docs/SOURCES.md's ECS service scaling on its queue's depth with no agent, each read back with
- * the real CLI.
+ * CloudWatch sources as `npm start` runs them, against examples/fake-cloudwatch.mjs on a free
+ * port (the real SDK client speaking AWS JSON 1.0 to it) and a fake ECS: docs/SOURCES.md's "Try
+ * it" as written, a worker that goes to zero when its queue empties and back to one when a
+ * message arrives, and docs/SOURCES.md's ECS service scaling on its queue's depth with no agent,
+ * each read back with the real CLI.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,8 +16,8 @@ import { startFakeEcs } from '../support/fakeEcs';
 import { checkoutView, npmStart, root, userEnvironment, type RunningStack } from './localStack';
 import { shellBlocks } from './readme';
 
-// The port docs/SOURCES.md names.
-const CLOUDWATCH = 'http://127.0.0.1:8089';
+/** The fake listens on a free port; the docs' commands name 8089, and are run with this one instead. */
+let CLOUDWATCH: string;
 const docs = readFileSync(join(root, 'docs', 'SOURCES.md'), 'utf8');
 
 let view: ReturnType<typeof checkoutView>;
@@ -39,7 +39,9 @@ const apply = async (name: string, document: unknown) => {
 const sqs = (queue: string) => ({ type: 'cloudwatch', namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queue }, statistic: 'Maximum', period: '60s' });
 
 beforeAll(async () => {
-  cloudWatch = spawn('node', ['examples/fake-cloudwatch.mjs'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await freePort();
+  CLOUDWATCH = `http://127.0.0.1:${port}`;
+  cloudWatch = spawn('node', ['examples/fake-cloudwatch.mjs'], { cwd: root, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
   let said = '';
   cloudWatch.stdout?.on('data', (chunk: Buffer) => (said += chunk.toString()));
   while (!said.includes('listening') && cloudWatch.exitCode === null) await wait(50);
@@ -60,7 +62,7 @@ describe('CloudWatch sources on the local stack', () => {
   it("runs docs/SOURCES.md's Try it as written", async () => {
     // Its fake CloudWatch already runs (beforeAll), and the stack with TIDE_CLOUDWATCH_ENDPOINT.
     const blocks = shellBlocks(docs.slice(docs.indexOf('### Try it without AWS'))).filter((b) => b.mode === 'run');
-    const script = ['set -euo pipefail', 'curl() { command curl --fail-with-body "$@"; }', ...blocks.map((b) => b.code)].join('\n');
+    const script = ['set -euo pipefail', 'curl() { command curl --fail-with-body "$@"; }', ...blocks.map((b) => b.code.replaceAll('http://127.0.0.1:8089', CLOUDWATCH))].join('\n');
     const { stdout } = await promisify(execFile)('bash', ['-c', script], { cwd: view.dir, env: userEnvironment() });
     expect(stdout).toMatch(/\njobs-worker +applied +1 → 5 +queue_depth max 45 for the service vs target 10 a replica; ceil\(45 \/ 10\) → 5\n/);
     expect(stdout).toMatch(/\n\S+Z +policy +1 → 5 +applied +queue_depth max 45 for the service vs target 10 a replica; ceil\(45 \/ 10\) → 5\n/);
