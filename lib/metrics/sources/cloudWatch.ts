@@ -91,7 +91,7 @@ export async function readCloudWatch(reads: readonly CloudWatchRead[], now: numb
       const all = [...queries.values()];
       const read = new Map<string, CloudWatchReading>();
       for (let i = 0; i < all.length; i += QUERIES_PER_CALL) {
-        const readings = await getMetricData(clientFor(region, context.endpoint), region, all.slice(i, i + QUERIES_PER_CALL), now);
+        const readings = await getMetricData(region, context.endpoint, all.slice(i, i + QUERIES_PER_CALL), now);
         for (const [id, reading] of readings) read.set(id, reading);
       }
       results.set(region, new Map([...queries].map(([key, q]) => [key, read.get(q.id) ?? { problem: `cloudwatch: GetMetricData (${region}) answered nothing for ${describeSource(q.source)}` }])));
@@ -107,7 +107,7 @@ export async function readCloudWatch(reads: readonly CloudWatchRead[], now: numb
 }
 
 /** One GetMetricData call, every page of it: each query's datapoints, or what went wrong. */
-async function getMetricData(client: Pick<CloudWatchClient, 'send'>, region: string, queries: readonly Query[], now: number): Promise<Map<string, CloudWatchReading>> {
+async function getMetricData(region: string, endpoint: string | undefined, queries: readonly Query[], now: number): Promise<Map<string, CloudWatchReading>> {
   const datapoints = new Map<string, Datapoint[]>(queries.map((q) => [q.id, []]));
   const problems = new Map<string, string>();
   const MetricDataQueries: MetricDataQuery[] = queries.map(({ id, source }) => ({
@@ -125,6 +125,7 @@ async function getMetricData(client: Pick<CloudWatchClient, 'send'>, region: str
   }));
   const StartTime = new Date(Math.min(...queries.map((q) => q.from)));
   try {
+    const client = clientFor(region, endpoint);
     let NextToken: string | undefined;
     do {
       const page = await client.send(new GetMetricDataCommand({ MetricDataQueries, StartTime, EndTime: new Date(now), ScanBy: 'TimestampAscending', NextToken }));
