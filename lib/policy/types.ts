@@ -88,7 +88,7 @@ export interface Decision {
   direction: Direction;
   /** e.g. "cpu_ratio mean 83.1 > 70 for 10m; +1 → 5; limited by max 4" */
   reason: string;
-  /** The last stage that changed the replicas: stabilization, scaleOutLimit, scaleInLimit, cooldown, max, min or schedule (an active schedule's bounds). */
+  /** The last stage that changed the replicas: stabilization, scaleOutLimit, scaleInLimit, cooldown, scaleToZero (held at 1 until idle long enough), max, min or schedule (an active schedule's bounds). */
   limitedBy?: string;
   rules: RuleResult[];
   /** Present when no rule had data: the history counts these for a missingMetrics fallback. */
