@@ -58,17 +58,23 @@ describe('rules with a CloudWatch source, evaluated', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('when CloudWatch refuses, holds the services that read it and says why, and the others scale as ever', async () => {
+  it('when CloudWatch refuses, holds the rules that read it and says why, and the other rules and services scale as ever', async () => {
     const ns = freshNamespace();
-    const [worker, web] = [await startHttpTarget(4), await startHttpTarget(2)];
+    const [worker, web, both] = [await startHttpTarget(4), await startHttpTarget(2), await startHttpTarget(2)];
     await register(ns, 'worker', worker.url, onQueue('jobs'));
     await register(ns, 'web', web.url, onCpu);
-    await (await agentFor(api.url, ns))('web', [95]);
+    // One service, two rules: the agents' CPU still scales it while its queue's rule has no data.
+    await register(ns, 'both', both.url, { rules: [...onCpu.rules, ...onQueue('jobs').rules] });
+    const post = await agentFor(api.url, ns);
+    await post('web', [95]);
+    await post('both', [95]);
     cloudWatch.set(queue('jobs'), 0);
     cloudWatch.refuse({ status: 400, type: 'AccessDeniedException', message: 'not authorized to perform: cloudwatch:GetMetricData' });
     try {
       const evaluated = await call(api.url, 'POST', '/v1/evaluate', { body: { namespace: ns } });
-      const [first, second] = evaluated.body.decisions;
+      const [mixed, first, second] = evaluated.body.decisions;
+      expect(mixed).toMatchObject({ service: 'both', status: 'applied', from: 2, to: 3 });
+      expect(mixed.reason).toMatch(/^cpu_ratio mean 95 > 70 for 2m; \+1 → 3; queue_depth: cloudwatch: GetMetricData \(us-east-1\) answered AccessDeniedException/);
       expect(first).toMatchObject({ service: 'web', status: 'applied', from: 2, to: 3 });
       expect(second).toMatchObject({ service: 'worker', status: 'unchanged', from: 4, to: 4 });
       expect(second.reason).toBe(
@@ -79,7 +85,7 @@ describe('rules with a CloudWatch source, evaluated', () => {
     } finally {
       cloudWatch.refuse(undefined);
     }
-    await Promise.all([worker.close(), web.close()]);
+    await Promise.all([worker.close(), web.close(), both.close()]);
   });
 
   it('refuses a rule with a source that does not say what its value is per, naming the field', async () => {
