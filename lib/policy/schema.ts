@@ -62,7 +62,7 @@ const cloudWatchSource = z.strictObject({
 });
 
 const PROMETHEUS_TIMEOUT_MS = 10_000;
-const BASIC = 'must be {"username": "…", "password": "ssm:…"}: the password as a secret reference';
+const USER_NAME = 'must be the user name, as text: only the password is a secret';
 /**
  * A PromQL instant query (lib/metrics/sources/prometheus.ts): its answer must be one number, a
  * vector of one sample or a scalar. The query holds its own window (`rate(…[2m])`); the rule reads
@@ -73,7 +73,7 @@ const prometheusSource = z.strictObject({
   url: apiUrl,
   query: z.string('must be a PromQL expression').trim().min(1, 'must be a PromQL expression').max(10_000, 'must be at most 10000 characters'),
   credential: z
-    .union([z.strictObject({ bearer: secretReference }), z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secretReference }, { error: BASIC }) })], {
+    .union([z.strictObject({ bearer: secretReference }), z.strictObject({ basic: z.strictObject({ username: z.string(USER_NAME).min(1, USER_NAME), password: secretReference }) })], {
       error: 'must be {"bearer": "ssm:…"} or {"basic": {"username": "…", "password": "ssm:…"}}',
     })
     .optional(),

@@ -96,6 +96,12 @@ describe('a service whose rule reads Prometheus', () => {
       path: 'policy.rules[0].source.credential.basic.password',
       message: /^must name a secret under ssm:\/tide\//,
     },
+    {
+      name: 'an empty user name',
+      source: { credential: { basic: { username: '', password: 'env:PROM_PASSWORD' } } },
+      path: 'policy.rules[0].source.credential.basic.username',
+      message: /^must be the user name, as text/,
+    },
     { name: 'two kinds of credential', source: { credential: { bearer: 'env:A', basic: { username: 'u', password: 'env:B' } } }, path: 'policy.rules[0].source.credential', message: /^must be \{"bearer"/ },
     { name: 'a timeout over 10s', source: { timeout: '30s' }, path: 'policy.rules[0].source.timeout', message: /^must be at most 10s/ },
   ];
