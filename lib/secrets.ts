@@ -1,5 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { awsTimeouts } from './awsTimeouts';
 import type { TideConfig } from './config';
 
@@ -38,8 +36,9 @@ export async function resolvePlatformSecret(reference: string, scope: SecretScop
 
 const CACHE_MS = 5 * 60 * 1000;
 const cache = new Map<string, { value: string; until: number }>();
-let ssm: SSMClient | undefined;
-let secretsManager: SecretsManagerClient | undefined;
+// Each store's SDK is loaded at its first read, not with the function: a function that reads no secret never loads them.
+let ssm: Promise<{ sdk: typeof import('@aws-sdk/client-ssm'); client: import('@aws-sdk/client-ssm').SSMClient }> | undefined;
+let secretsManager: Promise<{ sdk: typeof import('@aws-sdk/client-secrets-manager'); client: import('@aws-sdk/client-secrets-manager').SecretsManagerClient }> | undefined;
 
 export class SecretUnavailableError extends Error {
   override readonly name = 'SecretUnavailableError';
@@ -61,13 +60,15 @@ async function fetchSecret(reference: string): Promise<string | undefined> {
   const name = reference.slice(colon + 1);
   if (scheme === 'env') return process.env[name];
   if (scheme === 'ssm') {
-    ssm ??= new SSMClient(awsTimeouts());
-    const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    ssm ??= import('@aws-sdk/client-ssm').then((sdk) => ({ sdk, client: new sdk.SSMClient(awsTimeouts()) }));
+    const { sdk, client } = await ssm;
+    const out = await client.send(new sdk.GetParameterCommand({ Name: name, WithDecryption: true }));
     return out.Parameter?.Value;
   }
   if (scheme === 'secretsmanager') {
-    secretsManager ??= new SecretsManagerClient(awsTimeouts());
-    const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: name }));
+    secretsManager ??= import('@aws-sdk/client-secrets-manager').then((sdk) => ({ sdk, client: new sdk.SecretsManagerClient(awsTimeouts()) }));
+    const { sdk, client } = await secretsManager;
+    const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: name }));
     return out.SecretString;
   }
   throw new SecretUnavailableError(`unknown secret scheme in ${reference}`);

@@ -1,4 +1,3 @@
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { parseDuration } from '../duration';
@@ -16,23 +15,24 @@ import { unanswered } from './transport';
 /** Each attempt's; the SDK makes three. */
 const TIMEOUT = '10s';
 
-/** The one method the provider uses; the real ECSClient, or anything with its shape. */
-export type EcsClient = Pick<ECSClient, 'send'>;
+// The SDK is loaded at the first call, not with the function: most deployments scale no ECS service.
+type EcsSdk = typeof import('@aws-sdk/client-ecs');
+type Ecs = { sdk: EcsSdk; client: InstanceType<EcsSdk['ECSClient']> };
 
 // Clients live as long as the warm Lambda container, one per region and endpoint, so connections are reused.
-const clients = new Map<string, ECSClient>();
+const clients = new Map<string, Promise<Ecs>>();
 
 export class EcsProvider implements Provider {
   constructor(
     private readonly target: EcsTarget,
-    private readonly client: EcsClient,
+    private readonly ecs: Promise<Ecs>,
     /** Why the endpoint may not be reached (a refused literal address), checked before any call. */
     private readonly refused?: string,
   ) {}
 
   async readReplicas(): Promise<number | undefined> {
     const { cluster, service } = this.target;
-    const out = await this.call('read', 'DescribeServices', () => this.client.send(new DescribeServicesCommand({ cluster, services: [service] })));
+    const out = await this.call('read', 'DescribeServices', ({ sdk, client }) => client.send(new sdk.DescribeServicesCommand({ cluster, services: [service] })));
     const failure = out.failures?.[0];
     if (failure) {
       const why = [failure.reason, failure.detail].filter(Boolean).join(', ');
@@ -47,14 +47,14 @@ export class EcsProvider implements Provider {
 
   async setReplicas(request: ScaleRequest): Promise<void> {
     const { cluster, service } = this.target;
-    await this.call('scale', 'UpdateService', () => this.client.send(new UpdateServiceCommand({ cluster, service, desiredCount: request.to })));
+    await this.call('scale', 'UpdateService', ({ sdk, client }) => client.send(new sdk.UpdateServiceCommand({ cluster, service, desiredCount: request.to })));
   }
 
-  private async call<T>(operation: 'read' | 'scale', action: string, send: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: 'read' | 'scale', action: string, send: (ecs: Ecs) => Promise<T>): Promise<T> {
     const where = `${action} ${this.target.cluster}/${this.target.service}`;
     if (this.refused) throw new ProviderError('ecs', operation, `${where} did not answer: Tide does not connect there: ${this.refused}`);
     try {
-      return await send();
+      return await send(await this.ecs);
     } catch (error) {
       throw new ProviderError('ecs', operation, `${where} ${answer(error)}`, { cause: error });
     }
@@ -67,10 +67,10 @@ export const ecs: CreateProvider<EcsTarget> = (target, context) => {
   return new EcsProvider(target, clientFor(target.region, endpoint, context.guard), refused);
 };
 
-function clientFor(region: string, endpoint: string | undefined, guard: TargetGuard): ECSClient {
+function clientFor(region: string, endpoint: string | undefined, guard: TargetGuard): Promise<Ecs> {
   const key = `${region} ${endpoint ?? ''} ${guard.localStack} ${guard.allowedTargets?.join(',') ?? ''}`;
   let client = clients.get(key);
-  if (!client) clients.set(key, (client = new ECSClient(clientOptions(region, endpoint, guard))));
+  if (!client) clients.set(key, (client = import('@aws-sdk/client-ecs').then((sdk) => ({ sdk, client: new sdk.ECSClient(clientOptions(region, endpoint, guard)) }))));
   return client;
 }
 

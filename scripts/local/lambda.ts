@@ -8,9 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { listenOnFirstFree, type Invoke } from './httpApi';
 import type { LocalConfig, LocalFunction } from './serverlessConfig';
 
@@ -18,19 +19,19 @@ export class FunctionError extends Error {
   override readonly name = 'FunctionError';
 }
 
-/** The esbuild options of `custom.esbuild` that esbuild itself understands (the rest are the plugin's). */
-function esbuildOptions(custom: Record<string, unknown>): BuildOptions {
+/** The esbuild options of `custom.esbuild` that esbuild itself understands (the rest are the plugin's), and its plugins file loaded as the plugin loads it. */
+function esbuildOptions(root: string, custom: Record<string, unknown>): BuildOptions {
   const known = ['bundle', 'minify', 'sourcemap', 'target', 'platform', 'format', 'external', 'keepNames', 'mainFields', 'define', 'loader', 'banner', 'footer'];
   const options = Object.fromEntries(Object.entries(custom).filter(([key]) => known.includes(key))) as BuildOptions;
   const extension = typeof custom.outputFileExtension === 'string' ? custom.outputFileExtension : '.js';
-  return { ...options, outExtension: { '.js': extension } };
+  const plugins = typeof custom.plugins === 'string' ? (createRequire(join(root, 'package.json'))(join(root, custom.plugins)) as Plugin[]) : [];
+  return { ...options, outExtension: { '.js': extension }, plugins };
 }
 
-/** Bundles every function into `outdir`; returns each function's bundle path. */
+/** Bundles each function into `outdir` as `osls package` does, one build per function; returns each function's bundle path. */
 export async function bundleFunctions(root: string, config: LocalConfig, outdir: string): Promise<Map<string, string>> {
-  const options = esbuildOptions(config.esbuild);
-  const entryPoints = Object.fromEntries(config.functions.map((fn) => [fn.name, join(root, fn.source)]));
-  await build({ ...options, entryPoints, outdir, absWorkingDir: root, logLevel: 'error' });
+  const options = esbuildOptions(root, config.esbuild);
+  await Promise.all(config.functions.map((fn) => build({ ...options, entryPoints: { [fn.name]: join(root, fn.source) }, outdir, absWorkingDir: root, logLevel: 'error' })));
   const extension = options.outExtension?.['.js'] ?? '.js';
   return new Map(config.functions.map((fn) => [fn.name, join(outdir, `${fn.name}${extension}`)]));
 }

@@ -1,4 +1,4 @@
-import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { awsTimeouts } from '../../awsTimeouts';
 import { parseDuration } from '../../duration';
 import type { CloudWatchSource } from '../../policy';
@@ -35,15 +35,17 @@ export interface CloudWatchContext {
 export const QUERIES_PER_CALL = 500;
 
 // Clients live as long as the warm Lambda container, one per region and endpoint, so connections are reused.
-const clients = new Map<string, CloudWatchClient>();
+// The SDK is loaded at the first read, not with the function: most services read no CloudWatch metric.
+type CloudWatch = { sdk: typeof import('@aws-sdk/client-cloudwatch'); client: CloudWatchClient };
+const clients = new Map<string, Promise<CloudWatch>>();
 
-function clientFor(region: string, endpoint: string | undefined): CloudWatchClient {
+function clientFor(region: string, endpoint: string | undefined): Promise<CloudWatch> {
   const key = `${region} ${endpoint ?? ''}`;
   let client = clients.get(key);
   if (!client) {
     // The operator's endpoint (never a service document's): on loopback a local fake with fixed credentials; elsewhere (a VPC endpoint) CloudWatch itself.
     const chosen = endpoint === undefined ? {} : isLoopbackUrl(endpoint) ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : { endpoint };
-    clients.set(key, (client = new CloudWatchClient({ region, ...awsTimeouts(), ...chosen })));
+    clients.set(key, (client = import('@aws-sdk/client-cloudwatch').then((sdk) => ({ sdk, client: new sdk.CloudWatchClient({ region, ...awsTimeouts(), ...chosen }) }))));
   }
   return client;
 }
@@ -125,10 +127,10 @@ async function getMetricData(region: string, endpoint: string | undefined, queri
   }));
   const StartTime = new Date(Math.min(...queries.map((q) => q.from)));
   try {
-    const client = clientFor(region, endpoint);
+    const { sdk, client } = await clientFor(region, endpoint);
     let NextToken: string | undefined;
     do {
-      const page = await client.send(new GetMetricDataCommand({ MetricDataQueries, StartTime, EndTime: new Date(now), ScanBy: 'TimestampAscending', NextToken }));
+      const page = await client.send(new sdk.GetMetricDataCommand({ MetricDataQueries, StartTime, EndTime: new Date(now), ScanBy: 'TimestampAscending', NextToken }));
       for (const result of page.MetricDataResults ?? []) collect(result, datapoints, problems);
       NextToken = page.NextToken;
     } while (NextToken);

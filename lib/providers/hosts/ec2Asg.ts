@@ -1,10 +1,4 @@
-import {
-  AutoScalingClient,
-  DescribeAutoScalingGroupsCommand,
-  SetDesiredCapacityCommand,
-  TerminateInstanceInAutoScalingGroupCommand,
-  type Instance,
-} from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingClient, Instance } from '@aws-sdk/client-auto-scaling';
 import { ProviderError } from '../provider';
 import type { CreateHostPoolProvider, HostPoolContext, HostPoolProvider, PoolCapacity } from './provider';
 import type { Ec2AsgTarget } from '../../targets/hosts';
@@ -15,23 +9,26 @@ import type { Ec2AsgTarget } from '../../targets/hosts';
 //
 // The Auto Scaling API lists a group's instances without their launch times,
 // so the scale-in order comes from EC2 DescribeInstances' LaunchTime. The EC2
-// client adds about 1 MB to the bundle, so it is loaded only when a pool
-// scales in; a scale-out or a scaleService trigger never evaluates it.
+// client is about 1 MB, so it is loaded only when a pool scales in; a
+// scale-out or a scaleService trigger never loads it.
 
 /** Instances in these states are running or on their way, so removing one lowers the pool. */
 const REMOVABLE_STATES = /^(InService|Pending)/;
 /** DescribeInstances takes this many ids per call comfortably. */
 const IDS_PER_CALL = 200;
 
+type AutoScalingModule = typeof import('@aws-sdk/client-auto-scaling');
+type AutoScaling = { module: AutoScalingModule; client: AutoScalingClient };
 type Ec2Module = typeof import('@aws-sdk/client-ec2');
 type Ec2 = { module: Ec2Module; client: InstanceType<Ec2Module['EC2Client']> };
 
 // Clients live as long as the warm Lambda container, one per region and endpoint, so connections are reused.
-const autoScalingClients = new Map<string, AutoScalingClient>();
+// Both SDKs are loaded at the first call, not with the function: most deployments have no host pool.
+const autoScalingClients = new Map<string, Promise<AutoScaling>>();
 const ec2Clients = new Map<string, Promise<Ec2>>();
 
 export class Ec2AsgProvider implements HostPoolProvider {
-  private readonly autoScaling: AutoScalingClient;
+  private readonly autoScaling: Promise<AutoScaling>;
 
   constructor(
     private readonly target: Ec2AsgTarget,
@@ -39,14 +36,18 @@ export class Ec2AsgProvider implements HostPoolProvider {
   ) {
     const where = `${target.region} ${context.endpoints.autoScaling ?? ''}`;
     let client = autoScalingClients.get(where);
-    if (!client) autoScalingClients.set(where, (client = new AutoScalingClient(clientOptions(target.region, context.endpoints.autoScaling))));
+    if (!client) {
+      const options = clientOptions(target.region, context.endpoints.autoScaling);
+      autoScalingClients.set(where, (client = import('@aws-sdk/client-auto-scaling').then((module) => ({ module, client: new module.AutoScalingClient(options) }))));
+    }
     this.autoScaling = client;
   }
 
   async readCapacity(): Promise<PoolCapacity> {
     const name = this.target.autoScalingGroupName;
+    const { module, client } = await this.autoScaling;
     const out = await this.attempt('read', 'DescribeAutoScalingGroups', () =>
-      this.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
+      client.send(new module.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
     );
     const group = out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === name);
     if (!group) throw new ProviderError('ec2-asg', 'read', `no Auto Scaling group ${name} in ${this.target.region}`);
@@ -74,19 +75,21 @@ export class Ec2AsgProvider implements HostPoolProvider {
   }
 
   async setDesired(to: number): Promise<void> {
+    const { module, client } = await this.autoScaling;
     await this.attempt('scale', 'SetDesiredCapacity', () =>
-      this.autoScaling.send(
+      client.send(
         // Webhooks are deliberate requests: the group's own cooldown must not swallow them.
-        new SetDesiredCapacityCommand({ AutoScalingGroupName: this.target.autoScalingGroupName, DesiredCapacity: to, HonorCooldown: false }),
+        new module.SetDesiredCapacityCommand({ AutoScalingGroupName: this.target.autoScalingGroupName, DesiredCapacity: to, HonorCooldown: false }),
       ),
     );
   }
 
   async remove(instanceIds: string[]): Promise<void> {
+    const { module, client } = await this.autoScaling;
     const removed: string[] = [];
     for (const id of instanceIds) {
       try {
-        await this.autoScaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: id, ShouldDecrementDesiredCapacity: true }));
+        await client.send(new module.TerminateInstanceInAutoScalingGroupCommand({ InstanceId: id, ShouldDecrementDesiredCapacity: true }));
       } catch (error) {
         const before = removed.length > 0 ? `terminated ${removed.join(', ')}, then ` : '';
         throw new ProviderError('ec2-asg', 'scale', `${before}TerminateInstanceInAutoScalingGroup ${id}: ${awsMessage(error)}`, { cause: error });

@@ -1,0 +1,59 @@
+// esbuild plugins for the functions' bundles, named by serverless.yml's
+// custom.esbuild.plugins: `osls package` and the local stack
+// (scripts/local/lambda.ts) both build with them. Plain CommonJS: the
+// serverless-esbuild plugin require()s this file.
+'use strict';
+const { build } = require('esbuild');
+const { basename, extname, join } = require('node:path');
+
+/**
+ * A package that the code only ever loads with `await import('pkg')` (the
+ * platform SDKs: ECS, EC2, SSM…) is bundled into a file of its own beside the
+ * function's bundle, `<function>.<pkg>.cjs`, and required from there the first
+ * time the import runs. The cjs format has no code splitting: bundled inline,
+ * its code would be parsed at every cold start even if never run (the EC2
+ * client alone is about 1 MB). The package's file holds its own copy of what
+ * it shares with the main bundle (@smithy/core…), so nothing crosses between
+ * the two but the package's exports.
+ *
+ * One function per build: the files are named after its entry point.
+ */
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(esbuild) {
+    const options = esbuild.initialOptions;
+    const entries = Array.isArray(options.entryPoints)
+      ? options.entryPoints.map((entry) => basename(typeof entry === 'string' ? entry : entry.out, extname(typeof entry === 'string' ? entry : entry.out)))
+      : Object.keys(options.entryPoints ?? {});
+    const extension = options.outExtension?.['.js'] ?? '.js';
+    /** package → the file it is bundled into */
+    const lazy = new Map();
+    const bare = /^(@[^./][^/]*\/)?[^./][^/]*$/;
+
+    esbuild.onStart(() => lazy.clear());
+    esbuild.onResolve({ filter: bare }, (args) => {
+      if (args.kind !== 'dynamic-import' || args.path.startsWith('node:') || args.importer.includes('/node_modules/')) return undefined;
+      if (entries.length !== 1) return { errors: [{ text: `lazy-packages builds one function at a time (entry points: ${entries.join(', ')})` }] };
+      const file = `${entries[0]}.${args.path.replace(/^@/, '').replace(/\//g, '-')}${extension}`;
+      lazy.set(args.path, file);
+      return { path: `./${file}`, external: true };
+    });
+    esbuild.onEnd(async (result) => {
+      if (result.errors.length > 0 || lazy.size === 0) return;
+      const outdir = options.outdir ?? (options.outfile ? join(options.outfile, '..') : undefined);
+      if (!outdir) return { errors: [{ text: 'lazy-packages needs outdir or outfile' }] };
+      const { entryPoints: _entries, outdir: _outdir, outfile: _outfile, outExtension: _extension, plugins: _plugins, metafile: _metafile, ...shared } = options;
+      await Promise.all(
+        [...lazy].map(([pkg, file]) =>
+          build({
+            ...shared,
+            stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: options.absWorkingDir ?? process.cwd(), sourcefile: `${pkg} (lazy)` },
+            outfile: join(outdir, file),
+          }),
+        ),
+      );
+    });
+  },
+};
+
+module.exports = [lazyPackages];
