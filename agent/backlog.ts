@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_SAMPLES } from '../lib/ingest/schema';
-import { MAX_GROUPS_PER_BATCH } from '../lib/store/limits';
 import type { Sample } from './collector';
 import type { Log } from './log';
 
@@ -20,7 +19,7 @@ export function toBatches(samples: Sample[], newId: () => string = randomUUID): 
   let services = new Set<string>();
   for (const sample of samples) {
     const current = batches.at(-1);
-    if (current === undefined || current.samples.length === MAX_SAMPLES || (!services.has(sample.service) && services.size === MAX_GROUPS_PER_BATCH)) {
+    if (current === undefined || current.samples.length === MAX_SAMPLES) {
       batches.push({ batchId: newId(), samples: [sample] });
       services = new Set([sample.service]);
     } else {

@@ -3,12 +3,12 @@ import { loadConfig, type TideConfig } from './config';
 import { logger } from './observability';
 import { ActedAlertStore } from './store/actedAlerts';
 import { AgentKeyStore } from './store/agentKeys';
-import { AggregateStore } from './store/aggregates';
 import { createDocumentClient } from './store/client';
 import { EventStore } from './store/events';
 import { HostPoolStateStore } from './store/hostPoolState';
 import { HostPoolStore } from './store/hostPools';
 import { IdempotencyStore } from './store/idempotency';
+import { MinuteStore } from './store/minutes';
 import { RateLimitStore } from './store/rateLimits';
 import { ReceiverStore } from './store/receivers';
 import { RollupStore } from './store/rollups';
@@ -21,7 +21,8 @@ export interface Tide {
   config: TideConfig;
   db: DynamoDBDocumentClient;
   agentKeys: AgentKeyStore;
-  aggregates: AggregateStore;
+  /** Metrics: every node's per-minute aggregates. */
+  minutes: MinuteStore;
   services: ServiceStore;
   serviceStates: ServiceStateStore;
   events: EventStore;
@@ -45,7 +46,7 @@ export function createTide(config: TideConfig = loadConfig(), now: () => number 
     config,
     db,
     agentKeys: new AgentKeyStore(db, config.tableName),
-    aggregates: new AggregateStore(db, config.tableName),
+    minutes: new MinuteStore(db, config.tableName, config.serviceShards),
     services: new ServiceStore(db, config.tableName),
     serviceStates: new ServiceStateStore(db, config.tableName, events),
     events,

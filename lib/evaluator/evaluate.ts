@@ -22,6 +22,7 @@ import {
 import { providerFor } from '../providers/context';
 import type { ScaleOutcome } from '../scaling/engine';
 import { previewServiceScaling, scaleService, type ScaleIntent } from '../scaling/service';
+import type { ServiceState } from '../store/serviceState';
 import type { StoredService } from '../store/services';
 import { bucketStartOf } from '../statistics';
 import { publishDecision } from './cloudWatch';
@@ -61,6 +62,10 @@ export interface EvaluateOptions {
   shard?: { index: number; count: number };
   /** What the rules' sources gave, read once for every service evaluated (evaluateServices); unset, a service reads its own. */
   sources?: Map<string, ServiceReadings>;
+  /** Every service, as the caller listed them at this tick's start; unset, evaluateServices lists them. */
+  listed?: readonly StoredService[];
+  /** The service's state, read for every service evaluated at once (evaluateServices); unset, read under the lease. */
+  state?: ServiceState;
 }
 
 /** Services evaluated at once by one invocation: the work is waiting on DynamoDB and platforms. */
@@ -68,15 +73,18 @@ const CONCURRENCY = 16;
 
 /** Evaluates every matching service in auto or dry-run mode; one service's failure never stops the others. */
 export async function evaluateServices(app: Tide, options: EvaluateOptions): Promise<EvaluationResult[]> {
-  const services = (await app.services.list(options.namespace)).filter(
+  const services = (options.listed ?? (await app.services.list(options.namespace))).filter(
     (svc) =>
       svc.mode !== 'manual' &&
+      (options.namespace === undefined || svc.namespace === options.namespace) &&
       (options.services === undefined || options.services.includes(svc.service)) &&
       (options.shard === undefined || shardOfService(svc, options.shard.count) === options.shard.index) &&
       (options.offsetMs === undefined || options.offsetMs % parseDuration(svc.evaluationInterval) === 0),
   );
   // Every service's sources before any decision: one CloudWatch call a region for all of them.
   const sources = await readSources(app, services, app.now());
+  // Every state in one read per hundred services: most evaluations decide on it and write nothing.
+  const states = await app.serviceStates.getMany(services);
   const results: EvaluationResult[] = [];
   let next = 0;
   const worker = async () => {
@@ -84,7 +92,7 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       const svc = services[next++] as StoredService;
       // Never past the moment the service is due again: a slow platform delays its own service only.
       const deadline = Math.min(options.deadline, app.now() + parseDuration(svc.evaluationInterval));
-      results.push(await evaluateService(app, svc, { ...options, deadline, sources }));
+      results.push(await evaluateService(app, svc, { ...options, deadline, sources, state: states.get(serviceKey(svc)) }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, services.length) }, worker));
@@ -137,12 +145,19 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
         const bounds = active ? scheduledBounds(active.schedule, svc.min, svc.max) : { min: svc.min, max: svc.max };
         const tick = { live, ...bounds, buckets, bucketMs, pastLoads, now };
         const moved = svc.shadows || state.shadows ? { shadows: advanceShadows(shadows, Object.keys(svc.shadows ?? {}), state.shadows, tick) } : {};
-        return { to: decision.replicas, reason: decision.reason, decision, ...moved };
+        return { to: decision.replicas, reason: decision.reason, decision, every: parseDuration(svc.evaluationInterval), ...moved };
       },
     };
     const outcome = whatIf
-      ? await previewServiceScaling(app, svc, intent, provider, options.deadline)
-      : await scaleService(app, svc, intent, { owner: options.owner, wait: false, dryRun: svc.mode === 'dry-run', provider, deadline: options.deadline });
+      ? await previewServiceScaling(app, svc, intent, provider, options.deadline, options.state)
+      : await scaleService(app, svc, intent, {
+          owner: options.owner,
+          wait: false,
+          dryRun: svc.mode === 'dry-run',
+          provider,
+          deadline: options.deadline,
+          ...(options.state ? { before: options.state } : {}),
+        });
     // CloudWatch charts what the evaluator did, not what-ifs.
     if (decided && !whatIf) publishDecision(svc, decided.current, decided.decision);
     if (rollUp !== undefined && decided && history) await rollUpHour(app, svc, allRules, rollUp, { policy, currentReplicas: decided.current, observations, history, now });
@@ -167,13 +182,13 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
  * with an hour to roll up, back to that hour's start.
  */
 async function readWindows(app: Tide, svc: StoredService, rules: readonly Rule[], now: number, scoring: boolean, rollUp?: number) {
-  const { bucketSeconds, writeShards } = app.config;
+  const { bucketSeconds } = app.config;
   const bucketMs = bucketSeconds * 1000;
   const longest = Math.max(...rules.flatMap(ruleWindows).map(parseDuration), bucketMs, scoring ? SCORING_LOOKBACK_MS : 0);
   const metrics = [...new Set([...rules.map((r) => r.metric), ...(scoring ? [LOAD_METRIC] : [])])];
   // Ingest takes samples up to 5 minutes ahead; a fast node clock should not vanish.
   const from = Math.min(bucketStartOf(now - longest, bucketMs), rollUp ?? Infinity);
-  return app.aggregates.readBuckets(svc.namespace, svc.service, metrics, from, now + 300_000, writeShards);
+  return app.minutes.readService(svc.namespace, svc.service, metrics, from, now + 300_000);
 }
 
 /** A stable spread of services over workers. */

@@ -136,7 +136,7 @@ export async function readPastLoads(app: Tide, svc: StoredService, policy: Polic
   const buckets =
     unrolled.length === 0
       ? []
-      : await app.aggregates.readBuckets(svc.namespace, svc.service, metrics, Math.max(bucketsFrom, Math.min(...unrolled)), Math.max(...unrolled) + HOUR_MS - 1, app.config.writeShards);
+      : await app.minutes.readService(svc.namespace, svc.service, metrics, Math.max(bucketsFrom, Math.min(...unrolled)), Math.max(...unrolled) + HOUR_MS - 1);
   const read = { hour, hours, unrolled, buckets };
   pastReads.set(serviceId(svc), read);
   return read;

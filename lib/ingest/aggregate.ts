@@ -1,7 +1,6 @@
-import { fnv1a } from '../hash';
 import { BUILT_IN_METRICS } from '../names';
 import type { Aggregate } from '../statistics';
-import type { BucketAggregates } from '../store/aggregates';
+import type { BatchGroup } from '../store/minutes';
 import type { Sample } from './schema';
 
 /** One metric's samples of one batch in one bucket. */
@@ -11,7 +10,8 @@ export interface MetricAggregate extends Aggregate {
 }
 
 /** All of one batch's samples for one service that fall in one bucket. */
-export interface BucketGroup extends BucketAggregates {
+export interface BucketGroup extends BatchGroup {
+  samples: number;
   metrics: Map<string, MetricAggregate>;
 }
 
@@ -29,26 +29,24 @@ function add(metrics: Map<string, MetricAggregate>, name: string, value: number,
 
 /** Folds a batch into one group per (service, bucket), groups and their metrics in the order the batch brings them. */
 export function aggregateSamples(samples: readonly Sample[], bucketSeconds: number): BucketGroup[] {
-  const groups = new Map<string, BucketGroup>();
+  const groups = new Map<string, { group: BucketGroup; containers: Set<string> }>();
   samples.forEach((s, index) => {
-    const bucketStart = Math.floor(s.ts / 1000 / bucketSeconds) * bucketSeconds;
-    const id = `${s.service}\u0000${bucketStart}`;
-    let group = groups.get(id);
-    if (group === undefined) {
-      group = { service: s.service, bucketStart, samples: 0, metrics: new Map() };
-      groups.set(id, group);
+    const start = Math.floor(s.ts / 1000 / bucketSeconds) * bucketSeconds * 1000;
+    const id = `${s.service}\u0000${start}`;
+    let entry = groups.get(id);
+    if (entry === undefined) {
+      entry = { group: { service: s.service, start, samples: 0, containers: 0, metrics: new Map() }, containers: new Set() };
+      groups.set(id, entry);
     }
+    const { group } = entry;
     group.samples += 1;
+    entry.containers.add(s.container);
+    group.containers = entry.containers.size;
     for (const name of BUILT_IN_METRICS) {
       const value = s[name];
       if (value !== undefined) add(group.metrics, name, value, index);
     }
     if (s.custom) for (const [name, value] of Object.entries(s.custom)) add(group.metrics, name, value, index);
   });
-  return [...groups.values()];
-}
-
-/** The write shard a node's samples go to: a stable hash of the node name. */
-export function shardOf(node: string, shards: number): number {
-  return fnv1a(node) % shards;
+  return [...groups.values()].map((e) => e.group);
 }

@@ -5,10 +5,10 @@ import type { AgentEvent } from '../credentials/agentAuth';
 import { json, type HttpResult } from '../http/types';
 import { namespaceName } from '../names';
 import { parseOrThrow } from '../validation';
-import { recordSamples } from './record';
+import { recordMinutes, recordSamples } from './record';
 import { metricsBatchSchema, timestampProblems } from './schema';
 
-/** `POST /v1/metrics`: validate the batch, fold it into buckets, store the aggregates once, whole or not at all. */
+/** `POST /v1/metrics`: validate the batch (samples, or an agent's minutes), store its aggregates once. */
 export async function ingestMetrics(event: AgentEvent, app: Tide): Promise<HttpResult> {
   if (!event.agent) throw new UnauthorizedError();
   const namespace = parseOrThrow(namespaceName, event.queryStringParameters?.namespace ?? event.agent.namespace, 'query string');
@@ -16,7 +16,7 @@ export async function ingestMetrics(event: AgentEvent, app: Tide): Promise<HttpR
   const batch = parseOrThrow(metricsBatchSchema, event.json);
   const problems = timestampProblems(batch, app.now());
   if (problems.length > 0) throw new ValidationError(problems);
-  const result = await recordSamples(app, { namespace, ...batch });
+  const result = 'minutes' in batch ? await recordMinutes(app, { namespace, ...batch }) : await recordSamples(app, { namespace, ...batch });
   switch (result.status) {
     case 'refused':
       throw new ValidationError(result.problems);

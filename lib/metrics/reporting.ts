@@ -1,48 +1,30 @@
 import type { Tide } from '../app';
-import { bucketStartOf, type MetricBucket } from '../statistics';
-
-/** "Reported in the last minute": the window the replicas fallback counts containers over. */
-const WINDOW_MS = 60_000;
-/** Every agent sample carries CPU and memory; the busier count stands for the containers. */
-const COUNTED_METRICS = ['cpu_ratio', 'mem_usage'] as const;
+import { bucketStartOf } from '../statistics';
+import type { ServiceMinute } from '../store/minutes';
 
 /**
- * How many containers of a service reported in the last 60 s, estimated
- * from its aggregates, the still-open bucket included; undefined when none
- * did. Aggregates keep counts, not container ids, so that a service's write
- * cost does not grow with its size.
+ * How far back a count of containers still stands: an agent posts a minute
+ * once it has closed, so at any time the newest minute it has sent may have
+ * started up to two minutes ago.
  */
+const WINDOW_MS = 120_000;
+
+/** How many containers of a service reported lately, as its newest bucket counts them; undefined when none did. */
 export async function reportingContainers(app: Tide, namespace: string, service: string): Promise<number | undefined> {
-  const { bucketSeconds, writeShards, agentIntervalSeconds } = app.config;
   const now = app.now();
-  const buckets = await app.aggregates.readBuckets(namespace, service, COUNTED_METRICS, bucketStartOf(now - WINDOW_MS, bucketSeconds * 1000), now, writeShards);
-  return estimateContainers(buckets, now, { bucketSeconds, agentIntervalSeconds });
+  const bucketMs = app.config.bucketSeconds * 1000;
+  const from = bucketStartOf(now - WINDOW_MS, bucketMs);
+  const minutes = (await app.minutes.readServiceMinutes(namespace, [app.minutes.shardOf(service)], from, now, service)).get(service) ?? [];
+  return newestContainers(minutes, now, bucketMs);
 }
 
 /**
- * Each container sends one sample per agent interval. The closed buckets the
- * window overlaps span whole intervals, so their samples divided by those
- * intervals count the containers that kept reporting; the open bucket holds
- * at most one sample per container for each interval begun since it opened,
- * so a container that reported seconds ago counts at once. The larger count
- * wins.
+ * The containers seen in the newest bucket of the last two minutes that has
+ * begun by `now` (a fast node clock's bucket ahead of it does not count):
+ * each node's count, added over the nodes.
  */
-export function estimateContainers(
-  buckets: readonly MetricBucket[],
-  now: number,
-  config: { bucketSeconds: number; agentIntervalSeconds: number },
-): number | undefined {
-  const bucketMs = config.bucketSeconds * 1000;
-  const intervalMs = config.agentIntervalSeconds * 1000;
-  const openStart = bucketStartOf(now, bucketMs);
-  const firstStart = bucketStartOf(now - WINDOW_MS, bucketMs);
-  const intervalsClosed = Math.max(1, (openStart - firstStart) / intervalMs);
-  const intervalsBegun = Math.max(1, Math.ceil((now - openStart) / intervalMs));
-  const containers = Math.max(
-    ...COUNTED_METRICS.map((metric) => {
-      const samples = (keep: (start: number) => boolean) => buckets.filter((b) => b.metric === metric && keep(b.start)).reduce((n, b) => n + b.count, 0);
-      return Math.max(samples((start) => start >= firstStart && start < openStart) / intervalsClosed, samples((start) => start === openStart) / intervalsBegun);
-    }),
-  );
-  return containers === 0 ? undefined : Math.max(1, Math.round(containers));
+export function newestContainers(minutes: readonly ServiceMinute[], now: number, bucketMs: number): number | undefined {
+  const from = bucketStartOf(now - WINDOW_MS, bucketMs);
+  const newest = minutes.filter((m) => m.start >= from && m.start <= now && m.containers > 0).at(-1);
+  return newest?.containers;
 }

@@ -34,8 +34,8 @@ export async function readServiceMetrics(event: HttpEvent, app: Tide): Promise<H
   const to = query.to ?? app.now();
   const from = query.from ?? to - 3600_000;
   if (from > to) throw new ValidationError([{ path: 'from', message: 'must not be after to' }], 'query string');
-  const { bucketSeconds, writeShards } = app.config;
-  const buckets = await app.aggregates.readBuckets(query.namespace, service, [query.metric], bucketStartOf(from, bucketSeconds * 1000), to, writeShards);
+  const { bucketSeconds } = app.config;
+  const buckets = await app.minutes.readService(query.namespace, service, [query.metric], bucketStartOf(from, bucketSeconds * 1000), to);
   return json(200, {
     namespace: query.namespace,
     service,

@@ -61,7 +61,7 @@ export async function readServiceLoad(event: HttpEvent, app: Tide): Promise<Http
   const recentFrom = Math.max(rolledUpTo, bucketStartOf(now - app.config.retentionSeconds * 1000, HOUR_MS));
   if (recentFrom < now) {
     const bucketMs = app.config.bucketSeconds * 1000;
-    const buckets = await app.aggregates.readBuckets(namespace, service, [rule.metric], recentFrom, now, app.config.writeShards);
+    const buckets = await app.minutes.readService(namespace, service, [rule.metric], recentFrom, now);
     const state = await app.serviceStates.get(namespace, service);
     const parsed = policySchemaWithin(app.config).safeParse(svc.policy);
     // The service's readiness delay, as its policy says; the default when it has none.

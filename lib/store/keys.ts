@@ -5,8 +5,8 @@
  * | entity           | pk                               | sk                     |
  * |------------------|----------------------------------|------------------------|
  * | agent key        | AGENTKEY                         | <key id>               |
- * | aggregate bucket | AGG#<ns>#<service>#<shard>       | <bucket start, 12 digits> |
- * | ingested batch   | BATCH#<ns>#<node>#<batchId>      | <chunk index>          |
+ * | node's bucket    | MIN#<ns>#<hour start>#<shard>    | <bucket start>#<node>  |
+ * | samples batch    | MIN#<ns>#<hour start>#<shard>    | <bucket start>#<node>#<batchId>#<chunk> |
  * | service document | SERVICE                          | <ns>#<service>         |
  * | service state    | STATE#<ns>#<service>             | STATE                  |
  * | scaling event    | EVENTS#<ns>#<service>            | <ISO time>#<id>        |
@@ -21,9 +21,16 @@
  * | acted-on alert   | ALERT#<receiver id>#<alert>      | ALERT                  |
  * | hour of load     | ROLLUP#<ns>#<service>            | <hour start, 12 digits>   |
  *
- * Aggregates are keyed per (service, shard) so a window read is one query per
- * shard, whatever the number of containers or nodes; the shard comes from the
- * node so that a large service's writes spread over several items.
+ * Metrics (lib/store/minutes.ts) are one item per node and bucket (starts
+ * and hours in epoch seconds, 12 digits), holding every service the node saw
+ * in that bucket: `v` maps each service to [containers, {metric code: [count,
+ * sum, min, max]}], a built-in metric's code a digit (METRIC_CODES), a custom
+ * one's its name; `seq` orders an agent's posts of the bucket. A samples
+ * batch (SPEC's shape, from other senders) is stored the same way under its
+ * own batchId. A namespace's services are spread over TIDE_SERVICE_SHARDS
+ * partitions by a hash of their name, and its items over one partition per
+ * hour, so a window of every service in a shard is one query per hour, and a
+ * node's bucket one write of about 1 KB for 10 containers of 3 services.
  * Service documents share one partition so the evaluator lists them all with
  * one paginated query; a service's changing state (lease, replicas, recent
  * recommendations and scalings, and each shadow policy's own replicas,
@@ -52,20 +59,31 @@ export const keys = {
   agentKey(id: string): ItemKey {
     return { pk: keys.agentKeyPartition, sk: id };
   },
-  aggregatePartition(namespace: string, service: string, shard: number): string {
-    return `AGG#${namespace}#${service}#${shard}`;
+  minutePartition(namespace: string, shard: number, hourStartSeconds: number): string {
+    return `MIN#${namespace}#${keys.bucketSortKey(hourStartSeconds)}#${shard}`;
+  },
+  /** One node's bucket, as an agent posts it: replaced whole by each later post. */
+  nodeMinute(namespace: string, shard: number, bucketStartSeconds: number, node: string): ItemKey {
+    return { pk: keys.minutePartition(namespace, shard, hourOf(bucketStartSeconds)), sk: `${keys.bucketSortKey(bucketStartSeconds)}#${node}` };
+  },
+  /** One chunk of one samples batch's aggregates in one bucket: a retried batch finds it already there. */
+  batchMinute(namespace: string, shard: number, bucketStartSeconds: number, node: string, batchId: string, chunk: number): ItemKey {
+    return { pk: keys.minutePartition(namespace, shard, hourOf(bucketStartSeconds)), sk: `${keys.bucketSortKey(bucketStartSeconds)}#${node}#${batchId}#${chunk}` };
+  },
+  /** The sort keys of every item of buckets starting from `from` to `to` (epoch seconds, inclusive): '$' sorts just after '#'. */
+  minuteRange(fromSeconds: number, toSeconds: number): { ':from': string; ':to': string } {
+    return { ':from': keys.bucketSortKey(fromSeconds), ':to': `${keys.bucketSortKey(toSeconds)}$` };
+  },
+  /** A metrics item's bucket start (epoch seconds) and node, from its sort key (node names hold no '#'). */
+  minuteOfSortKey(sk: string): { start: number; node: string } {
+    const [start = '', node = ''] = sk.split('#');
+    return { start: Number(start), node };
   },
   bucketSortKey(bucketStartSeconds: number): string {
     return String(bucketStartSeconds).padStart(BUCKET_DIGITS, '0');
   },
   bucketStartFromSortKey(sk: string): number {
     return Number(sk);
-  },
-  aggregate(namespace: string, service: string, shard: number, bucketStartSeconds: number): ItemKey {
-    return { pk: keys.aggregatePartition(namespace, service, shard), sk: keys.bucketSortKey(bucketStartSeconds) };
-  },
-  batch(namespace: string, node: string, batchId: string, chunk: number): ItemKey {
-    return { pk: `BATCH#${namespace}#${node}#${batchId}`, sk: String(chunk) };
   },
   servicePartition: 'SERVICE',
   service(namespace: string, service: string): ItemKey {
@@ -135,25 +153,40 @@ export function rollupKeyOfAttribute(name: string): string | undefined {
   return name.startsWith('l:') ? name.slice(2) : undefined;
 }
 
-/** Aggregate attribute names for one metric: count, sum (in two parts, see lib/store/aggregates.ts), min and max. */
-export function aggregateAttributes(metric: string): { count: string; sum: string; sumRemainder: string; min: string; max: string } {
-  return { count: `c:${metric}`, sum: `s:${metric}`, sumRemainder: `r:${metric}`, min: `lo:${metric}`, max: `hi:${metric}` };
+const hourOf = (seconds: number) => Math.floor(seconds / 3600) * 3600;
+
+/** A metrics item's attributes besides its key and expiresAt. */
+export const minuteAttr = { services: 'v', seq: 'seq' } as const;
+
+/**
+ * Built-in metrics are stored under one digit each, which no custom metric
+ * name can start with, to keep a node's bucket within one write unit. Never
+ * renumber: stored items keep their codes for the retention.
+ */
+export const METRIC_CODES: Readonly<Record<string, string>> = {
+  cpu_ratio: '0',
+  mem_usage: '1',
+  mem_limit: '2',
+  mem_ratio: '3',
+  net_read: '4',
+  net_write: '5',
+  blk_read: '6',
+  blk_write: '7',
+};
+const METRIC_OF_CODE: ReadonlyMap<string, string> = new Map(Object.entries(METRIC_CODES).map(([metric, code]) => [code, metric]));
+
+export function metricCode(metric: string): string {
+  return METRIC_CODES[metric] ?? metric;
 }
 
-/** An aggregate item's count of the metric names it holds, so that a write can be refused before the item outgrows DynamoDB's limits. */
-export const metricCountAttribute = 'metrics';
+export function metricOfCode(code: string): string {
+  return METRIC_OF_CODE.get(code) ?? code;
+}
 
 /** An item as its entity: the table's key attributes taken off. */
 export function withoutKeys<T>(item: Record<string, unknown>): T {
   const { [attr.pk]: _pk, [attr.sk]: _sk, ...rest } = item;
   return rest as T;
-}
-
-/** Tells a min or max attribute's metric from its name; undefined for any other attribute. */
-export function extremeAttribute(name: string): { kind: 'min' | 'max'; metric: string } | undefined {
-  if (name.startsWith('lo:')) return { kind: 'min', metric: name.slice(3) };
-  if (name.startsWith('hi:')) return { kind: 'max', metric: name.slice(3) };
-  return undefined;
 }
 
 /** The table's definition, shared by the local scripts and the tests (serverless.yml mirrors it). */

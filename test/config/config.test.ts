@@ -9,6 +9,7 @@ describe('Function: loadConfig', () => {
       bucketSeconds: 60,
       retentionSeconds: 86400,
       writeShards: 8,
+      serviceShards: 1,
       agentIntervalSeconds: 10,
       eventRetentionSeconds: 2592000,
       servicesPerWorker: 200,

@@ -1,7 +1,6 @@
 import { GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
-import { shardOf } from '../../lib/ingest/aggregate';
 import { keys } from '../../lib/store/keys';
 import { call, freshNamespace } from '../support/client';
 import { startHttpApi } from '../support/httpApi';
@@ -141,12 +140,6 @@ describe('validation', () => {
     { name: 'hour 25', body: { node: 'n1', samples: [sample({ ts: iso(base).slice(0, 11) + '25:00:00Z' })] }, path: 'samples[0].ts', message: /a real one/ },
     { name: 'February 30th', body: { node: 'n1', samples: [sample({ ts: '2026-02-30T00:00:00Z' })] }, path: 'samples[0].ts', message: /a real one/ },
     {
-      name: '1000 services in one batch',
-      body: { node: 'n1', samples: Array.from({ length: 1000 }, (_, i) => sample({ service: i === 0 ? 'myweb' : `svc${i}` })) },
-      path: 'samples',
-      message: /at most 99 \(service, 60 s bucket\) pairs.*falls into 1000/,
-    },
-    {
       name: '65 metric names for one service in one minute',
       body: {
         node: 'n1',
@@ -256,6 +249,13 @@ describe('aggregates', () => {
     ]);
   });
 
+  it('stores a batch of 1000 services in one minute', async () => {
+    const agent = await newAgent();
+    const samples = Array.from({ length: 1000 }, (_, i) => sample({ service: i === 0 ? 'myweb' : `svc${i}` }));
+    expect(await post(agent.key, { node: 'n1', batchId: 'wide-1', samples })).toMatchObject({ status: 202, body: { accepted: 1000 } });
+    expect(await points(agent.namespace, 'svc999', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 1, count: 1 }]);
+  });
+
   it('keeps services apart', async () => {
     const agent = await newAgent();
     const samples = [sample({ service: 'a', cpu_ratio: 1 }), sample({ service: 'b', cpu_ratio: 99 })];
@@ -266,10 +266,10 @@ describe('aggregates', () => {
 
   it('sets the TTL attribute to the bucket end plus the retention', async () => {
     const agent = await newAgent();
-    expect((await post(agent.key, { node: 'n1', samples: [sample()] })).status).toBe(202);
+    expect((await post(agent.key, { node: 'n1', batchId: 'ttl-1', samples: [sample()] })).status).toBe(202);
     const app = tide();
     const item = await app.db.send(
-      new GetCommand({ TableName: app.config.tableName, Key: keys.aggregate(agent.namespace, 'myweb', shardOf('n1', app.config.writeShards), base / 1000) }),
+      new GetCommand({ TableName: app.config.tableName, Key: keys.batchMinute(agent.namespace, 0, base / 1000, 'n1', 'ttl-1', 0) }),
     );
     expect(item.Item?.expiresAt).toBe(base / 1000 + 60 + 86_400);
   });
@@ -317,64 +317,55 @@ describe('what storage can hold', () => {
     expect(await evaluateDryRun(agent.namespace)).toEqual([expect.objectContaining(wouldScale)]);
   });
 
-  it('reads back and evaluates on a sum stored before ingest bounded values, which the document client could not read', async () => {
+  it('reads back and evaluates on a sum past 2^53 with a fraction, which the document client would refuse to read', async () => {
     const namespace = freshNamespace();
     const app = tide();
+    const big = NumberValue.from('4503599627370495.5');
     await app.db.send(
       new PutCommand({
         TableName: app.config.tableName,
-        Item: {
-          ...keys.aggregate(namespace, 'myweb', shardOf('n1', app.config.writeShards), base / 1000),
-          'c:cpu_ratio': 3,
-          's:cpu_ratio': NumberValue.from('13510798882111486.5'),
-          'lo:cpu_ratio': NumberValue.from('4503599627370495.5'),
-          'hi:cpu_ratio': NumberValue.from('4503599627370495.5'),
-        },
+        Item: { ...keys.nodeMinute(namespace, 0, base / 1000, 'n1'), seq: 1, v: { myweb: [1, { '0': [3, NumberValue.from('13510798882111486.5'), big, big] }] } },
       }),
     );
     expect(await points(namespace, 'myweb', 'cpu_ratio', 'sum')).toEqual([{ ts: iso(base), value: 13510798882111486.5, count: 3 }]);
     expect(await evaluateDryRun(namespace)).toEqual([expect.objectContaining(wouldScale)]);
   });
 
-  it('stores 64 metric names for one service in one minute, and refuses a 65th the bucket has no room for, naming it', async () => {
+  it('takes 64 metric names for one service in one minute from one batch and refuses a 65th, naming it and storing nothing of the batch', async () => {
     const agent = await newAgent();
     const builtIns = { mem_usage: 1, mem_limit: 2, mem_ratio: 3, net_read: 4, net_write: 5, blk_read: 6, blk_write: 7 };
-    // 8 built-in names and 56 custom ones, over three batches.
-    for (const custom of [customMetrics(0, 20), customMetrics(20, 20), customMetrics(40, 16)]) {
-      expect((await post(agent.key, { node: 'n1', samples: [sample({ ...builtIns, custom })] })).status).toBe(202);
-    }
+    // 8 built-in names and 56 custom ones, in one batch.
+    const wide = [customMetrics(0, 20), customMetrics(20, 20), customMetrics(40, 16)].map((custom) => sample({ ...builtIns, custom }));
+    expect((await post(agent.key, { node: 'n1', samples: wide })).status).toBe(202);
     expect(await points(agent.namespace, 'myweb', 'm55', 'count')).toEqual([{ ts: iso(base), value: 1, count: 1 }]);
 
-    // With a sample of another service, which is refused with it: a batch is stored whole or not at all.
-    const refused = await post(agent.key, { node: 'n1', samples: [sample({ service: 'other' }), sample({ custom: { m3: 1, m56: 1 } })] });
+    const refused = await post(agent.key, { node: 'n1', samples: [sample({ service: 'other' }), ...wide, sample({ custom: { m3: 1, m56: 1 } })] });
     expect(refused.status).toBe(400);
     expect(refused.body.error.details).toEqual([
       {
-        path: 'samples[1].custom.m56',
-        message: `service myweb already holds 64 metric names in the 60 s bucket from ${iso(base)}; adding m56 would pass 64 per service and bucket`,
+        path: 'samples[4].custom.m56',
+        message: `would be metric name 65 of service myweb in the 60 s bucket from ${iso(base)} (this batch brings 65); at most 64 per service and bucket`,
       },
     ]);
     expect(await points(agent.namespace, 'other', 'cpu_ratio', 'count')).toEqual([]);
     expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 3, count: 3 }]);
 
-    // The names it holds still count, and another node's samples go to another item.
-    expect((await post(agent.key, { node: 'n1', samples: [sample({ custom: { m3: 1 } })] })).status).toBe(202);
-    const elsewhere = ['n2', 'n3', 'n4', 'n5'].find((node) => shardOf(node, tide().config.writeShards) !== shardOf('n1', tide().config.writeShards));
-    expect((await post(agent.key, { node: elsewhere, samples: [sample({ custom: { m56: 1 } })] })).status).toBe(202);
-    expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 5, count: 5 }]);
+    // Each batch is its own item: another batch's new names still count.
+    expect((await post(agent.key, { node: 'n1', samples: [sample({ custom: { m56: 1 } })] })).status).toBe(202);
+    expect(await points(agent.namespace, 'myweb', 'm56', 'count')).toEqual([{ ts: iso(base), value: 1, count: 1 }]);
+    expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 4, count: 4 }]);
   });
 
-  describe('a batch that fails half-way stores nothing', () => {
-    /** Fails the namespace's writes from its `failAt`th item on, as a function stopped there would; a transaction's items count one each. */
+  describe('a batch that fails half-way', () => {
+    /** Fails the namespace's metrics writes from its `failAt`th item on, as a function stopped there would. */
     function failWritesFrom(namespace: string, failAt: number) {
       const db = tide().db;
       const name = `failWrites-${namespace}`;
       let written = 0;
       db.middlewareStack.add(
         (next) => async (args) => {
-          const input = args.input as { TransactItems?: unknown[] };
-          if (JSON.stringify(input).includes(`AGG#${namespace}#`)) {
-            written += input.TransactItems?.length ?? 1;
+          if (JSON.stringify(args.input).includes(`MIN#${namespace}#`) && 'Item' in (args.input as object)) {
+            written += 1;
             if (written >= failAt) throw new Error('injected: the function stopped');
           }
           return next(args);
@@ -384,10 +375,10 @@ describe('what storage can hold', () => {
       return () => db.middlewareStack.remove(name);
     }
 
-    it.each([{ batchId: undefined }, { batchId: 'retried-1' }])('answers 500 and counts the retry once (batchId: $batchId)', async ({ batchId }) => {
+    it('stores nothing of a batch of one minute (one item) and counts its retry once, without a batchId', async () => {
       const agent = await newAgent();
-      const body = { node: 'n1', ...(batchId ? { batchId } : {}), samples: ['a', 'b', 'c', 'd', 'e'].map((service) => sample({ service })) };
-      const restore = failWritesFrom(agent.namespace, 3);
+      const body = { node: 'n1', samples: ['a', 'b', 'c', 'd', 'e'].map((service) => sample({ service })) };
+      const restore = failWritesFrom(agent.namespace, 1);
       try {
         const failed = await post(agent.key, body);
         expect(failed.status).toBe(500);
@@ -396,9 +387,25 @@ describe('what storage can hold', () => {
         restore();
       }
       for (const service of ['a', 'b', 'c', 'd', 'e']) expect(await points(agent.namespace, service, 'cpu_ratio', 'count')).toEqual([]);
-
       expect(await post(agent.key, body)).toMatchObject({ status: 202, body: { accepted: 5, duplicate: false } });
       for (const service of ['a', 'b', 'c', 'd', 'e']) expect(await points(agent.namespace, service, 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 1, count: 1 }]);
+    });
+
+    it('answers 500 for a batch over two minutes stored in part, and its retry with the same batchId completes it, counting every sample once', async () => {
+      const agent = await newAgent();
+      const body = { node: 'n1', batchId: 'retried-1', samples: [sample(), sample({ ts: iso(base + MINUTE + 5_000) })] };
+      const restore = failWritesFrom(agent.namespace, 2);
+      try {
+        expect((await post(agent.key, body)).status).toBe(500);
+      } finally {
+        restore();
+      }
+      expect(await post(agent.key, body)).toMatchObject({ status: 202, body: { accepted: 2, duplicate: false } });
+      expect(await post(agent.key, body)).toMatchObject({ status: 200, body: { accepted: 0, duplicate: true } });
+      expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([
+        { ts: iso(base), value: 1, count: 1 },
+        { ts: iso(base + MINUTE), value: 1, count: 1 },
+      ]);
     });
 
     it('counts a batch without batchId twice when it is sent again after a 202: Tide cannot tell a retry from a new batch', async () => {
