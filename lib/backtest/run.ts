@@ -78,7 +78,7 @@ export function runBacktest(trace: readonly number[], options: BacktestOptions):
       now,
     };
     const decision = decide(past ? { ...past.keep(input), pastLoads: past } : input);
-    history = recordDecision(history, decision);
+    history = recordDecision(history, decision, MINUTE_MS);
     if (decision.replicas !== from) {
       service = setDesired(service, decision.replicas, now, startupDelayMs);
       history = recordScaling(history, { ts: now, from, to: decision.replicas });

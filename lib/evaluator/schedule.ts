@@ -39,7 +39,8 @@ export async function runEvaluator(app: Tide, event: unknown, deps: EvaluatorDep
   const started = app.now();
   const worker = workerPayload.safeParse(event);
   const shard = worker.success ? worker.data.shard : undefined;
-  const services = (await app.services.list()).filter((s) => s.mode !== 'manual');
+  const listed = await app.services.list();
+  const services = listed.filter((s) => s.mode !== 'manual');
   if (shard === undefined && services.length > app.config.servicesPerWorker) {
     const count = Math.ceil(services.length / app.config.servicesPerWorker);
     await Promise.all(Array.from({ length: count }, (_, index) => deps.invokeWorker({ shard: { index, count } })));
@@ -48,7 +49,8 @@ export async function runEvaluator(app: Tide, event: unknown, deps: EvaluatorDep
   const ticks: Array<Promise<EvaluationResult[]>> = [];
   for (const offset of tickOffsets(services.map((s) => parseDuration(s.evaluationInterval)))) {
     await deps.sleepUntil(started + offset);
-    const tick = evaluateServices(app, { ...invocation, offsetMs: offset, ...(shard ? { shard } : {}) });
+    // The first tick evaluates the services as just listed; each later one lists them again, for edits since.
+    const tick = evaluateServices(app, { ...invocation, offsetMs: offset, ...(shard ? { shard } : {}), ...(offset === 0 ? { listed } : {}) });
     // Awaited below, once every tick has started; handled now, so a failed tick is no unhandled rejection meanwhile.
     tick.catch(() => undefined);
     ticks.push(tick);

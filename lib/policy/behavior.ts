@@ -1,6 +1,6 @@
 import { formatDuration, parseDuration } from '../duration';
 import type { LimitPolicy, Policy, SelectPolicy } from './schema';
-import type { Recommendation, ScalingRecord } from './history';
+import { runsOf, type Recommendation, type ScalingRecord } from './history';
 
 // The stages a proposal passes through after the rules, in SPEC.md's order. Each takes the
 // replicas so far and returns undefined when it leaves them alone, or the changed replicas with
@@ -33,9 +33,10 @@ export function stabilize(
   const inFrom = now - parseDuration(windows.scaleIn);
   let lowest = proposed;
   let highest = proposed;
-  for (const r of recommendations) {
-    if (r.ts > outFrom) lowest = Math.min(lowest, r.replicas);
-    if (r.ts > inFrom) highest = Math.max(highest, r.replicas);
+  // A run counts while it was still recommended within the window.
+  for (const r of runsOf(recommendations, now)) {
+    if (r.last > outFrom) lowest = Math.min(lowest, r.replicas);
+    if (r.last > inFrom) highest = Math.max(highest, r.replicas);
   }
   const replicas = Math.min(Math.max(current, lowest), highest);
   if (replicas === proposed) return undefined;

@@ -1,6 +1,6 @@
 import { formatDuration, parseDuration } from '../duration';
 import { bound, coolDown, rateLimit, stabilize, type Adjustment } from './behavior';
-import type { Recommendation } from './history';
+import { runsOf, type Recommendation } from './history';
 import type { LoadContext } from './loadRule';
 import { evaluateRule, type Read } from './rules';
 import { activeSchedule, boundBySchedule } from './schedules';
@@ -56,7 +56,7 @@ export function decide(input: DecisionInput): Decision {
   const metricsMissing = rules.length > 0 && rules.every((r) => r.value === null);
   const fallback = policy.missingMetrics;
   if (metricsMissing && fallback.behavior === 'fallback') {
-    const reads = 1 + missingReadsBefore(history.recommendations);
+    const reads = 1 + missingReadsBefore(history.recommendations, now);
     if (reads >= fallback.afterReads) {
       proposed = fallback.replicas;
       notes.push(`no data in ${reads} evaluations in a row: missingMetrics fallback → ${fallback.replicas}`);
@@ -98,9 +98,12 @@ export function decide(input: DecisionInput): Decision {
   };
 }
 
-/** How many of the latest recommendations in a row were made without data. */
-function missingReadsBefore(recommendations: readonly Recommendation[]): number {
+/** How many of the latest evaluations in a row were made without data. */
+function missingReadsBefore(recommendations: readonly Recommendation[], now: number): number {
   let n = 0;
-  while (n < recommendations.length && recommendations[recommendations.length - 1 - n]?.metricsMissing) n++;
+  for (const run of runsOf(recommendations, now).reverse()) {
+    if (!run.metricsMissing) break;
+    n += run.evaluations;
+  }
   return n;
 }

@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration } from '../duration';
-import type { History } from './history';
+import { runsOf, type History } from './history';
 import { fmt } from './rules';
 import type { Policy, Rule } from './schema';
 import type { RuleResult } from './types';
@@ -58,9 +58,9 @@ export function sleepAfterIdle(replicas: number, current: number, policy: Policy
 /** When the rules started asking for 0 without a break (now, if the last recommendation was not 0), or the last scale-out if later. */
 function idleSince({ recommendations, scalings }: History, now: number): number {
   let since = now;
-  for (const r of [...recommendations].reverse()) {
+  for (const r of runsOf(recommendations, now).reverse()) {
     if (r.replicas !== 0) break;
-    since = r.ts;
+    since = r.first;
   }
   const lastOut = scalings.reduce((ts, s) => (s.to > s.from ? Math.max(ts, s.ts) : ts), -Infinity);
   return Math.max(since, lastOut);

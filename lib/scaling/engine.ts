@@ -7,6 +7,9 @@ import { waitForLease } from './waitForLease';
 // The one path every scaling takes, for a service or a host pool, whatever
 // its trigger: take the lease, read the current count, plan, call the
 // platform, then record the outcome as the lease is given back, fenced on it.
+// The evaluator first plans on the state as read without the lease, and takes
+// the lease only when that plan moves the count or leaves something to record:
+// most of its ticks write nothing.
 // Everything it comes to is a value: refusals included. Only the HTTP edges
 // turn an outcome into a status code (see docs/RELIABILITY.md for the times).
 
@@ -71,6 +74,8 @@ export interface Scalable<State, M extends Move, Event> {
    * took it over.
    */
   release(lease: string, state: State, ran?: Ran<M>): Promise<{ recorded: boolean; event?: Event }>;
+  /** Whether recording this scaling would leave the state as it is: then a plan made before the lease needs none (ScaleOptions.before). */
+  recordsNothing?(state: State, ran: Ran<M>): boolean;
 }
 
 /** One scaling as its record needs it: the outcome, the plan it followed (none on a failed read), and when it was decided. */
@@ -95,7 +100,8 @@ export function eventFields({ outcome, ts }: Ran<Move>, by: { trigger: Trigger; 
   };
 }
 
-export interface ScaleOptions {
+/** How a scaling runs; `State` is its subject's, for `before` (none unless given). */
+export interface ScaleOptions<State = never> {
   /** Who takes the lease: one id per invocation; each scaling adds a token of its own. */
   owner: string;
   /** Wait for a busy lease (manual scale, webhooks) or answer busy at once (the evaluator). */
@@ -105,16 +111,27 @@ export interface ScaleOptions {
   /** When the invocation must have answered, on Tide's clock: the wait, the lease and every platform call fit inside it. */
   deadline: number;
   now: () => number;
+  /**
+   * The state as read without the lease: the count is read and the plan made on it first, and
+   * when the plan keeps the count and the subject would record nothing, that is the outcome, and
+   * no lease is taken. Otherwise the scaling takes the lease and reads and plans again on the
+   * state it returns.
+   */
+  before?: State;
 }
 
-/** Lease → read → plan → act → record. */
+/** Lease → read → plan → act → record; with `before`, a plan without the lease first, which may be all. */
 export async function runScaling<State, M extends Move, Event>(
   subject: Scalable<State, M, Event>,
   plan: (current: number, state: State) => Plan<M>,
-  options: ScaleOptions,
+  options: ScaleOptions<State>,
 ): Promise<ScaleOutcome & { event?: Event }> {
   const { now } = options;
   const times = scalingTimes(options.deadline, now());
+  if (options.before !== undefined) {
+    const unchanged = await unchangedWithoutLease(subject, plan, options.before, { inTime: inTimeFor(subject, times.platformUntil, now), ts: now() });
+    if (unchanged) return unchanged;
+  }
   // A token per scaling, not per invocation: two ticks of one evaluator invocation must fence each other too.
   const lease = `${options.owner}:${randomToken(8)}`;
   const state = await waitForLease(() => subject.acquire(lease, now(), times.leaseUntil), { wait: options.wait, now, until: times.waitUntil });
@@ -148,6 +165,23 @@ export async function previewScaling<State, M extends Move, Event>(
   const from = await readCount(subject, state, inTimeFor(subject, scalingTimes(options.deadline, now()).platformUntil, now));
   if (typeof from !== 'number') return from;
   return withoutPlatform(from, plan(from, state));
+}
+
+/** The outcome of a plan that keeps the count and leaves nothing to record, made on a state read without the lease; undefined otherwise. */
+async function unchangedWithoutLease<State, M extends Move, Event>(
+  subject: Scalable<State, M, Event>,
+  plan: (current: number, state: State) => Plan<M>,
+  state: State,
+  how: { inTime: InTime; ts: number },
+): Promise<ScaleOutcome | undefined> {
+  if (subject.recordsNothing === undefined) return undefined;
+  const from = await readCount(subject, state, how.inTime);
+  // A failed read is recorded, under the lease.
+  if (typeof from !== 'number') return undefined;
+  const planned = plan(from, state);
+  if (isRefusal(planned) || planned.to !== from) return undefined;
+  const ran: Ran<M> = { outcome: withoutPlatform(from, planned), plan: planned, ts: how.ts };
+  return subject.recordsNothing(state, ran) ? ran.outcome : undefined;
 }
 
 async function act<State, M extends Move, Event>(

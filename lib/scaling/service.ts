@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Tide } from '../app';
 import { reportingContainers } from '../metrics/reporting';
 import { recordDecision, recordScaling, type Decision, type History, type ShadowState } from '../policy';
@@ -10,6 +11,8 @@ import { eventFields, isRefusal, previewScaling, runScaling, type Move, type Pla
 /** A service's move; the evaluator's says which policy decision it follows, and where its shadow policies stand. */
 export interface ScalePlan extends Move {
   decision?: Decision;
+  /** How often the policy decides again (ms): equal decisions in a row are kept as one run of the history (lib/policy/history.ts). */
+  every?: number;
   shadows?: Record<string, ShadowState>;
 }
 
@@ -21,7 +24,7 @@ export interface ScaleIntent {
   plan(current: number, state: ServiceState): Plan<ScalePlan>;
 }
 
-export interface ServiceScaleOptions extends Omit<ScaleOptions, 'now'> {
+export interface ServiceScaleOptions extends Omit<ScaleOptions<ServiceState>, 'now'> {
   provider: Provider;
 }
 
@@ -30,9 +33,9 @@ export function scaleService(app: Tide, svc: StoredService, intent: ScaleIntent,
   return runScaling(serviceSubject(app, svc, intent, options.provider), intent.plan, { ...options, now: app.now });
 }
 
-/** What scaling the service would do now, without its lease and writing nothing (see previewScaling). */
-export async function previewServiceScaling(app: Tide, svc: StoredService, intent: ScaleIntent, provider: Provider, deadline: number): Promise<ScaleOutcome> {
-  const state = await app.serviceStates.get(svc.namespace, svc.service);
+/** What scaling the service would do now, without its lease and writing nothing (see previewScaling); on `state` when it was read already. */
+export async function previewServiceScaling(app: Tide, svc: StoredService, intent: ScaleIntent, provider: Provider, deadline: number, state?: ServiceState): Promise<ScaleOutcome> {
+  state ??= await app.serviceStates.get(svc.namespace, svc.service);
   return previewScaling(serviceSubject(app, svc, intent, provider), state, intent.plan, { deadline, now: app.now });
 }
 
@@ -56,7 +59,18 @@ function serviceSubject(app: Tide, svc: StoredService, intent: ScaleIntent, prov
       const recorded = await app.serviceStates.release(namespace, service, lease, ran ? changeOf(state, ran) : {}, event);
       return event ? { recorded, event } : { recorded };
     },
+    recordsNothing: (state, ran) => ran.outcome.status === 'unchanged' && changesNothing(state, changeOf(state, ran)),
   };
+}
+
+/**
+ * Whether a change leaves the state as it is. The last decision counts as the same while it
+ * keeps its replicas and direction: its time and reason stay those of the first decision of the
+ * kind, so that an evaluation which decides what the one before did writes nothing.
+ */
+function changesNothing(state: ServiceState, { lastDecision, ...change }: StateChange): boolean {
+  const sameDecision = lastDecision === undefined || (state.lastDecision?.replicas === lastDecision.replicas && state.lastDecision.direction === lastDecision.direction);
+  return sameDecision && Object.entries(change).every(([field, value]) => isDeepStrictEqual(state[field as keyof ServiceState], value));
 }
 
 /**
@@ -71,7 +85,7 @@ function changeOf(state: ServiceState, { outcome, plan, ts }: Ran<ScalePlan>): S
   let history: History = state;
   const { decision } = plan;
   if (decision) {
-    history = recordDecision(history, decision);
+    history = recordDecision(history, decision, plan.every);
     change.lastDecision = { ts: decision.ts, replicas: decision.replicas, reason: decision.reason, direction: decision.direction };
   }
   if (plan.shadows) change.shadows = plan.shadows;

@@ -59,12 +59,12 @@ export class ServiceStateStore {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.serviceState(namespace, service) }));
   }
 
-  /** States of many services at once: one request per hundred. */
+  /** States of many services at once, strongly consistent as the lease's read: one request per hundred. */
   async getMany(services: ReadonlyArray<{ namespace: string; service: string }>): Promise<Map<string, ServiceState>> {
     const states = new Map<string, ServiceState>();
     for (let i = 0; i < services.length; i += 100) {
-      let request: Record<string, { Keys: Array<Record<string, unknown>> }> | undefined = {
-        [this.tableName]: { Keys: services.slice(i, i + 100).map((s): Record<string, unknown> => ({ ...keys.serviceState(s.namespace, s.service) })) },
+      let request: Record<string, { ConsistentRead?: boolean; Keys: Array<Record<string, unknown>> }> | undefined = {
+        [this.tableName]: { ConsistentRead: true, Keys: services.slice(i, i + 100).map((s): Record<string, unknown> => ({ ...keys.serviceState(s.namespace, s.service) })) },
       };
       while (request && Object.keys(request).length > 0) {
         const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));

@@ -21,6 +21,16 @@ const START = Date.UTC(2026, 10, 22, 10, 0, 5);
 const MINUTE = 60_000;
 const clock = { at: START };
 const app = createTide(loadConfig(), () => clock.at);
+/** The DynamoDB writes this file's evaluations made, by command. */
+const writes: string[] = [];
+app.db.middlewareStack.add(
+  (next, context) => async (args) => {
+    const command = (context.commandName ?? '').replace(/Command$/, '');
+    if (/Update|Put|Write|Delete/.test(command)) writes.push(command);
+    return next(args);
+  },
+  { step: 'initialize', name: 'countWrites' },
+);
 
 /** A service on a fake platform running `replicas`, and a way to evaluate it `minutes` after START on a cpu_ratio reading. */
 async function serviceOn(replicas: number, policy: Record<string, unknown>) {
@@ -68,8 +78,27 @@ describe('the history between evaluations', () => {
     await svc.evaluate(0, 90);
     const state = await app.serviceStates.get(svc.stored.namespace, 'myweb');
     expect(state.lastDecision).toEqual({ ts: START, replicas: 5, direction: 'out', reason: 'cpu_ratio mean 90 vs target 60; ceil(3 × 90 / 60) → 5' });
-    expect(state.recommendations).toEqual([{ ts: START, replicas: 5 }]);
+    expect(state.recommendations).toEqual([{ ts: START, replicas: 5, every: MINUTE }]);
     expect(state.scalings).toEqual([{ ts: START, from: 3, to: 5 }]);
+    await svc.platform.close();
+  });
+
+  it('writes nothing while each evaluation decides what the one before did, and records the next change', async () => {
+    const svc = await serviceOn(3, { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }] });
+    expect(await svc.evaluate(0, 61)).toMatchObject({ status: 'unchanged', from: 3, to: 3 });
+    writes.length = 0;
+    for (const [minute, cpu] of [[2, 58], [4, 63], [6, 60]] as const) expect(await svc.evaluate(minute, cpu)).toMatchObject({ status: 'unchanged', from: 3, to: 3 });
+    // The samples' own write each minute, and no lease nor state.
+    expect(writes).toEqual(Array(3).fill(writes[0]));
+    expect(writes[0]).not.toMatch(/Update|Transact/);
+    const state = await app.serviceStates.get(svc.stored.namespace, 'myweb');
+    expect(state.lastDecision).toMatchObject({ ts: START, replicas: 3, direction: 'none' });
+    expect(state.recommendations).toEqual([{ ts: START, replicas: 3, every: MINUTE }]);
+
+    expect(await svc.evaluate(8, 95)).toMatchObject({ status: 'applied', from: 3, to: 5 });
+    const after = await app.serviceStates.get(svc.stored.namespace, 'myweb');
+    expect(after.lastDecision).toMatchObject({ ts: START + 8 * MINUTE, replicas: 5, direction: 'out' });
+    expect(after.recommendations).toEqual([{ ts: START, replicas: 3, every: MINUTE }, { ts: START + 8 * MINUTE, replicas: 5, every: MINUTE }]);
     await svc.platform.close();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HISTORY_ENTRIES, HISTORY_MS } from '../../lib/policy/defaults';
-import { emptyHistory, recordDecision, recordScaling, type History, type Recommendation, type ScalingRecord } from '../../lib/policy/history';
+import { emptyHistory, recordDecision, recordScaling, runsOf, type History, type Recommendation, type ScalingRecord } from '../../lib/policy/history';
 import { decideCase, MINUTE, NOW, SECOND } from './fixtures';
 
 /** `count` recommendations of `replicas`, one every `everyMs`, the newest `everyMs` before NOW. */
@@ -72,5 +72,66 @@ describe('the history', () => {
     const snapshot = structuredClone(before);
     recordScaling(recordDecision(before, { ts: NOW, proposed: 3 }), { ts: NOW, from: 2, to: 3 });
     expect(before).toEqual(snapshot);
+  });
+});
+
+describe('runs of equal recommendations', () => {
+  const run: Recommendation = { ts: NOW - 3 * MINUTE, replicas: 3, every: MINUTE };
+
+  it.each([
+    { name: 'the same proposal again', decision: { ts: NOW, proposed: 3 }, every: MINUTE, continues: true },
+    { name: 'another proposal', decision: { ts: NOW, proposed: 4 }, every: MINUTE, continues: false },
+    { name: 'the same proposal without data', decision: { ts: NOW, proposed: 3, metricsMissing: true as const }, every: MINUTE, continues: false },
+    { name: 'the same proposal at another interval', decision: { ts: NOW, proposed: 3 }, every: 15 * SECOND, continues: false },
+    { name: 'the same proposal by a caller keeping one entry per evaluation', decision: { ts: NOW, proposed: 3 }, every: undefined, continues: false },
+  ])('$name continues the run: $continues', ({ decision, every, continues }) => {
+    const before: History = { recommendations: [run], scalings: [] };
+    const after = recordDecision(before, decision, every);
+    if (continues) expect(after).toBe(before);
+    else expect(after.recommendations).toEqual([run, { ts: NOW, replicas: decision.proposed, ...(decision.metricsMissing ? { metricsMissing: true } : {}), ...(every ? { every } : {}) }]);
+  });
+
+  it('keeps a run begun over an hour ago while it still held within the hour, and drops one that ended before', () => {
+    const old: Recommendation = { ts: NOW - 3 * HISTORY_MS, replicas: 9, every: MINUTE };
+    const long: Recommendation = { ts: NOW - 2 * HISTORY_MS, replicas: 2, every: MINUTE };
+    expect(recordDecision({ recommendations: [old, long], scalings: [] }, { ts: NOW, proposed: 4 }, MINUTE).recommendations).toEqual([long, { ts: NOW, replicas: 4, every: MINUTE }]);
+  });
+
+  it('reads a run as one evaluation per interval until the next run, and the latest until now, a few ms early or late', () => {
+    const recommendations: Recommendation[] = [
+      { ts: NOW - 10 * MINUTE + 40, replicas: 5, every: MINUTE },
+      { ts: NOW - 6 * MINUTE - 30, replicas: 2, metricsMissing: true, every: MINUTE },
+      { ts: NOW - 2 * MINUTE, replicas: 2 },
+      { ts: NOW - MINUTE + 25, replicas: 1, every: MINUTE },
+    ];
+    expect(runsOf(recommendations, NOW)).toEqual([
+      { replicas: 5, metricsMissing: false, first: NOW - 10 * MINUTE + 40, last: NOW - 7 * MINUTE + 40, evaluations: 4 },
+      { replicas: 2, metricsMissing: true, first: NOW - 6 * MINUTE - 30, last: NOW - 3 * MINUTE - 30, evaluations: 4 },
+      { replicas: 2, metricsMissing: false, first: NOW - 2 * MINUTE, last: NOW - 2 * MINUTE, evaluations: 1 },
+      { replicas: 1, metricsMissing: false, first: NOW - MINUTE + 25, last: NOW - MINUTE + 25, evaluations: 1 },
+    ]);
+  });
+
+  /** Decides once a minute on proposals `wanted` (null: no data), keeping the history as runs or one entry per evaluation. */
+  function replay(policy: Record<string, unknown>, wanted: Array<number | null>, every?: number): string[] {
+    let current = 4;
+    let history = emptyHistory();
+    return wanted.map((n, i) => {
+      const now = NOW + i * MINUTE;
+      const rule = { type: 'step', metric: 'load', window: '1m', steps: [{ above: -1, change: { exact: n ?? 0 } }] };
+      const decision = decideCase({ policy: { rules: [rule], ...policy }, values: n === null ? {} : { 'load.mean.1m': 0 }, current, ...history, now });
+      history = recordDecision(history, decision, every);
+      if (decision.replicas !== current) history = recordScaling(history, { ts: now, from: current, to: decision.replicas });
+      current = decision.replicas;
+      return `${decision.replicas}: ${decision.reason}`;
+    });
+  }
+
+  it.each([
+    { name: 'stabilization in both directions', policy: { stabilization: { scaleOut: '3m', scaleIn: '5m' } }, wanted: [4, 8, 8, 8, 8, 2, 2, 6, 6, 1, 1, 1, 1, 1, 1, 1, 9, 9, 9, 9] },
+    { name: 'a missingMetrics fallback', policy: { missingMetrics: { behavior: 'fallback', replicas: 7, afterReads: 3 } }, wanted: [4, null, null, 4, null, null, null, null, 4, 4, null, null, null] },
+    { name: 'scaling to zero after an idle time', policy: { scaleToZero: { after: '4m' }, stabilization: { scaleIn: '2m' } }, wanted: [4, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0] },
+  ])('decides as one entry per evaluation does: $name', ({ policy, wanted }) => {
+    expect(replay(policy, wanted, MINUTE)).toEqual(replay(policy, wanted));
   });
 });
