@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import * as z from 'zod';
 import { durationString, parseDuration } from '../lib/duration';
-import { MAX_SAMPLES } from '../lib/ingest/schema';
 import type { DockerEndpoint } from './docker';
 import type { LogLevel } from './log';
 import { sanitizeName, type ServiceNaming } from './services';
@@ -10,9 +9,11 @@ export interface AgentConfig {
   tideUrl: string;
   agentKey: string;
   node: string;
+  /** TIDE_INTERVAL: time between posts. */
   intervalMs: number;
+  /** TIDE_SAMPLE_INTERVAL: time between readings of the containers. */
+  sampleIntervalMs: number;
   naming: ServiceNaming;
-  backlogSamples: number;
   logLevel: LogLevel;
   docker: DockerEndpoint;
 }
@@ -24,17 +25,16 @@ const env = z.object({
   TIDE_AGENT_KEY: z.string({ error: 'must be set to an agent key (POST /v1/keys answers one)' }),
   TIDE_NODE: z.string().default(hostname),
   TIDE_INTERVAL: durationString
+    .default('60s')
+    .transform(parseDuration)
+    // Past half an hour a failed post could not be tried again before its oldest minute is older than Tide accepts.
+    .refine((ms) => ms >= 1000 && ms <= 1800_000, { error: 'must be from 1s to 30m' }),
+  TIDE_SAMPLE_INTERVAL: durationString
     .default('10s')
     .transform(parseDuration)
-    // Past an hour every batch would be older than Tide accepts by the time it is sent.
-    .refine((ms) => ms >= 1000 && ms <= 3600_000, { error: 'must be from 1s to 1h' }),
+    .refine((ms) => ms >= 1000 && ms <= 60_000, { error: 'must be from 1s to 1m' }),
   TIDE_SERVICE_LABEL: z.string().optional(),
   TIDE_SERVICE_FROM_NAME: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
-  TIDE_BACKLOG_SAMPLES: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int({ error: 'must be a whole number' })
-    .min(MAX_SAMPLES, { error: `must be at least ${MAX_SAMPLES} (one batch)` })
-    .default(50_000),
   TIDE_LOG_LEVEL: z
     .string()
     .transform((level) => level.toLowerCase())
@@ -65,8 +65,8 @@ export function loadAgentConfig(source: NodeJS.ProcessEnv = process.env): AgentC
     agentKey: vars.TIDE_AGENT_KEY,
     node: sanitizeName(vars.TIDE_NODE),
     intervalMs: vars.TIDE_INTERVAL,
+    sampleIntervalMs: vars.TIDE_SAMPLE_INTERVAL,
     naming: { ...(vars.TIDE_SERVICE_LABEL ? { serviceLabel: vars.TIDE_SERVICE_LABEL } : {}), fromName: vars.TIDE_SERVICE_FROM_NAME === 'true' },
-    backlogSamples: vars.TIDE_BACKLOG_SAMPLES,
     logLevel: vars.TIDE_LOG_LEVEL,
     docker: dockerEndpoint(vars.DOCKER_HOST),
   };

@@ -9,7 +9,7 @@ export interface AgentParts {
   log: Log;
 }
 
-/** One cycle: read every container, then send what Tide has not taken yet (this cycle's and older batches). */
+/** One cycle: read every container, fold the readings into their minutes, then post what Tide has not taken if a post is due. */
 export async function runCycle({ collector, sender, log }: AgentParts, signal?: AbortSignal): Promise<void> {
   try {
     sender.enqueue(await collector.collect());
@@ -21,9 +21,10 @@ export async function runCycle({ collector, sender, log }: AgentParts, signal?: 
 }
 
 /**
- * Runs a cycle every `intervalMs` (measured from each cycle's start) until
- * `signal` aborts, then tries every batch in the backlog once more, without
- * backoff: an orchestrator gives a stopping container only a few seconds.
+ * Runs a cycle every `intervalMs` (TIDE_SAMPLE_INTERVAL, measured from each
+ * cycle's start) until `signal` aborts, then posts every minute Tide has not
+ * taken, the open one included, once and without backoff: an orchestrator
+ * gives a stopping container only a few seconds.
  */
 export async function runAgent(parts: AgentParts & { intervalMs: number; now: () => number; sleep: Sleep; signal: AbortSignal }): Promise<void> {
   const { sender, log, intervalMs, now, sleep, signal } = parts;

@@ -15,7 +15,8 @@ async function main(): Promise<void> {
     tideUrl: config.tideUrl,
     agentKey: config.agentKey,
     node: config.node,
-    backlogSamples: config.backlogSamples,
+    postIntervalMs: config.intervalMs,
+    sampleIntervalMs: config.sampleIntervalMs,
     log,
     now: Date.now,
     sleep,
@@ -29,8 +30,8 @@ async function main(): Promise<void> {
     });
   }
   // Never the agent key: logs travel further than secrets should.
-  log('info', 'started', { tide: config.tideUrl, node: config.node, intervalMs: config.intervalMs, docker: config.docker });
-  await runAgent({ collector, sender, log, intervalMs: config.intervalMs, now: Date.now, sleep, signal: stop.signal });
+  log('info', 'started', { tide: config.tideUrl, node: config.node, intervalMs: config.intervalMs, sampleIntervalMs: config.sampleIntervalMs, docker: config.docker });
+  await runAgent({ collector, sender, log, intervalMs: config.sampleIntervalMs, now: Date.now, sleep, signal: stop.signal });
 }
 
 main().catch((error: unknown) => {

@@ -1,15 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { MAX_SAMPLE_AGE_MS } from '../lib/ingest/schema';
-import { Backlog, toBatches, type Batch } from './backlog';
+import { MAX_MINUTES, MAX_SAMPLE_AGE_MS } from '../lib/ingest/schema';
 import type { Sample } from './collector';
 import { reason, type Log } from './log';
+import { MinuteBook, type WireMinute } from './minutes';
 import type { Sleep } from './sleep';
 
 export interface SenderOptions {
   tideUrl: string;
   agentKey: string;
   node: string;
-  backlogSamples: number;
+  /** TIDE_INTERVAL: time between posts. */
+  postIntervalMs: number;
+  /** TIDE_SAMPLE_INTERVAL: time between cycles, each of which may post. */
+  sampleIntervalMs: number;
   log: Log;
   now: () => number;
   sleep: Sleep;
@@ -19,17 +23,17 @@ export interface SenderOptions {
 }
 
 export interface Sender {
-  /** Cuts samples into batches at the back of the backlog. */
+  /** Folds one cycle's samples into the minutes they fall in. */
   enqueue(samples: Sample[]): void;
   /**
-   * Sends the backlog oldest first. When Tide cannot be reached (network
-   * error, timeout, 429), the batch is tried `ATTEMPTS_PER_FLUSH` times with
-   * backoff, then the flush stops and keeps everything for the next one. A
-   * batch Tide answers with 408 or 5xx through those tries is set aside on a
-   * backoff of its own and the batches behind it go ahead, unless the next
-   * one fails too (then Tide itself is failing, and the flush stops). A batch
-   * Tide refuses (any other 4xx) is logged and dropped. `stopping`: one try
-   * for every batch, set aside or not, and no waits.
+   * Posts the minutes Tide has not taken, when a post is due (TIDE_INTERVAL
+   * since the last one, and for an interval of a minute or more, a closed
+   * minute to send). When Tide cannot be reached (network error, timeout,
+   * 429) or fails the post (408, 5xx), it is tried `ATTEMPTS_PER_FLUSH` times
+   * with backoff, then the minutes wait for the next cycle, where they go out
+   * again with whatever they gained. A post Tide refuses (any other 4xx) is
+   * logged and its minutes dropped. `stopping`: one try, the open minute
+   * included, no waits.
    */
   flush(options?: { signal?: AbortSignal; stopping?: boolean }): Promise<void>;
   readonly pendingSamples: number;
@@ -38,37 +42,40 @@ export interface Sender {
 export const ATTEMPTS_PER_FLUSH = 4;
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
-/** A batch set aside waits a 30 s step, then 1 min, 2 min… at most 5 min (jittered as above): about a dozen rounds before it is too old to send. */
-const FIRST_SET_ASIDE_MS = 30_000;
-const MAX_SET_ASIDE_MS = 5 * 60_000;
-/** Batches in a row that Tide fails before the flush takes it for Tide failing, not the batches. */
-const FAILED_IN_A_ROW = 2;
 const REQUEST_TIMEOUT_MS = 15_000;
-/** Tide refuses samples older than 1 h; a minute's margin covers clock skew between the host and Tide. */
+/** Tide refuses minutes that ended over 1 h ago; a minute's margin covers clock skew between the host and Tide. */
 const SENDABLE_AGE_MS = MAX_SAMPLE_AGE_MS - 60_000;
+/** A post's JSON stays well under SPEC.md's 1 MiB body: a node with very many services sends its minutes over several posts. */
+const MAX_POST_CHARS = 800_000;
+const MINUTE_MS = 60_000;
 
 /**
- * `unreachable`: nothing gets through now (network error, timeout, 429), whichever batch is sent.
- * `failed`: Tide took the request and failed it (408, 5xx), which may be this batch's doing.
+ * `unreachable`: nothing gets through now (network error, timeout, 429).
+ * `failed`: Tide took the request and failed it (408, 5xx).
  */
 type Answer =
   | { kind: 'accepted' }
   | { kind: 'unreachable' | 'failed'; why: string; retryAfterMs?: number }
   | { kind: 'refused'; status: number; error: unknown };
 
-/** What became of a batch in one flush. */
-type Delivery = 'done' | 'unreachable' | 'failed';
+/** One POST /v1/metrics: its minutes, as they stood when it was first tried. The batchId names it in Tide's logs and ours. */
+interface Post {
+  batchId: string;
+  minutes: WireMinute[];
+}
 
 export function createSender(options: SenderOptions): Sender {
   const { log, now, sleep, random } = options;
   const endpoint = `${options.tideUrl.replace(/\/+$/, '')}/v1/metrics`;
-  const backlog = new Backlog(options.backlogSamples, log);
+  const book = new MinuteBook();
+  const newBatchId = options.newBatchId ?? randomUUID;
+  let lastPostAt = -Infinity;
 
   // Compressed until Tide says it could not read a compressed batch; then plain JSON, which every gateway passes intact.
   let compress = true;
 
-  async function post(batch: Batch): Promise<Answer> {
-    const json = JSON.stringify({ node: options.node, batchId: batch.batchId, samples: batch.samples });
+  async function post(batch: Post): Promise<Answer> {
+    const json = JSON.stringify({ node: options.node, batchId: batch.batchId, minutes: batch.minutes });
     let response: Response;
     try {
       response = await fetch(endpoint, {
@@ -105,80 +112,86 @@ export function createSender(options: SenderOptions): Sender {
     return Math.min(maxMs, Math.max(delay, retryAfterMs ?? 0));
   }
 
-  async function deliver(batch: Batch, attempts: number, signal?: AbortSignal): Promise<Delivery> {
+  /** Sends one post: true once Tide has taken it (or refused it for good), false when its minutes must wait for a later cycle. */
+  async function deliver(batch: Post, attempts: number, signal?: AbortSignal): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const answer = await post(batch);
-      if (answer.kind === 'accepted') return 'done';
+      if (answer.kind === 'accepted') return true;
       if (answer.kind === 'refused' && compress && unreadableCompressed(answer)) {
-        // A gateway in front mangled the gzip, or an older Tide refuses the binary type: the same batch, uncompressed.
+        // A gateway in front mangled the gzip, or an older Tide refuses the binary type: the same post, uncompressed.
         compress = false;
-        log('warn', 'Tide could not read a compressed batch; sending uncompressed JSON from now on', { status: answer.status, error: answer.error });
+        log('warn', 'Tide could not read a compressed post; sending uncompressed JSON from now on', { status: answer.status, error: answer.error });
         attempt--;
         continue;
       }
       if (answer.kind === 'refused') {
         // Sending it again would be refused again: say why, so the operator can fix the agent or its key.
-        log('error', 'Tide refused a batch; dropped it', {
+        log('error', 'Tide refused a post; dropped its minutes', {
           status: answer.status,
           error: answer.error,
           batchId: batch.batchId,
-          samples: batch.samples.length,
+          minutes: batch.minutes.map((m) => m.start),
         });
-        return 'done';
+        return true;
       }
       if (attempt >= attempts || signal?.aborted) {
-        if (answer.kind === 'unreachable') {
-          log('warn', 'Tide unreachable; keeping the batch for the next cycle', {
-            why: answer.why,
-            batchId: batch.batchId,
-            pendingSamples: backlog.pendingSamples,
-          });
-        } else {
-          const waitMs = backlog.defer(batch, now(), (failures) => backoff(failures, FIRST_SET_ASIDE_MS, MAX_SET_ASIDE_MS));
-          log('warn', 'Tide failed a batch; setting it aside, the batches behind it go first', {
-            why: answer.why,
-            batchId: batch.batchId,
-            retryInSeconds: Math.round(waitMs / 1000),
-          });
-        }
-        return answer.kind;
+        log('warn', answer.kind === 'unreachable' ? 'Tide unreachable; keeping the minutes for the next cycle' : 'Tide failed a post; keeping the minutes for the next cycle', {
+          why: answer.why,
+          batchId: batch.batchId,
+          pendingSamples: book.pendingSamples,
+        });
+        return false;
       }
       await sleep(backoff(attempt, FIRST_BACKOFF_MS, MAX_BACKOFF_MS, answer.retryAfterMs), signal);
     }
   }
 
+  /** With a post interval under a minute, the open minute goes out as it stands; otherwise only closed minutes, once TIDE_INTERVAL has passed. */
+  function due(at: number): boolean {
+    // Half a cycle's slack: cycles start on time give or take how long Docker takes to answer.
+    if (at - lastPostAt < options.postIntervalMs - options.sampleIntervalMs / 2) return false;
+    return options.postIntervalMs < MINUTE_MS ? book.pendingSamples > 0 : book.hasClosedPending(at);
+  }
+
   return {
     enqueue(samples) {
-      backlog.add(toBatches(samples, options.newBatchId));
+      book.fold(samples);
     },
     async flush({ signal, stopping = false } = {}) {
-      let failedInARow = 0;
-      for (const batch of stopping ? backlog.all() : backlog.due(now())) {
-        if (signal?.aborted) return;
-        // A batch holds one cycle's samples, all with the same ts.
-        const age = now() - Date.parse(batch.samples[0]?.ts ?? '');
-        if (!(age <= SENDABLE_AGE_MS)) {
-          const dropped = backlog.remove(batch);
-          log('warn', 'dropped a batch older than Tide accepts', { batchId: batch.batchId, samples: dropped });
-          continue;
-        }
-        const delivery = await deliver(batch, stopping ? 1 : ATTEMPTS_PER_FLUSH, signal);
-        if (delivery === 'done') {
-          backlog.remove(batch);
-          failedInARow = 0;
-          continue;
-        }
-        if (delivery === 'unreachable') return;
-        if (++failedInARow >= FAILED_IN_A_ROW) {
-          log('warn', 'Tide is failing every batch; keeping the backlog for the next cycle', { pendingSamples: backlog.pendingSamples });
-          return;
-        }
+      const at = now();
+      const dropped = book.dropEndedBefore(at - SENDABLE_AGE_MS);
+      if (dropped > 0) log('warn', 'dropped minutes older than Tide accepts', { samples: dropped });
+      if (!stopping && !due(at)) return;
+      for (const minutes of inPosts(book.pending(at, stopping || options.postIntervalMs < MINUTE_MS))) {
+        if (signal?.aborted && !stopping) return;
+        const batch = { batchId: newBatchId(), minutes };
+        if (!(await deliver(batch, stopping ? 1 : ATTEMPTS_PER_FLUSH, signal))) return;
+        book.confirm(minutes, now());
       }
+      lastPostAt = at;
     },
     get pendingSamples() {
-      return backlog.pendingSamples;
+      return book.pendingSamples;
     },
   };
+}
+
+/** Minutes, oldest first, cut into posts of at most MAX_MINUTES minutes and MAX_POST_CHARS of JSON. */
+function inPosts(minutes: readonly WireMinute[]): WireMinute[][] {
+  const posts: WireMinute[][] = [];
+  let chars = 0;
+  for (const minute of minutes) {
+    const size = JSON.stringify(minute).length;
+    const last = posts.at(-1);
+    if (last === undefined || last.length === MAX_MINUTES || chars + size > MAX_POST_CHARS) {
+      posts.push([minute]);
+      chars = size;
+    } else {
+      last.push(minute);
+      chars += size;
+    }
+  }
+  return posts;
 }
 
 /** 415 (the media type) or a 400 about the gzip data: what Tide answers when the compressed form did not reach it intact. */

@@ -34,7 +34,7 @@ describe('the built agent, dist/tide-agent.cjs, as operators run it', () => {
     expect(stderr).toContain('TIDE_AGENT_KEY:');
   });
 
-  it('posts a batch from the Docker socket, then exits 0 on SIGTERM', async () => {
+  it('posts a minute from the Docker socket, then exits 0 on SIGTERM', async () => {
     const docker = await startFakeDocker();
     stopped.push(docker.close);
     docker.state.containers = [container('f'.repeat(64), 'web.1.x2kd', { 'com.docker.swarm.service.name': 'web' })];
@@ -47,14 +47,14 @@ describe('the built agent, dist/tide-agent.cjs, as operators run it', () => {
     });
     stopped.push(tide.close);
 
-    const agent = run({ TIDE_URL: tide.url, TIDE_AGENT_KEY: 'tide_ak_x', TIDE_NODE: 'worker 1', DOCKER_HOST: `unix://${docker.socketPath}`, TIDE_LOG_LEVEL: 'silent' });
+    const agent = run({ TIDE_URL: tide.url, TIDE_AGENT_KEY: 'tide_ak_x', TIDE_NODE: 'worker 1', TIDE_INTERVAL: '1s', TIDE_SAMPLE_INTERVAL: '1s', DOCKER_HOST: `unix://${docker.socketPath}`, TIDE_LOG_LEVEL: 'silent' });
     await firstPost;
     agent.child.kill('SIGTERM');
 
     expect((await agent.exited).code).toBe(0);
     expect(tide.received[0]?.batch).toMatchObject({
       node: 'worker_1',
-      samples: [{ service: 'web', container: 'ffffffffffff', mem_usage: 6537216, mem_limit: 67108864 }],
+      minutes: [{ seq: 1, services: { web: { containers: 1, metrics: { mem_usage: { count: 1, sum: 6537216, min: 6537216, max: 6537216 }, mem_limit: { count: 1, sum: 67108864 } } } } }],
     });
   });
 });

@@ -54,7 +54,8 @@ function agent(tideUrl: string, key: string, clock: { now: number }) {
       tideUrl,
       agentKey: key,
       node: 'worker1',
-      backlogSamples: 50_000,
+      postIntervalMs: MINUTE,
+      sampleIntervalMs: 10_000,
       log,
       now,
       sleep: async (ms) => {
@@ -98,26 +99,30 @@ describe('node agent → Docker Engine API → Tide ingest → metrics read back
     const { parts, lines } = agent(api.url, key, clock);
 
     await runCycle(parts);
-
-    expect(docker.state.requests).toContain(`/containers/${WEB_ID}/stats?stream=false&one-shot=true`);
-    expect(docker.state.requests.filter((r) => r.includes('d'.repeat(64)) || r.includes('e'.repeat(64)))).toEqual([]);
-    expect(lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
-    // Cycle 1: the cgroup v1 body carries precpu_stats, so myweb has CPU at once; the
-    // one-shot cgroup v2 body does not, so api reports memory only.
-    expect(await value(namespace, 'myweb', 'cpu_ratio', base)).toEqual({ value: expect.closeTo((121359 / 729814450000000) * 400, 18), count: 1 });
-    expect(await value(namespace, 'myweb', 'mem_usage', base)).toEqual({ value: 6537216, count: 1 });
-    expect(await value(namespace, 'myweb', 'mem_limit', base)).toEqual({ value: 67108864, count: 1 });
-    expect(await value(namespace, 'myweb', 'mem_ratio', base)).toEqual({ value: 9.7412109375, count: 1 });
-    expect(await value(namespace, 'api', 'cpu_ratio', base)).toBeUndefined();
-    expect(await value(namespace, 'api', 'mem_usage', base)).toEqual({ value: 10396928 - 2510848, count: 1 });
-    expect(await value(namespace, 'myweb', 'net_read', base)).toBeUndefined();
-
     // Cycle 2, a minute later (the next bucket): 10 s more on the daemon's side for each container.
+    // The agent posts the first minute now that it has closed.
     docker.state.stats = {
       [WEB_ID]: later(CGROUP_V1_STATS, { seconds: 10, cpuNs: 3e9, systemNs: 40e9, rxBytes: 51200, txBytes: 10240 }),
       [API_ID]: later(CGROUP_V2_STATS, { seconds: 10, cpuNs: 1e9, systemNs: 40e9, readBytes: 40960, writeBytes: 81920 }),
     };
     clock.now = base + MINUTE + 5_000;
+    await runCycle(parts);
+
+    expect(docker.state.requests).toContain(`/containers/${WEB_ID}/stats?stream=false&one-shot=true`);
+    expect(docker.state.requests.filter((r) => r.includes('d'.repeat(64)) || r.includes('e'.repeat(64)))).toEqual([]);
+    expect(lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+    // Cycle 1: the cgroup v1 body carries precpu_stats, so myweb has CPU at once; the
+    // one-shot cgroup v2 body does not, so api reports memory only. CPU is sent to 2 decimals, as docker stats shows it.
+    expect(await value(namespace, 'myweb', 'cpu_ratio', base)).toEqual({ value: Math.round((121359 / 729814450000000) * 400 * 100) / 100, count: 1 });
+    expect(await value(namespace, 'myweb', 'mem_usage', base)).toEqual({ value: 6537216, count: 1 });
+    expect(await value(namespace, 'myweb', 'mem_limit', base)).toEqual({ value: 67108864, count: 1 });
+    expect(await value(namespace, 'myweb', 'mem_ratio', base)).toEqual({ value: 9.74, count: 1 });
+    expect(await value(namespace, 'api', 'cpu_ratio', base)).toBeUndefined();
+    expect(await value(namespace, 'api', 'mem_usage', base)).toEqual({ value: 10396928 - 2510848, count: 1 });
+    expect(await value(namespace, 'myweb', 'net_read', base)).toBeUndefined();
+
+    // Cycle 3 posts the second minute.
+    clock.now = base + 2 * MINUTE + 5_000;
     await runCycle(parts);
 
     const next = base + MINUTE;
@@ -131,7 +136,7 @@ describe('node agent → Docker Engine API → Tide ingest → metrics read back
     expect(await value(namespace, 'api', 'net_read', next)).toEqual({ value: 0, count: 1 });
   });
 
-  it('counts a batch once when Tide stored it but the answer was lost (503), because the retry keeps its batchId', async () => {
+  it('counts a minute once when Tide stored it but the answer was lost (503): the retry carries the same seq', async () => {
     const { namespace, key } = await agentKey();
     docker.state.containers = [
       container(WEB_ID, 'myweb.1.x2kd8zv0jq7f', { 'com.docker.swarm.service.name': 'myweb' }),
@@ -144,13 +149,16 @@ describe('node agent → Docker Engine API → Tide ingest → metrics read back
       upstream.push(await forward(api.url, request));
       return n === 0 ? { status: 503, body: { error: { code: 'internal', message: 'gateway lost the answer' } } } : (upstream[n] as { status: number; body: unknown });
     });
-    const { parts, waits } = agent(proxy.url, key, { now: base + 5_000 });
+    const clock = { now: base + 5_000 };
+    const { parts, waits } = agent(proxy.url, key, clock);
 
+    await runCycle(parts);
+    clock.now = base + MINUTE + 5_000;
     await runCycle(parts);
     await proxy.close();
 
     expect(proxy.received).toHaveLength(2);
-    expect(proxy.received[1]?.batch.batchId).toBe(proxy.received[0]?.batch.batchId);
+    expect(proxy.received[1]?.batch).toEqual(proxy.received[0]?.batch);
     expect(waits).toHaveLength(1);
     expect(upstream).toEqual([
       { status: 202, body: { accepted: 2, duplicate: false } },
@@ -161,26 +169,24 @@ describe('node agent → Docker Engine API → Tide ingest → metrics read back
 });
 
 describe('stopping', () => {
-  it('on SIGTERM, stops waiting and tries the kept batch once more', async () => {
+  it('on SIGTERM, stops waiting and posts the open minute once', async () => {
+    const { namespace, key } = await agentKey();
     docker.state.containers = [container(WEB_ID, 'myweb.1.x2kd8zv0jq7f', { 'com.docker.swarm.service.name': 'myweb' })];
     docker.state.stats = { [WEB_ID]: CGROUP_V1_STATS };
-    const tide = await startFakeTide((n) => (n < 4 ? { status: 503 } : { status: 202, body: { accepted: 1, duplicate: false } }));
     const clock = { now: base + 5_000 };
-    const { parts, lines } = agent(tide.url, 'tide_ak_x', clock);
+    const { parts, lines } = agent(api.url, key, clock);
     const stop = new AbortController();
     const waits: number[] = [];
     // The wait after the first cycle stands for the interval, during which SIGTERM arrives.
     const sleep = async (ms: number) => {
       waits.push(ms);
-      if (tide.received.length >= 4) stop.abort();
+      stop.abort();
     };
 
     await runAgent({ ...parts, intervalMs: 10_000, now: () => clock.now, sleep, signal: stop.signal });
-    await tide.close();
 
-    expect(tide.received).toHaveLength(5);
-    expect(new Set(tide.received.map((r) => r.batch.batchId)).size).toBe(1);
-    expect(waits.at(-1)).toBe(10_000);
+    expect(waits).toEqual([10_000]);
+    expect(await value(namespace, 'myweb', 'mem_usage', base)).toEqual({ value: 6537216, count: 1 });
     expect(lines.at(-1)).toEqual({ level: 'info', message: 'stopped', fields: { unsentSamples: 0 } });
   });
 });

@@ -5,7 +5,7 @@ export interface Received {
   headers: IncomingHttpHeaders;
   /** The body as it went over the wire, gzip or not. */
   raw: Buffer;
-  batch: { node: string; batchId: string; samples: Array<Record<string, unknown>> };
+  batch: { node: string; batchId: string; minutes: Array<{ start: string; seq: number; services: Record<string, { containers: number; metrics: Record<string, { count: number; sum: number; min: number; max: number }> }> }> };
 }
 
 export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang up';
