@@ -24,9 +24,10 @@ import type { ScaleOutcome } from '../scaling/engine';
 import { previewServiceScaling, scaleService, type ScaleIntent } from '../scaling/service';
 import type { ServiceState } from '../store/serviceState';
 import type { StoredService } from '../store/services';
-import { bucketStartOf } from '../statistics';
+import { bucketStartOf, type MetricBucket } from '../statistics';
 import { publishDecision } from './cloudWatch';
 import { hourToRollUp, pastLoadsFrom, readPastLoads, rolledUpLoads, rollUpHour } from './rollups';
+import { readWindows, type WindowNeeded } from './windows';
 
 /** What one evaluation of one service came to, as `POST /v1/evaluate` returns it. */
 export interface EvaluationResult {
@@ -66,6 +67,8 @@ export interface EvaluateOptions {
   listed?: readonly StoredService[];
   /** The service's state, read for every service evaluated at once (evaluateServices); unset, read under the lease. */
   state?: ServiceState;
+  /** Every service's buckets, read at once (evaluateServices, lib/evaluator/windows.ts); unset, a service reads its own. */
+  buckets?: Map<string, MetricBucket[]>;
 }
 
 /** Services evaluated at once by one invocation: the work is waiting on DynamoDB and platforms. */
@@ -81,8 +84,14 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       (options.shard === undefined || shardOfService(svc, options.shard.count) === options.shard.index) &&
       (options.offsetMs === undefined || options.offsetMs % parseDuration(svc.evaluationInterval) === 0),
   );
+  const whatIf = options.dryRun === true;
+  // A platform without node agents reports its metrics itself, before they are read; a what-if decides on those already reported, as that is a write.
+  if (!whatIf) await Promise.all(services.map((svc) => reportMetrics(app, svc)));
+  const now = app.now();
   // Every service's sources before any decision: one CloudWatch call a region for all of them.
-  const sources = await readSources(app, services, app.now());
+  const sources = await readSources(app, services, now);
+  // Every service's buckets in one read per namespace and shard, recent minutes only once this container has read the rest.
+  const buckets = await readWindows(app, services.flatMap((svc) => readPlanOf(app, svc, now, whatIf)?.window ?? []), now);
   // Every state in one read per hundred services: most evaluations decide on it and write nothing.
   const states = await app.serviceStates.getMany(services);
   const results: EvaluationResult[] = [];
@@ -92,7 +101,7 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       const svc = services[next++] as StoredService;
       // Never past the moment the service is due again: a slow platform delays its own service only.
       const deadline = Math.min(options.deadline, app.now() + parseDuration(svc.evaluationInterval));
-      results.push(await evaluateService(app, svc, { ...options, deadline, sources, state: states.get(serviceKey(svc)) }));
+      results.push(await evaluateService(app, svc, { ...options, deadline, sources, buckets, state: states.get(serviceKey(svc)) }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, services.length) }, worker));
@@ -102,27 +111,18 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
 export async function evaluateService(app: Tide, svc: StoredService, options: EvaluateOptions): Promise<EvaluationResult> {
   const base = { namespace: svc.namespace, service: svc.service, mode: svc.mode };
   if (svc.policy === undefined) return { ...base, status: 'unchanged', reason: 'no policy' };
-  // Parsed again, not trusted as stored: a document written before a newer default existed gets it,
-  // and one whose windows a shorter retention no longer covers says so instead of reading too little.
-  const parsed = policySchemaWithin(app.config).safeParse(svc.policy);
-  if (!parsed.success) return { ...base, status: 'error', reason: 'the stored policy no longer parses; PUT the service again', detail: parsed.error.message };
-  const policy = parsed.data;
   const whatIf = options.dryRun === true;
+  const now = app.now();
+  const read = readPlanOf(app, svc, now, whatIf);
+  if (read === undefined) return { ...base, status: 'error', reason: 'the stored policy no longer parses; PUT the service again', detail: policySchemaWithin(app.config).safeParse(svc.policy).error?.message };
+  const { policy, shadows, rollUp, allRules, window } = read;
   try {
     const provider = providerFor(app, svc);
-    // A platform without node agents reports its metrics itself; a what-if decides on those already reported, as that is a write.
-    if (!whatIf) await provider.reportMetrics?.();
-    const now = app.now();
-    const shadows = shadowPolicies(svc.shadows, app.config);
-    // The first tick of an hour rolls the hour before up, from the same read reaching back to its start.
-    const rollUp = whatIf ? undefined : hourToRollUp(svc, now);
-    // The live policy's rules and its shadows': the loads the rollups keep and the predictions read.
-    const allRules = { ...policy, rules: [...policy.rules, ...shadows.flatMap((s) => s.policy.rules)] };
-    const rolledUp = rollUp === undefined ? [] : rolledUpLoads(allRules);
     // A metric a rule reads from a source is that source's values only.
     const sourced = new Set(sourcedMetrics(svc, app).keys());
     const readings = sourced.size === 0 ? undefined : (options.sources ?? (await readSources(app, [svc], now))).get(serviceKey(svc));
-    const buckets = withSourceBuckets(await readWindows(app, svc, [...allRules.rules, ...rolledUp], now, shadows.length > 0, rollUp), readings, sourced);
+    const stored = options.buckets?.get(serviceKey(svc)) ?? (await readWindows(app, [window], now)).get(serviceKey(svc)) ?? [];
+    const buckets = withSourceBuckets(stored, readings, sourced);
     const bucketMs = app.config.bucketSeconds * 1000;
     const observations = observationsFromBuckets(buckets, now, bucketMs);
     const past = loadRulesWithPrediction(allRules).length > 0 ? await readPastLoads(app, svc, allRules, now) : undefined;
@@ -176,19 +176,42 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
   }
 }
 
+/** What a service's evaluation reads this tick; undefined when its stored policy no longer parses. */
+function readPlanOf(app: Tide, svc: StoredService, now: number, whatIf: boolean) {
+  if (svc.policy === undefined) return undefined;
+  // Parsed again, not trusted as stored: a document written before a newer default existed gets it,
+  // and one whose windows a shorter retention no longer covers says so instead of reading too little.
+  const parsed = policySchemaWithin(app.config).safeParse(svc.policy);
+  if (!parsed.success) return undefined;
+  const policy = parsed.data;
+  const shadows = shadowPolicies(svc.shadows, app.config);
+  // The first tick of an hour rolls the hour before up, from the same read reaching back to its start.
+  const rollUp = whatIf ? undefined : hourToRollUp(svc, now);
+  // The live policy's rules and its shadows': the loads the rollups keep and the predictions read.
+  const allRules = { ...policy, rules: [...policy.rules, ...shadows.flatMap((s) => s.policy.rules)] };
+  const rolledUp = rollUp === undefined ? [] : rolledUpLoads(allRules);
+  return { policy, shadows, rollUp, allRules, window: windowNeeded(app, svc, [...allRules.rules, ...rolledUp], now, shadows.length > 0, rollUp) };
+}
+
 /**
- * Reads every bucket the rules' longest window needs, for all their metrics, in one query per
- * shard; with shadows to score, also the load metric over the minutes scoring looks back over;
- * with an hour to roll up, back to that hour's start.
+ * Every bucket the rules' longest window needs, for all their metrics; with shadows to score,
+ * also the load metric over the minutes scoring looks back over; with an hour to roll up, back to
+ * that hour's start.
  */
-async function readWindows(app: Tide, svc: StoredService, rules: readonly Rule[], now: number, scoring: boolean, rollUp?: number) {
-  const { bucketSeconds } = app.config;
-  const bucketMs = bucketSeconds * 1000;
+function windowNeeded(app: Tide, svc: StoredService, rules: readonly Rule[], now: number, scoring: boolean, rollUp?: number): WindowNeeded {
+  const bucketMs = app.config.bucketSeconds * 1000;
   const longest = Math.max(...rules.flatMap(ruleWindows).map(parseDuration), bucketMs, scoring ? SCORING_LOOKBACK_MS : 0);
   const metrics = [...new Set([...rules.map((r) => r.metric), ...(scoring ? [LOAD_METRIC] : [])])];
-  // Ingest takes samples up to 5 minutes ahead; a fast node clock should not vanish.
-  const from = Math.min(bucketStartOf(now - longest, bucketMs), rollUp ?? Infinity);
-  return app.minutes.readService(svc.namespace, svc.service, metrics, from, now + 300_000);
+  return { namespace: svc.namespace, service: svc.service, metrics, from: Math.min(bucketStartOf(now - longest, bucketMs), rollUp ?? Infinity) };
+}
+
+/** A platform without node agents (the simulator) reports its metrics itself; a failure leaves the decision to those already stored. */
+async function reportMetrics(app: Tide, svc: StoredService): Promise<void> {
+  try {
+    await providerFor(app, svc).reportMetrics?.();
+  } catch (error) {
+    logger.warn('reporting a platform\'s metrics failed', { namespace: svc.namespace, service: svc.service, errorMessage: (error as Error).message });
+  }
 }
 
 /** A stable spread of services over workers. */

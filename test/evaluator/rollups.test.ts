@@ -83,10 +83,11 @@ describe('hourly rollups of a service’s load', () => {
     expect(loads).toHaveLength(60);
 
     const later = await counter.during(() => svc.evaluate(1));
-    // The rollup's tick makes the same queries as any other (one per write shard), and one PutItem more.
-    expect(first).toEqual({ ...later, PutItemCommand: 1 });
+    // The rollup's tick reads the hour before too (its own partition: one query more), and puts one item more.
+    expect(first).toEqual({ ...later, QueryCommand: (later.QueryCommand ?? 0) + 1, PutItemCommand: 1 });
     expect(later).not.toHaveProperty('PutItemCommand');
-    expect(later).not.toHaveProperty('BatchGetItemCommand');
+    // The states' read, and no past hours.
+    expect(later.BatchGetItemCommand).toBe(1);
 
     expect(await svc.rolledUp(TEN)).toEqual([]);
     const eleven = await counter.during(() => svc.evaluate(60));
@@ -118,8 +119,9 @@ describe('hourly rollups of a service’s load', () => {
     const predicting = await serviceWith({ rules: [{ ...loadRule, prediction: { mode: 'forecastOnly' } }] }, () => 40);
     const plain = await serviceWith({ rules: [loadRule] }, () => 40);
     const ticks = async (svc: typeof plain) => [await counter.during(() => svc.evaluate(5)), await counter.during(() => svc.evaluate(6)), await counter.during(() => svc.evaluate(61))];
-    expect((await ticks(predicting)).map((t) => t.BatchGetItemCommand ?? 0)).toEqual([1, 0, 1]);
-    expect((await ticks(plain)).map((t) => t.BatchGetItemCommand ?? 0)).toEqual([0, 0, 0]);
+    // Every tick reads the states in one BatchGetItem; a predicting service one more an hour.
+    expect((await ticks(predicting)).map((t) => t.BatchGetItemCommand ?? 0)).toEqual([2, 1, 2]);
+    expect((await ticks(plain)).map((t) => t.BatchGetItemCommand ?? 0)).toEqual([1, 1, 1]);
     await predicting.platform.close();
     await plain.platform.close();
   });
@@ -128,7 +130,8 @@ describe('hourly rollups of a service’s load', () => {
     const shadowed = await serviceWith({ rules: [loadRule] }, () => 40, { predicting: { rules: [{ ...loadRule, metric: 'rps', statistic: 'sum', perReplica: false, prediction: {} }] } });
     await recordSamples(app, { namespace: shadowed.namespace, node: 'node1', samples: [{ ts: TEN - 10 * MINUTE, service: 'myweb', container: 'c1', custom: { rps: 250 } }] });
     const tick = await counter.during(() => shadowed.evaluate(0));
-    expect(tick.BatchGetItemCommand).toBe(1);
+    // The states, and the past days.
+    expect(tick.BatchGetItemCommand).toBe(2);
     const [nine] = await shadowed.rolledUp(TEN - HOUR_MS);
     expect([...(nine?.loads.keys() ?? [])].sort()).toEqual(['cpu_ratio.mean*replicas', 'rps.sum']);
     await shadowed.platform.close();
