@@ -6,8 +6,9 @@ import { bearerToken } from '../lib/credentials/bearer';
 import { rancherErrors } from '../lib/http/rancherErrors';
 import { router, type RouteHandler } from '../lib/http/router';
 import { header, type HttpEvent } from '../lib/http/types';
-import { createReceiver, deleteReceiver, getReceiver, listReceivers } from '../lib/webhooks/receivers';
-import { triggerReceiver } from '../lib/webhooks/trigger';
+
+// Each route's module (the receivers' schemas, the scaling engine, the providers) is loaded by its first request, not by the cold start.
+const receivers = () => import('../lib/webhooks/receivers');
 
 /** The admin token replaces Rancher's own login on the management routes; the trigger's key is its only credential. */
 const asAdmin =
@@ -18,11 +19,11 @@ const asAdmin =
   };
 
 const routes = router({
-  'POST /v1-webhooks/receivers': asAdmin((event) => createReceiver(event, tide())),
-  'GET /v1-webhooks/receivers': asAdmin((event) => listReceivers(event, tide())),
-  'GET /v1-webhooks/receivers/{id}': asAdmin((event) => getReceiver(event, tide())),
-  'DELETE /v1-webhooks/receivers/{id}': asAdmin((event) => deleteReceiver(event, tide())),
-  'POST /v1-webhooks/endpoint': (event, deadline) => triggerReceiver(event, tide(), deadline),
+  'POST /v1-webhooks/receivers': asAdmin(async (event) => (await receivers()).createReceiver(event, tide())),
+  'GET /v1-webhooks/receivers': asAdmin(async (event) => (await receivers()).listReceivers(event, tide())),
+  'GET /v1-webhooks/receivers/{id}': asAdmin(async (event) => (await receivers()).getReceiver(event, tide())),
+  'DELETE /v1-webhooks/receivers/{id}': asAdmin(async (event) => (await receivers()).deleteReceiver(event, tide())),
+  'POST /v1-webhooks/endpoint': async (event, deadline) => (await import('../lib/webhooks/trigger')).triggerReceiver(event, tide(), deadline),
 });
 
 /** Rancher 1.6's webhook service: receivers and their trigger endpoint, with Rancher's error bodies. */
