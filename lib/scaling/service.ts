@@ -100,7 +100,7 @@ function changeOf(state: ServiceState, { outcome, plan, ts }: Ran<ScalePlan>): S
 /**
  * The platform's replicas; when it cannot say (the `http` target may not
  * answer GET), the last replicas Tide set, and before any, the containers
- * that reported in the last 60 s.
+ * that reported in the last 2 minutes.
  */
 async function currentReplicas(app: Tide, svc: StoredService, state: ServiceState, read: () => Promise<number | undefined>): Promise<number | { unreadable: string }> {
   const replicas = await read();
@@ -108,7 +108,7 @@ async function currentReplicas(app: Tide, svc: StoredService, state: ServiceStat
   if (state.replicas !== undefined) return state.replicas;
   const reporting = await reportingContainers(app, svc.namespace, svc.service);
   if (reporting !== undefined) return reporting;
-  return { unreadable: `${svc.target.provider} read failed: the platform did not say how many replicas run, and no container has reported in the last 60 s` };
+  return { unreadable: `${svc.target.provider} read failed: the platform did not say how many replicas run, and no container has reported in the last 2 minutes` };
 }
 
 function eventOf(svc: StoredService, intent: ScaleIntent, ran: Ran<ScalePlan>): ScalingEvent {
