@@ -1,16 +1,22 @@
-import { alauda } from './alauda';
-import { ecs } from './ecs';
-import { http } from './http';
-import { kubernetes } from './kubernetes';
 import { scrub } from './messages';
-import { occs } from './occs';
 import type { CreateProvider, Provider, ProviderContext } from './provider';
-import { rancher } from './rancher';
-import { swarm } from './swarm';
 import type { PlatformTarget } from '../targets/schema';
 
-/** Every platform Tide reaches, keyed by `target.provider`, alphabetical; the simulator, which Tide runs itself, is built in context.ts. */
-const providers: { [P in PlatformTarget['provider']]: CreateProvider<Extract<PlatformTarget, { provider: P }>> } = { alauda, ecs, http, kubernetes, occs, rancher, swarm };
+type Load<P extends PlatformTarget['provider']> = () => Promise<CreateProvider<Extract<PlatformTarget, { provider: P }>>>;
+
+/**
+ * Every platform Tide reaches, keyed by `target.provider`, alphabetical; the simulator, which Tide runs itself, is built in context.ts.
+ * Each platform's module (its answers' schemas, its SDK) is loaded when a target first needs it, not with the function.
+ */
+const providers: { [P in PlatformTarget['provider']]: Load<P> } = {
+  alauda: async () => (await import('./alauda')).alauda,
+  ecs: async () => (await import('./ecs')).ecs,
+  http: async () => (await import('./http')).http,
+  kubernetes: async () => (await import('./kubernetes')).kubernetes,
+  occs: async () => (await import('./occs')).occs,
+  rancher: async () => (await import('./rancher')).rancher,
+  swarm: async () => (await import('./swarm')).swarm,
+};
 
 /**
  * The target's provider. Every secret it resolves is scrubbed from whatever it
@@ -18,8 +24,18 @@ const providers: { [P in PlatformTarget['provider']]: CreateProvider<Extract<Pla
  * behind it), since platforms echo requests back, headers included.
  */
 export function createProvider(target: PlatformTarget, context: ProviderContext): Provider {
-  const create = providers[target.provider] as CreateProvider<PlatformTarget>;
-  return concealingSecrets((concealing) => create(target, concealing), context);
+  const load = providers[target.provider] as () => Promise<CreateProvider<PlatformTarget>>;
+  return concealingSecrets((concealing) => loadedAtFirstCall(async () => (await load())(target, concealing)), context);
+}
+
+/** A provider whose module is loaded by its first call. */
+function loadedAtFirstCall(load: () => Promise<Provider>): Provider {
+  let provider: Promise<Provider> | undefined;
+  const loaded = () => (provider ??= load());
+  return {
+    readReplicas: async () => (await loaded()).readReplicas(),
+    setReplicas: async (request) => (await loaded()).setReplicas(request),
+  };
 }
 
 /** A provider built with a context that remembers each secret it resolves, so that its failures can be scrubbed of them. */
