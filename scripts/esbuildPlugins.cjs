@@ -49,6 +49,8 @@ const lazyPackages = {
             ...shared,
             stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: options.absWorkingDir ?? process.cwd(), sourcefile: `${pkg} (lazy)` },
             outfile: join(outdir, file),
+            // The SDK's own code: a source map would double the zip for stack frames that never show Tide's code.
+            sourcemap: false,
           }),
         ),
       );
