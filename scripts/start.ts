@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { randomToken } from '../lib/credentials/random';
 import { ensureTable, startDynamoDbLocal, type LocalDynamoDb } from './local/dynamodb';
-import { httpRoutes, startHttpApi } from './local/httpApi';
+import { httpRoutes, startFunctionUrl, startHttpApi, type HttpApiServer } from './local/httpApi';
 import { bundleFunctions, startInvokeApi, startLambda, startSchedules, type LocalLambda } from './local/lambda';
 import { declaredConfig, resolvedConfig, type LocalFunction } from './local/serverlessConfig';
 
@@ -103,11 +103,17 @@ async function main(): Promise<void> {
   lambda = startLambda(config.functions, bundles, environment);
   await lambda.warm();
   const stopSchedules = startSchedules(config, lambda, logFailure);
+  // Functions with a function URL (TIDE_INGEST_FUNCTION_URL=true for ingest) get one each, on a free port.
+  const functionUrls = new Map<string, HttpApiServer>();
+  for (const fn of config.functions.filter((f) => f.functionUrl)) {
+    functionUrls.set(fn.name, await startFunctionUrl({ functionName: fn.name, invoke: (name, event) => (lambda as LocalLambda).invoke(name, event), onError: logFailure }));
+  }
   markReady();
 
   // The first stack owns .tide/: the CLI and the README keep talking to it.
   if (sharedState === undefined) {
     writeFileSync(join(stateDir, 'url'), `${api.url}\n`);
+    for (const [name, server] of functionUrls) writeFileSync(join(stateDir, `${name}-url`), `${server.url}\n`);
     writeFileSync(join(stateDir, 'stack.pid'), `${process.pid}\n`);
   }
   const firstPort = apiPorts()[0];
@@ -121,6 +127,8 @@ async function main(): Promise<void> {
   ].filter(Boolean);
   process.stdout.write(
     `\nTide is running (ready in ${seconds} s).\n  API:         ${api.url}\n  Admin token: ${token}\n  DynamoDB:    ${endpoint} (table ${tableName})\n` +
+      [...functionUrls].map(([name, server]) => `  ${`${name} URL:`.padEnd(12)} ${server.url} (its function URL)\n`).join('') +
+      `  Lambda:      ${invokeApi.url} (the Invoke API)\n` +
       notes.map((note) => `  ${note}\n`).join('') +
       `Try: curl -s ${api.url}/v1/services -H "Authorization: Bearer $(cat ${join(stateDir, 'admin-token')})"\n\n`,
   );
@@ -133,8 +141,9 @@ async function main(): Promise<void> {
     if (sharedState === undefined) {
       rmSync(join(stateDir, 'url'), { force: true });
       rmSync(join(stateDir, 'stack.pid'), { force: true });
+      for (const name of functionUrls.keys()) rmSync(join(stateDir, `${name}-url`), { force: true });
     }
-    await Promise.all([api.close(), invokeApi.close(), lambda?.stop()]);
+    await Promise.all([api.close(), ...[...functionUrls.values()].map((server) => server.close()), invokeApi.close(), lambda?.stop()]);
     await dynamodb?.stop();
     rmSync(buildDir, { recursive: true, force: true });
     process.exit(0);

@@ -102,6 +102,21 @@ export function requestEvent(route: Route, req: IncomingMessage, body: Buffer, n
   };
 }
 
+/**
+ * The event a Lambda function URL hands its function: payload 2.0 as HTTP APIs
+ * build it, but with no routes (`$default` for every method and path), so the
+ * function sees whatever path was asked; bodies are encoded by the same rule.
+ */
+export function functionUrlEvent(req: IncomingMessage, body: Buffer, now = new Date()): APIGatewayProxyEventV2 {
+  const method = req.method ?? 'GET';
+  const event = requestEvent({ method, template: '', pattern: /^/, params: [], functionName: '' }, req, body, now);
+  return {
+    ...event,
+    routeKey: '$default',
+    requestContext: { ...event.requestContext, accountId: 'anonymous', apiId: 'local-function-url', routeKey: '$default' },
+  };
+}
+
 /** Writes a function's result as API Gateway does for payload 2.0, including the format it infers for a bare value. */
 export function writeResult(res: ServerResponse, result: unknown): void {
   const structured = typeof result === 'object' && result !== null && 'statusCode' in result;
@@ -138,28 +153,44 @@ export interface HttpApiServer {
  * the kernel choose), so there is no gap between finding a port and using it.
  * Requests wait for `ready` before they reach a function.
  */
-export async function startHttpApi(options: {
-  routes: readonly Route[];
+export async function startHttpApi(options: ServerOptions & { routes: readonly Route[] }): Promise<HttpApiServer> {
+  const { routes } = options;
+  return serve(options, (req, body) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const route = routes.find((r) => r.method === req.method && r.pattern.test(path));
+    return route && { functionName: route.functionName, event: requestEvent(route, req, body) };
+  });
+}
+
+/** A function URL on 127.0.0.1: every request, whatever its method and path, reaches `functionName`. */
+export async function startFunctionUrl(options: ServerOptions & { functionName: string }): Promise<HttpApiServer> {
+  return serve(options, (req, body) => ({ functionName: options.functionName, event: functionUrlEvent(req, body) }));
+}
+
+interface ServerOptions {
   invoke: Invoke;
   ports?: readonly number[];
   ready?: Promise<unknown>;
   onError?: (functionName: string, error: unknown) => void;
-}): Promise<HttpApiServer> {
-  const { routes, invoke } = options;
+}
+
+async function serve(
+  options: ServerOptions,
+  target: (req: IncomingMessage, body: Buffer) => { functionName: string; event: APIGatewayProxyEventV2 } | undefined,
+): Promise<HttpApiServer> {
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-      const route = routes.find((r) => r.method === req.method && r.pattern.test(path));
       const body = await readBody(req);
-      if (!route) {
+      const found = target(req, body);
+      if (!found) {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
         return;
       }
       await options.ready;
       try {
-        writeResult(res, await invoke(route.functionName, requestEvent(route, req, body)));
+        writeResult(res, await options.invoke(found.functionName, found.event));
       } catch (error) {
-        options.onError?.(route.functionName, error);
+        options.onError?.(found.functionName, error);
         writeFailure(res);
       }
     })();

@@ -29,6 +29,8 @@ export interface LocalFunction {
   environment: Record<string, string>;
   /** `METHOD /path/{param}` of each `httpApi` event. */
   httpRoutes: string[];
+  /** The function has a function URL (`url:` set, once resolved). */
+  functionUrl?: boolean;
   schedules: Schedule[];
 }
 
@@ -54,6 +56,8 @@ interface RawFunction {
   memorySize?: number;
   environment?: Record<string, unknown>;
   events?: RawEvent[];
+  /** `true` or an object once resolved; unresolved, the `${…}` text, which says nothing yet. */
+  url?: unknown;
 }
 
 interface RawConfig {
@@ -105,6 +109,7 @@ export function localConfig(doc: RawConfig, stage: string): LocalConfig {
       environment: { ...strings(provider.environment), ...strings(fn.environment) },
       httpRoutes: (fn.events ?? []).map((e) => routeKey(e.httpApi)).filter((r): r is string => r !== undefined),
       schedules: (fn.events ?? []).flatMap((e) => schedules(e.schedule)),
+      functionUrl: fn.url === true || (typeof fn.url === 'object' && fn.url !== null),
     })),
   };
 }
