@@ -15,13 +15,6 @@ export interface TideConfig {
   /** How long aggregates live before DynamoDB's TTL removes them. */
   retentionSeconds: number;
   /**
-   * Aggregates of one service are spread over this many items per bucket,
-   * chosen by the reporting node, so that no single item takes every node's
-   * writes. Reads of a window cost one query per shard. Changing it makes
-   * data written under the old count invisible to reads, so pick it once.
-   */
-  writeShards: number;
-  /**
    * TIDE_SERVICE_SHARDS: a namespace's services are spread over this many
    * partitions of metrics by a hash of their name, so that no partition takes
    * more than DynamoDB's 1,000 writes a second (about 60,000 nodes at one post a
@@ -29,8 +22,6 @@ export interface TideConfig {
    * the metrics written under the old count from reads until they expire.
    */
   serviceShards: number;
-  /** How often node agents report; used to estimate reporting containers from sample counts. */
-  agentIntervalSeconds: number;
   /** How long scaling events are kept. */
   eventRetentionSeconds: number;
   /** Above this many services, the scheduled evaluator fans out to workers. */
@@ -118,9 +109,7 @@ const environment = z.object({
   TIDE_TABLE: text.pipe(z.string().default('tide-local')),
   TIDE_BUCKET_SECONDS: integer(60, 10, 3600),
   TIDE_RETENTION_SECONDS: integer(DEFAULT_RETENTION_SECONDS, 3600, 90 * 24 * 3600),
-  TIDE_WRITE_SHARDS: integer(8, 1, 64),
   TIDE_SERVICE_SHARDS: integer(1, 1, 64),
-  TIDE_AGENT_INTERVAL_SECONDS: integer(10, 1, 300),
   TIDE_EVENT_RETENTION_SECONDS: integer(30 * 24 * 3600, 3600, 400 * 24 * 3600),
   TIDE_SERVICES_PER_WORKER: integer(200, 1, 100_000),
   TIDE_STAGE: text.pipe(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a stage name: letters, digits and -').default('local')),
@@ -161,9 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tableName: e.TIDE_TABLE,
     bucketSeconds: e.TIDE_BUCKET_SECONDS,
     retentionSeconds: e.TIDE_RETENTION_SECONDS,
-    writeShards: e.TIDE_WRITE_SHARDS,
     serviceShards: e.TIDE_SERVICE_SHARDS,
-    agentIntervalSeconds: e.TIDE_AGENT_INTERVAL_SECONDS,
     eventRetentionSeconds: e.TIDE_EVENT_RETENTION_SECONDS,
     servicesPerWorker: e.TIDE_SERVICES_PER_WORKER,
     stage: e.TIDE_STAGE,

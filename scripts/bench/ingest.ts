@@ -1,12 +1,14 @@
 /**
  * `npm run bench:ingest`: ingest through the real middy handler into an
  * in-memory DynamoDB Local on 127.0.0.1, with API Gateway v2 events built
- * in-process. Phases: with batchId (one transaction per batch), without
- * (one UpdateItem per group), then the handler's own CPU per sample with
- * DynamoDB answering instantly. See docs/BENCHMARKS.md.
+ * in-process. Phases: the agent's minutes (one post per node and minute, 10
+ * containers sampled every 10 s), then samples batches with and without a
+ * batchId (as other senders post them), then the handler's own CPU per
+ * sample with DynamoDB answering instantly. Write units are counted from each
+ * item's size as DynamoDB bills it. See docs/BENCHMARKS.md.
  *
- * Flags: --nodes 1000 --samples 100 (per batch) --rounds 1 (batches per node
- * and phase) --concurrency 16 --plain (uncompressed bodies; the agent gzips).
+ * Flags: --nodes 1000 --samples 100 (per samples batch) --rounds 1 (posts per
+ * node and phase) --concurrency 16 --plain (uncompressed bodies; the agent gzips).
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -103,6 +105,37 @@ function batch(node: string, containers: Container[], withBatchId: boolean) {
   return { node, ...(withBatchId ? { batchId: randomUUID() } : {}), samples };
 }
 
+/** Samples in one node's minute at the agent's defaults: each container every 10 s. */
+const SAMPLES_PER_MINUTE = CONTAINERS_PER_NODE * 6;
+
+/** One agent post: the node's minute just closed, folded per service as the agent folds it. */
+function minutePost(node: string, containers: Container[], minuteStart: number) {
+  const services: Record<string, { containers: number; metrics: Record<string, { count: number; sum: number; min: number; max: number }> }> = {};
+  for (const c of containers) {
+    const entry = (services[c.service] ??= { containers: 0, metrics: {} });
+    entry.containers += 1;
+    for (let tick = 0; tick < 6; tick++) {
+      const memUsage = Math.round(c.memLimit * (0.2 + random() * 0.6));
+      const values: Record<string, number> = {
+        cpu_ratio: Math.round(c.cpu * (0.5 + random()) * 100) / 100,
+        mem_usage: memUsage,
+        mem_limit: c.memLimit,
+        mem_ratio: Math.round((memUsage / c.memLimit) * 10_000) / 100,
+        net_read: Math.round(random() * 2e6),
+        net_write: Math.round(random() * 1e6),
+        blk_read: Math.round(random() * 1e5),
+        blk_write: Math.round(random() * 4e5),
+      };
+      for (const [metric, v] of Object.entries(values)) {
+        const a = entry.metrics[metric];
+        if (a === undefined) entry.metrics[metric] = { count: 1, sum: v, min: v, max: v };
+        else Object.assign(a, { count: a.count + 1, sum: a.sum + v, min: Math.min(a.min, v), max: Math.max(a.max, v) });
+      }
+    }
+  }
+  return { node, batchId: randomUUID(), minutes: [{ start: new Date(minuteStart).toISOString(), seq: 6, services }] };
+}
+
 /** What API Gateway (HTTP API, payload 2.0) hands the function for `POST /v1/metrics`. */
 function requestEvent(agentKey: string, body: unknown): HttpEvent {
   const text = JSON.stringify(body);
@@ -130,7 +163,7 @@ function requestEvent(agentKey: string, body: unknown): HttpEvent {
 const lambdaContext = { functionName: 'ingest', awsRequestId: 'bench' } as Context;
 const invoke = (event: HttpEvent) => handler(event, lambdaContext) as Promise<HttpResult>;
 
-/** `count` batches, node after node, round after round. */
+/** `count` samples batches, node after node, round after round. */
 function events(agentKey: string, withBatchId: boolean, count = NODES * ROUNDS): HttpEvent[] {
   return Array.from({ length: count }, (_, i) => {
     const { node, containers } = fleet[i % NODES] as (typeof fleet)[number];
@@ -138,12 +171,41 @@ function events(agentKey: string, withBatchId: boolean, count = NODES * ROUNDS):
   });
 }
 
+/** `count` minute posts, node after node; each round a minute further back (all within the last hour). */
+function minuteEvents(agentKey: string, count = NODES * ROUNDS): HttpEvent[] {
+  const lastClosed = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+  return Array.from({ length: count }, (_, i) => {
+    const { node, containers } = fleet[i % NODES] as (typeof fleet)[number];
+    return requestEvent(agentKey, minutePost(node, containers, lastClosed - Math.floor(i / NODES) * 60_000));
+  });
+}
+
 // ---- Exact DynamoDB request counts: one per `send`, so the store's own retries count too.
 
 const requests = new Map<string, number>();
-/** Items written, by request kind: a transaction writes each of its TransactItems. */
+/** Items written, by request kind. */
 const items = new Map<string, number>();
+/** Write units, by request kind: 1 per KB (rounded up) of each item written. */
+const units = new Map<string, number>();
+const itemBytes: number[] = [];
 const failures = new Map<string, number>();
+
+/**
+ * An attribute value's size as DynamoDB bills it: strings their UTF-8 bytes,
+ * a number 1 byte per two significant digits plus 1, a list or map 3 bytes
+ * plus 1 per element and, in a map, its keys.
+ */
+function valueSize(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') {
+    const digits = String(Math.abs(value)).replace('.', '').replace(/e.*$/, '').replace(/^0+/, '').replace(/0+$/, '');
+    return Math.ceil(Math.max(1, digits.length) / 2) + 1;
+  }
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + valueSize(v), 0);
+  if (typeof value === 'object' && value !== null) return 3 + Object.entries(value).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 1 + valueSize(v), 0);
+  return 1;
+}
+const itemSize = (item: Record<string, unknown>) => Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + valueSize(v), 0);
 const bump = (map: Map<string, number>, key: string, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
 
 function countRequests(): void {
@@ -151,7 +213,13 @@ function countRequests(): void {
     (next, context) => async (args) => {
       const kind = (context.commandName ?? 'unknown').replace(/Command$/, '');
       bump(requests, kind);
-      bump(items, kind, (args.input as { TransactItems?: unknown[] }).TransactItems?.length ?? 1);
+      bump(items, kind);
+      const item = (args.input as { Item?: Record<string, unknown> }).Item;
+      if (item !== undefined) {
+        const size = itemSize(item);
+        itemBytes.push(size);
+        bump(units, kind, Math.ceil(size / 1024));
+      } else if (!READS.has(kind)) bump(units, kind);
       try {
         return await next(args);
       } catch (error) {
@@ -167,10 +235,12 @@ function countRequests(): void {
 
 const READS = new Set(['GetItem', 'Query', 'BatchGetItem', 'Scan']);
 
-async function throughput(name: string, queue: HttpEvent[]) {
-  const samples = queue.length * SAMPLES;
+async function throughput(name: string, queue: HttpEvent[], samplesPerPost = SAMPLES) {
+  const samples = queue.length * samplesPerPost;
   requests.clear();
   items.clear();
+  units.clear();
+  itemBytes.length = 0;
   failures.clear();
   const latencies: number[] = [];
   const started = performance.now();
@@ -184,7 +254,7 @@ async function throughput(name: string, queue: HttpEvent[]) {
         const result = await invoke(event);
         latencies.push(performance.now() - t0);
         const accepted = result.statusCode === 202 ? (JSON.parse(result.body ?? '{}') as { accepted?: number }).accepted : undefined;
-        if (accepted !== SAMPLES) {
+        if (accepted !== samplesPerPost) {
           failed = true;
           throw new Error(`${name}: answer ${result.statusCode} ${result.body ?? ''}`);
         }
@@ -195,8 +265,9 @@ async function throughput(name: string, queue: HttpEvent[]) {
   const byKind = Object.fromEntries([...requests].sort());
   const writeKinds = (map: Map<string, number>) => [...map].filter(([kind]) => !READS.has(kind));
   const writes = writeKinds(requests).reduce((n, [, count]) => n + count, 0);
-  // On AWS an item write of up to 1 KB (Tide's aggregates are about 0.65 KB) is 1 WCU, 2 inside a transaction.
-  const writeUnits = writeKinds(items).reduce((n, [kind, count]) => n + count * (kind === 'TransactWriteItems' ? 2 : 1), 0);
+  const writeUnits = writeKinds(units).reduce((n, [, count]) => n + count, 0);
+  const reads = [...requests].filter(([kind]) => READS.has(kind)).reduce((n, [, count]) => n + count, 0);
+  itemBytes.sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
   const percentile = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0, 1);
   return {
@@ -210,6 +281,9 @@ async function throughput(name: string, queue: HttpEvent[]) {
     failedRequests: Object.fromEntries([...failures].sort()),
     writeRequestsPer1000Samples: round((writes / samples) * 1000, 1),
     writeRequestsPerBatch: round(writes / queue.length, 2),
+    readRequestsPerBatch: round(reads / queue.length, 2),
+    writeUnitsPerBatch: round(writeUnits / queue.length, 2),
+    itemBytes: { median: itemBytes[Math.floor(itemBytes.length / 2)] ?? 0, max: itemBytes.at(-1) ?? 0 },
     itemWritesPer1000Samples: round((writeKinds(items).reduce((n, [, count]) => n + count, 0) / samples) * 1000, 1),
     writeUnitsPer1000Samples: round((writeUnits / samples) * 1000, 1),
   };
@@ -279,11 +353,15 @@ async function main(): Promise<void> {
     await ensureTable(dynamodb.endpoint, tableName);
     countRequests();
     const keyFor = (namespace: string) => issueAgentKey(tide().agentKeys, { namespace, name: 'bench' }, Date.now());
-    const [warm, tx, update] = await Promise.all([keyFor('bench-warmup'), keyFor('bench-tx'), keyFor('bench-update')]);
+    const [warm, minutes, tx, update] = await Promise.all([keyFor('bench-warmup'), keyFor('bench-minutes'), keyFor('bench-tx'), keyFor('bench-update')]);
 
-    // DynamoDB Local's JIT and the handler's first calls are slow; neither phase should pay for that.
+    // DynamoDB Local's JIT and the handler's first calls are slow; no phase should pay for that.
     await throughput('warm-up', events(warm.key, true, WARMUP_BATCHES));
-    const phases = [await throughput('batchId', events(tx.key, true)), await throughput('no batchId', events(update.key, false))];
+    const phases = [
+      await throughput('agent minutes', minuteEvents(minutes.key), SAMPLES_PER_MINUTE),
+      await throughput('samples, batchId', events(tx.key, true)),
+      await throughput('samples, no batchId', events(update.key, false)),
+    ];
     tide().db.middlewareStack.remove('benchRequestCount');
     const cpu = [await handlerCpu(tx.key, tx.record, true), await handlerCpu(update.key, update.record, false)];
 
@@ -292,7 +370,7 @@ async function main(): Promise<void> {
       cpus: availableParallelism(),
       loadAtStart,
       flags: { nodes: NODES, samples: SAMPLES, rounds: ROUNDS, concurrency: CONCURRENCY, gzip: !flags.plain },
-      writeShards: tide().config.writeShards,
+      serviceShards: tide().config.serviceShards,
       phases,
       cpu,
     };
@@ -300,20 +378,18 @@ async function main(): Promise<void> {
     console.log();
     console.log(
       table([
-        ['phase', 'samples/s', 'p50 ms', 'p99 ms', 'writes/1k samples', 'writes/batch', 'TransactWriteItems', 'UpdateItem', 'GetItem', 'failed', 'item writes/1k', 'WCU/1k'],
+        ['phase', 'samples/s', 'p50 ms', 'p99 ms', 'reads/POST', 'writes/POST', 'WRU/POST', 'WRU/1k samples', 'item bytes (median, max)', 'failed'],
         ...phases.map((p) => [
           p.phase,
           String(p.samplesPerSecond),
           String(p.latencyMs.p50),
           String(p.latencyMs.p99),
-          String(p.writeRequestsPer1000Samples),
+          String(p.readRequestsPerBatch),
           String(p.writeRequestsPerBatch),
-          String(p.requests.TransactWriteItems ?? 0),
-          String(p.requests.UpdateItem ?? 0),
-          String(p.requests.GetItem ?? 0),
-          String(Object.values(p.failedRequests).reduce((n, c) => n + c, 0)),
-          String(p.itemWritesPer1000Samples),
+          String(p.writeUnitsPerBatch),
           String(p.writeUnitsPer1000Samples),
+          `${p.itemBytes.median}, ${p.itemBytes.max}`,
+          String(Object.values(p.failedRequests).reduce((n, c) => n + c, 0)),
         ]),
       ]),
     );

@@ -8,9 +8,7 @@ describe('Function: loadConfig', () => {
       tableName: 'tide-local',
       bucketSeconds: 60,
       retentionSeconds: 86400,
-      writeShards: 8,
       serviceShards: 1,
-      agentIntervalSeconds: 10,
       eventRetentionSeconds: 2592000,
       servicesPerWorker: 200,
       stage: 'local',
@@ -53,7 +51,7 @@ describe('Function: loadConfig', () => {
 
   it.each([
     { name: 'a bucket under 10 s', env: { TIDE_BUCKET_SECONDS: '5' }, error: 'TIDE_BUCKET_SECONDS must be an integer from 10 to 3600' },
-    { name: 'a fraction of a shard', env: { TIDE_WRITE_SHARDS: '1.5' }, error: 'TIDE_WRITE_SHARDS must be an integer from 1 to 64' },
+    { name: 'a fraction of a shard', env: { TIDE_SERVICE_SHARDS: '1.5' }, error: 'TIDE_SERVICE_SHARDS must be an integer from 1 to 64' },
     { name: 'a retention that is no number', env: { TIDE_RETENTION_SECONDS: 'a day' }, error: 'TIDE_RETENTION_SECONDS must be an integer from 3600 to 7776000' },
     { name: 'a stage with a space', env: { TIDE_STAGE: 'my stage' }, error: 'TIDE_STAGE must be a stage name: letters, digits and -' },
     { name: 'a CIDR past /32', env: { TIDE_ALLOWED_TARGETS: '10.0.0.0/33' }, error: 'TIDE_ALLOWED_TARGETS lists "10.0.0.0/33", which is none of a host name' },

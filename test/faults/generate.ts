@@ -140,13 +140,71 @@ function badBatch(random: Random, ctx: IngestContext): { what: string; batch: un
   }
 }
 
+function validMinute(random: Random, ctx: IngestContext, minutesAgo = 1 + Math.floor(random() * 10)): Record<string, unknown> {
+  const count = 1 + Math.floor(random() * 60);
+  return {
+    start: new Date(Math.floor(ctx.now / 60_000) * 60_000 - minutesAgo * 60_000).toISOString(),
+    seq: 1 + Math.floor(random() * 6),
+    services: { [pick(random, ctx.services)]: { containers: 1 + Math.floor(random() * 10), metrics: { cpu_ratio: { count, sum: count * 40, min: 10, max: 70 } } } },
+  };
+}
+
+/** One mutation of a valid agent post (minutes, the added shape) that makes it invalid, and what it broke. */
+function badMinutes(random: Random, ctx: IngestContext): { what: string; batch: unknown } {
+  const minute = validMinute(random, ctx);
+  const batch: Record<string, unknown> = { node: 'fuzz-node', minutes: [minute] };
+  const service = Object.values(minute.services as Record<string, Record<string, unknown>>)[0] as Record<string, unknown>;
+  const cpu = (service.metrics as Record<string, Record<string, unknown>>).cpu_ratio as Record<string, unknown>;
+  const kind = Math.floor(random() * 12);
+  switch (kind) {
+    case 0:
+      batch.samples = [validSample(random, ctx)];
+      return { what: 'samples and minutes', batch };
+    case 1: {
+      const value = pick(random, [[], 'minutes', 5, null, {}, [5], [null]]);
+      batch.minutes = value;
+      return { what: `minutes ${JSON.stringify(value)}`, batch };
+    }
+    case 2:
+      batch.minutes = Array.from({ length: 61 }, (_, i) => validMinute(random, ctx, i));
+      return { what: '61 minutes', batch };
+    case 3:
+      batch.minutes = [minute, { ...minute }];
+      return { what: 'a minute twice', batch };
+    case 4:
+      minute.start = pick(random, [...BAD_TIMES, new Date(ctx.now - 2 * 3600_000).toISOString(), new Date(ctx.now + 30 * 60_000).toISOString(), '2026-11-30T10:00:30Z']);
+      return { what: `start ${JSON.stringify(minute.start)}`, batch };
+    case 5:
+      minute.seq = pick(random, [0, -1, 1.5, 2 ** 32, '3', null]);
+      return { what: `seq ${JSON.stringify(minute.seq)}`, batch };
+    case 6:
+      minute.services = pick(random, [{}, [], null, 'web', { [pick(random, BAD_NAMES.filter((n): n is string => typeof n === 'string'))]: service }]);
+      return { what: `services ${JSON.stringify(minute.services)}`, batch };
+    case 7:
+      service.containers = pick(random, [0, -1, 1.5, 100_001, '4', null]);
+      return { what: `containers ${JSON.stringify(service.containers)}`, batch };
+    case 8:
+      cpu.count = pick(random, [0, -1, 2.5, 1e7, null]);
+      return { what: `count ${JSON.stringify(cpu.count)}`, batch };
+    case 9:
+      Object.assign(cpu, pick(random, [{ min: 80, max: 10 }, { min: -1 }, { max: 1e16 }, { sum: 'x' }, { sum: 1e300 }, { min: null }]));
+      return { what: `cpu_ratio ${JSON.stringify(cpu)}`, batch };
+    case 10:
+      service.metrics = { [pick(random, BAD_CUSTOM_NAMES.filter((n) => n !== 'cpu_ratio'))]: { count: 1, sum: 1, min: 1, max: 1 } };
+      return { what: `metrics ${JSON.stringify(service.metrics)}`, batch };
+    default:
+      service.metrics = pick(random, [{}, { mem_ratio: { count: 1, sum: 101, min: 101, max: 101 } }, { rps: 5 }, { rps: { count: 1 } }, null]);
+      return { what: `metrics ${JSON.stringify(service.metrics)}`, batch };
+  }
+}
+
 /** Bad requests to POST /v1/metrics: bad batches, and bad transport (auth, media type, encoding, size). */
 export function ingestCase(random: Random, ctx: IngestContext): Case {
   const json = { 'content-type': 'application/json', authorization: `Bearer ${ctx.agentKey}` };
   const base = { method: 'POST', path: '/v1/metrics', shape: 'spec' as const };
   const transport = random() < 0.2;
   if (!transport) {
-    const { what, batch } = badBatch(random, ctx);
+    const { what, batch } = random() < 0.3 ? badMinutes(random, ctx) : badBatch(random, ctx);
     // Undefined numbers (1e400 is Infinity) must reach the parser as JSON text.
     const text = JSON.stringify(batch, (_k, v: unknown) => (v === Infinity ? '__INF__' : v === -Infinity ? '__NINF__' : v)).replaceAll('"__INF__"', '1e400').replaceAll('"__NINF__"', '-1e400');
     if (random() < 0.3) return { ...base, what: `${what} (gzip)`, headers: { ...json, 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' }, body: gzipSync(text) };

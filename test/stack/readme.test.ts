@@ -37,7 +37,7 @@ beforeAll(async () => {
   // README: "SCALE_HOOK_SECRET=change-me npm start".
   stack = await npmStart(view.dir, { TIDE_HTTP_PORT: String(await freePort()), SCALE_HOOK_SECRET: 'change-me' });
   const blocks = readmeBlocks(join(root, 'README.md')).map((block) => ({ ...block, code: block.code.replaceAll('127.0.0.1:8088', `127.0.0.1:${hookPort}`) }));
-  const env = userEnvironment({ PORT: String(hookPort), DOCKER_HOST: `unix://${docker.socketPath}`, TIDE_INTERVAL: '1s' });
+  const env = userEnvironment({ PORT: String(hookPort), DOCKER_HOST: `unix://${docker.socketPath}`, TIDE_INTERVAL: '1s', TIDE_SAMPLE_INTERVAL: '1s' });
   try {
     const { stdout, stderr } = await promisify(execFile)('bash', ['-c', readmeScript(blocks, logDir)], { cwd: view.dir, env, maxBuffer: 64 * 1024 * 1024 });
     run = { code: 0, output: stdout + stderr };

@@ -121,7 +121,7 @@ async function cgroupReading(containers: string[]): Promise<{ at: bigint; ns: nu
 /** The built agent (npm run build:agent), as a host runs it; its log lines are kept. */
 function startAgent(env: Record<string, string>): { log(): string; stop(): Promise<number | null> } {
   const child = spawn('node', [agentPath], {
-    env: userEnvironment({ TIDE_URL: stack.url, TIDE_INTERVAL: '1s', TIDE_NODE: 'swarm-test', ...env }),
+    env: userEnvironment({ TIDE_URL: stack.url, TIDE_INTERVAL: '1s', TIDE_SAMPLE_INTERVAL: '1s', TIDE_NODE: 'swarm-test', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   agents.push(child);
@@ -376,7 +376,7 @@ describe.skipIf(!runs)('Tide and its agent against a real Swarm, through npm sta
     expect((await spec('burn')).Mode).toEqual({ Replicated: { Replicas: 2 } });
   });
 
-  it('keeps batches while the stack is stopped and delivers them, each sample counted once, when it is back', async () => {
+  it('keeps its minutes while the stack is stopped and delivers them, each sample counted once, when it is back', async () => {
     // What the agent read: per service, each stats answer with memory in it is one sample.
     const serviceOf = new Map<string, string>();
     const read = new Map<string, number>();
@@ -395,15 +395,15 @@ describe.skipIf(!runs)('Tide and its agent against a real Swarm, through npm sta
     proxies.push(proxy);
     const outage = startAgent({ TIDE_AGENT_KEY: await newKey('outage'), DOCKER_HOST: proxy.socket });
     const inTide = async () => (await stored('burn', 'mem_usage', 'outage')).count;
-    await until('the first batch', async () => (await inTide()) > 0);
+    await until('the first post', async () => (await inTide()) > 0);
 
     await stack.stop();
-    await until('two cycles kept while the stack is down', () => outage.log().split('Tide unreachable; keeping the batch').length > 2, 60_000);
+    await until('two cycles kept while the stack is down', () => outage.log().split('Tide unreachable; keeping the minutes').length > 2, 60_000);
     const url = stack.url;
     stack = await npmStart(view.dir, stackEnv);
     expect(stack.url).toBe(url);
     const readWhileDown = read.get('burn') ?? 0;
-    await until('the kept batches to arrive', async () => (await inTide()) >= readWhileDown, 60_000);
+    await until('the kept minutes to arrive', async () => (await inTide()) >= readWhileDown, 60_000);
 
     expect(await outage.stop()).toBe(0);
     expect(outage.log()).toMatch(/"stopped".*"unsentSamples":0/);
