@@ -1,6 +1,6 @@
 /**
  * One bucket of one metric: the samples whose timestamps fall in [start, start + the bucket's
- * width), merged over every write shard. The store reads them, the metrics route answers with
+ * width), merged over every node that reported them. The store reads them, the metrics route answers with
  * them and the policy decides on them.
  */
 export interface MetricBucket {

@@ -10,10 +10,10 @@ export const MAX_SAMPLE_AGE_MS = 60 * 60 * 1000;
 export const MAX_SAMPLE_LEAD_MS = 5 * 60 * 1000;
 
 /**
- * The magnitudes an aggregate can hold. DynamoDB numbers span 1e-130 to
- * 1e126, to 38 significant digits; a min or max is stored as sent, and a sum
- * in fixed point (lib/store/aggregates.ts), exact for batches of up to 1000
- * values of at most 2^53 each. 2^53 bytes is 8 PiB.
+ * The magnitudes a stored aggregate holds. DynamoDB numbers span 1e-130 to
+ * 1e126; aggregates are stored as doubles (lib/store/minutes.ts), and sums
+ * of up to a million values of at most 2^53 stay far inside that range. 2^53
+ * bytes is 8 PiB.
  */
 const MAX_MAGNITUDE = 2 ** 53;
 const MIN_MAGNITUDE = 1e-100;
