@@ -36,8 +36,12 @@ const lazyPackages = {
       if (entries.length !== 1) return { errors: [{ text: `lazy-packages builds one function at a time (entry points: ${entries.join(', ')})` }] };
       const file = `${entries[0]}.${args.path.replace(/^@/, '').replace(/\//g, '-')}${extension}`;
       lazy.set(args.path, file);
-      return { path: `./${file}`, external: true };
+      return { path: `./${file}`, namespace: 'lazy-package' };
     });
+    // esbuild would keep an `import()` of an external file, and Node's import() of a bundle finds only its
+    // default export; a require() in a module of its own hands over every export, and runs at the import.
+    esbuild.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    esbuild.onResolve({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ path: args.path, external: true }));
     esbuild.onEnd(async (result) => {
       if (result.errors.length > 0 || lazy.size === 0) return;
       const outdir = options.outdir ?? (options.outfile ? join(options.outfile, '..') : undefined);
