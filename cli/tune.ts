@@ -52,7 +52,7 @@ export async function tune(ctx: CommandContext, service: string | undefined, opt
   const load = (await ctx.api.request('GET', `${path}/load${q}&since=${encodeURIComponent(options.since)}`)) as { since: string; minutes: Array<{ ts: string; load: number }> };
   const trace = traceOf(load.minutes);
   if (trace.length < 2) {
-    throw new Error(`${service} has ${trace.length} minute${trace.length === 1 ? '' : 's'} of cpu_ratio load since ${load.since}: tuning needs two, one half to tune on and one to check`);
+    throw new Error(`${service} has ${trace.length} minute${trace.length === 1 ? '' : 's'} of cpu_ratio load since ${load.since}: tuning needs two, so that each half has one`);
   }
   const bounds = DEFAULT_POLICY_BOUNDS;
   const baseline: BacktestPolicy = baselineFile ?? { min: svc.min, max: svc.max, policy: policySchemaWithin(bounds).parse({ rules: BASELINE_RULES }) };

@@ -9,7 +9,7 @@ import { renderChart } from './chart';
 import { runBacktest } from './run';
 import { seriesCsv } from './series';
 import { parseTrace } from './trace';
-import { tunePolicy, tunePolicyInParallel, tuningHalf, type Figures } from './tune';
+import { tunePolicy, tunePolicyInParallel, type Figures } from './tune';
 import { startReplayThreads } from './tuneWorker';
 
 const examples = join(import.meta.dirname, '..', '..', 'examples');
@@ -36,11 +36,12 @@ export async function backtestCommand(args: readonly string[], out: (text: strin
     const bounds = deploymentBounds();
     const { min, max, policy } = parseInput('--policy', flags.policy ?? (flags.tune ? DEFAULT_BASELINE : DEFAULT_POLICY), (text) => parsePolicyFile(text, bounds));
     if (flags.tune) {
-      if (trace.length < 2) throw new InputError(`--trace ${flags.trace}: --tune needs at least 2 minutes, one half to tune on and one to check`);
+      if (trace.length < 2) throw new InputError(`--trace ${flags.trace}: --tune needs at least 2 minutes, so that each half has one`);
+      const tunedOn = flags.holdout ? 'the first half' : 'the whole trace';
       const progress = (candidates: number, best: Figures) =>
-        err(`tune: ${candidates} policies replayed; best on the first half: ${best.replicaMinutes} replica-minutes, ${best.minutesOverloaded} overloaded, ${best.scalingActions} actions`);
-      const options = { baseline: { min, max, policy }, capacity, startupDelayMs, bounds, actionCost: flags.actionCost, progress };
-      const threads = startReplayThreads(tuningHalf(trace), capacity, startupDelayMs);
+        err(`tune: ${candidates} policies replayed; best on ${tunedOn}: ${best.replicaMinutes} replica-minutes, ${best.minutesOverloaded} overloaded, ${best.scalingActions} actions`);
+      const options = { baseline: { min, max, policy }, capacity, startupDelayMs, bounds, holdout: flags.holdout, actionCost: flags.actionCost, progress };
+      const threads = startReplayThreads(trace, capacity, startupDelayMs);
       const tuned = threads === undefined ? tunePolicy(trace, options) : await tunePolicyInParallel(trace, options, threads.replay).finally(() => threads.close());
       if (flags.out !== undefined) write('--out', flags.out, `${JSON.stringify(tuned.policy, null, 2)}\n`);
       out(JSON.stringify({ capacity, startupDelay: formatDuration(startupDelayMs), ...tuned }, null, 2));

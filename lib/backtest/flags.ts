@@ -10,8 +10,9 @@ export const USAGE = `usage: npm run backtest -- --trace FILE.csv --capacity N [
   --initial-replicas N     replicas running when the trace starts (default the policy's min)
   --series FILE            write minute,load,ready_replicas,desired_replicas,cpu_ratio as CSV
   --chart FILE             write load, ready capacity and replicas as an SVG chart
-  --tune                   search the load rule's parameters on the trace's first half to beat --policy
-                           (the baseline) and print both policies' figures on each half and the whole trace
+  --tune                   search the load rule's parameters on the whole trace to beat --policy (the
+                           baseline) and print both policies' figures on the whole trace and on each half
+  --holdout                with --tune: tune on the first half only, and check on the second
   --action-cost N          with --tune: the replica-minutes one scaling action counts as (default 10)
   --out FILE               with --tune: write the tuned policy, as --policy reads it`;
 
@@ -33,6 +34,8 @@ export interface RunFlags {
   series?: string;
   chart?: string;
   tune: boolean;
+  /** With tune: tune on the first half and check on the second. */
+  holdout: boolean;
   /** With tune: the replica-minutes one scaling action counts as; undefined for the default. */
   actionCost?: number;
   out?: string;
@@ -53,6 +56,7 @@ export function parseFlags(args: readonly string[]): BacktestFlags {
         series: { type: 'string' },
         chart: { type: 'string' },
         tune: { type: 'boolean', default: false },
+        holdout: { type: 'boolean', default: false },
         out: { type: 'string' },
         'action-cost': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -62,7 +66,7 @@ export function parseFlags(args: readonly string[]): BacktestFlags {
     throw new InputError((error as Error).message);
   }
   if (values.help) return { help: true };
-  const { trace, policy, series, chart, tune, out } = values;
+  const { trace, policy, series, chart, tune, holdout, out } = values;
 
   if (trace === undefined) throw new InputError('--trace is required: the CSV file of requests per minute');
   if (values.capacity === undefined) throw new InputError('--capacity is required: the requests a minute one replica serves at 100% CPU');
@@ -80,6 +84,7 @@ export function parseFlags(args: readonly string[]): BacktestFlags {
   const initialReplicas = initial === undefined ? undefined : /^\d+$/.test(initial) ? Number(initial) : Number.NaN;
   if (Number.isNaN(initialReplicas)) throw new InputError(`--initial-replicas must be a whole number >= 0, got ${JSON.stringify(initial)}`);
 
+  if (holdout && !tune) throw new InputError('--holdout is for --tune: it tunes on the first half and checks on the second');
   if (out !== undefined && !tune) throw new InputError('--out is for --tune: it writes the tuned policy');
   const costText = values['action-cost'];
   const actionCost = costText === undefined ? undefined : /^\d+(\.\d+)?$/.test(costText) ? Number(costText) : Number.NaN;
@@ -89,5 +94,5 @@ export function parseFlags(args: readonly string[]): BacktestFlags {
     throw new InputError('--series, --chart and --initial-replicas replay one policy: give them without --tune, with --policy the tuned file');
   }
 
-  return { help: false, trace, capacity, policy, startupDelayMs, initialReplicas, series, chart, tune, actionCost, out };
+  return { help: false, trace, capacity, policy, startupDelayMs, initialReplicas, series, chart, tune, holdout, actionCost, out };
 }

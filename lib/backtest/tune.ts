@@ -62,7 +62,7 @@ function starts(startupDelayMs: number): Candidate[] {
   ];
 }
 
-/** At most this many policies are replayed on the tuning half: under 3 minutes on NASA's 42,000 minutes with 2 workers. */
+/** At most this many policies are replayed in a search. */
 export const MAX_CANDIDATES = 200;
 
 /**
@@ -78,35 +78,51 @@ export interface TuneOptions {
   capacity: number;
   startupDelayMs: number;
   bounds: PolicyBounds;
+  /** Tune on the first half only and check on the second, which the search never saw; default: tune on the whole trace. */
+  holdout?: boolean;
   /** Replica-minutes one scaling action counts as in the search; default DEFAULT_ACTION_COST. */
   actionCost?: number;
   /** Policies replayed at most; default MAX_CANDIDATES. */
   maxCandidates?: number;
-  /** Told after each batch of replays: how many so far, and the best figures on the tuning half. */
+  /** Told after each batch of replays: how many so far, and the best figures on the minutes tuned on. */
   progress?: (candidates: number, best: Figures) => void;
 }
 
+/** Baseline and tuned side by side on some minutes of the trace. */
+export interface Comparison {
+  minutes: number;
+  baseline: Figures;
+  tuned: Figures;
+}
+
 export interface TuneResult {
+  /** The minutes the search judged candidates on: the whole trace, or with holdout its first half. */
+  tunedOn: 'whole trace' | 'first half';
   /** The tuned policy as `--policy` reads it: the baseline's min and max, one load rule. */
   policy: { min: number; max: number; policy: PolicyInput };
-  /** Whether the tuned policy matched the baseline's overloaded minutes and actions on the tuning half; if not, it came closest. */
+  /** Whether the tuned policy matched the baseline's overloaded minutes and actions on the minutes tuned on; if not, it came closest. */
   meetsBaseline: boolean;
   /** Replica-minutes each scaling action counted as in the search. */
   actionCost: number;
   candidates: number;
-  tuningMinutes: number;
-  holdoutMinutes: number;
-  /** Baseline and tuned side by side: on the half tuned on, on the half it never saw, and on the whole trace. */
-  tuning: { baseline: Figures; tuned: Figures };
-  holdout: { baseline: Figures; tuned: Figures };
-  wholeTrace: { baseline: Figures; tuned: Figures };
+  wholeTrace: Comparison;
+  /** Each half as information; with holdout, the second is the half the search never saw. */
+  firstHalf: Comparison;
+  secondHalf: Comparison;
 }
 
-/** Replays policies on the tuning half, in order; one answer per policy. */
-export type Replay = (policies: readonly BacktestPolicy[]) => Figures[];
+/** One policy to replay on the trace's minutes from `from` up to `to`. */
+export interface ReplayJob {
+  policy: BacktestPolicy;
+  from: number;
+  to: number;
+}
 
-/** Replays policies on the tuning half in some other thread or process. */
-export type ParallelReplay = (policies: readonly BacktestPolicy[]) => Promise<Figures[]>;
+/** Replays jobs on the trace, in order; one answer per job. */
+export type Replay = (jobs: readonly ReplayJob[]) => Figures[];
+
+/** Replays jobs on the trace in some other thread or process. */
+export type ParallelReplay = (jobs: readonly ReplayJob[]) => Promise<Figures[]>;
 
 /** A backtest's three figures for one policy on some minutes. */
 export function replayFigures(minutes: readonly number[], p: BacktestPolicy, capacity: number, startupDelayMs: number): Figures {
@@ -114,14 +130,20 @@ export function replayFigures(minutes: readonly number[], p: BacktestPolicy, cap
   return { replicaMinutes: summary.replicaMinutes, minutesOverloaded: summary.minutesOverloaded, scalingActions: summary.scalingActions };
 }
 
-/** The half a policy is tuned on: the first, with the odd minute. */
-export const tuningHalf = (trace: readonly number[]): number[] => trace.slice(0, Math.ceil(trace.length / 2));
+/** Where the second half starts: the first half has the odd minute. */
+export const halfway = (trace: readonly unknown[]): number => Math.ceil(trace.length / 2);
+
+/** A replay of one job on the trace, in this thread. */
+export const replayJob = (trace: readonly number[], capacity: number, startupDelayMs: number) => (job: ReplayJob): Figures =>
+  replayFigures(trace.slice(job.from, job.to), job.policy, capacity, startupDelayMs);
 
 /**
- * Searches the load rule's parameters on the first half of a trace for the lowest cost, its
- * replica-minutes plus actionCost for each scaling action, with no more overloaded minutes and no
- * more scaling actions than the baseline; then replays both policies on the second half, which
- * the search never saw: a tuned policy that only fits its own data shows it there.
+ * Searches the load rule's parameters for the lowest cost, its replica-minutes plus actionCost for
+ * each scaling action, with no more overloaded minutes and no more scaling actions than the
+ * baseline on the same minutes: the whole trace, or with holdout its first half, after which both
+ * policies replay on the second half, which the search never saw (a tuned policy that only fits
+ * its own data shows it there). Either way it reports both policies on the whole trace and on each
+ * half.
  *
  * The search replays a few starting points, then walks from the best: each step replays every
  * value of one parameter with the others held, and keeps the best (coordinate descent), until a
@@ -131,10 +153,9 @@ export const tuningHalf = (trace: readonly number[]): number[] => trace.slice(0,
  */
 export function tunePolicy(trace: readonly number[], options: TuneOptions): TuneResult {
   const run = search(trace, options);
-  const minutes = tuningHalf(trace);
-  const replay: Replay = (policies) => policies.map((p) => replayFigures(minutes, p, options.capacity, options.startupDelayMs));
+  const replay = replayJob(trace, options.capacity, options.startupDelayMs);
   let step = run.next();
-  while (!step.done) step = run.next(replay(step.value));
+  while (!step.done) step = run.next(step.value.map(replay));
   return step.value;
 }
 
@@ -146,15 +167,15 @@ export async function tunePolicyInParallel(trace: readonly number[], options: Tu
   return step.value;
 }
 
-/** The search as a sequence of batches to replay on the tuning half; each answer decides the next batch. */
-function* search(trace: readonly number[], options: TuneOptions): Generator<BacktestPolicy[], TuneResult, Figures[]> {
-  const { baseline, capacity, startupDelayMs, bounds } = options;
-  if (trace.length < 2) throw new RangeError('the trace needs at least 2 minutes: one half to tune on, one to check');
-  const halves = { tuning: tuningHalf(trace), holdout: trace.slice(Math.ceil(trace.length / 2)) };
+/** The search as a sequence of batches to replay; each answer decides the next batch. */
+function* search(trace: readonly number[], options: TuneOptions): Generator<ReplayJob[], TuneResult, Figures[]> {
+  const { baseline, startupDelayMs, bounds } = options;
+  if (trace.length < 2) throw new RangeError('the trace needs at least 2 minutes, so that each half has one');
+  const spans = { whole: { from: 0, to: trace.length }, first: { from: 0, to: halfway(trace) }, second: { from: halfway(trace), to: trace.length } };
+  const tunedOn = options.holdout === true ? spans.first : spans.whole;
   const maxCandidates = options.maxCandidates ?? MAX_CANDIDATES;
   const actionCost = options.actionCost ?? DEFAULT_ACTION_COST;
   const schema = policySchemaWithin(bounds);
-  const figures = (minutes: readonly number[], p: BacktestPolicy): Figures => replayFigures(minutes, p, capacity, startupDelayMs);
 
   const toPolicy = (c: Candidate): TuneResult['policy'] => {
     const { scaleInStabilization, prediction, readinessDelay, ...rule } = c;
@@ -173,7 +194,8 @@ function* search(trace: readonly number[], options: TuneOptions): Generator<Back
     return { min, max, policy: schema.parse(policy) };
   };
 
-  const base = figures(halves.tuning, baseline);
+  // The baseline replays with the first candidates.
+  let base: Figures = { replicaMinutes: 0, minutesOverloaded: 0, scalingActions: 0 };
   // How far past the baseline's overloads and actions, as fractions of them; 0 when within both.
   const over = (f: Figures): number =>
     Math.max(0, f.minutesOverloaded - base.minutesOverloaded) / Math.max(1, base.minutesOverloaded) +
@@ -190,15 +212,16 @@ function* search(trace: readonly number[], options: TuneOptions): Generator<Back
   const first = starts(startupDelayMs);
   let best = first[0] as Candidate;
   let bestFigures: Figures | undefined;
-  /** Replays the candidates not replayed yet, within the limit; true when one of them is the new best. */
-  function* tryAll(candidates: readonly Candidate[]): Generator<BacktestPolicy[], boolean, Figures[]> {
+  /** Replays the candidates not replayed yet, within the limit, and `also` before them; true when a candidate is the new best. */
+  function* tryAll(candidates: readonly Candidate[], also: readonly ReplayJob[] = []): Generator<ReplayJob[], boolean, Figures[]> {
     const fresh = new Map(candidates.map((c) => [JSON.stringify(c), c] as const).filter(([key]) => !scored.has(key)));
     const batch = [...fresh.values()].slice(0, Math.max(0, maxCandidates - scored.size));
-    if (batch.length === 0) return false;
-    const answers = yield batch.map(parsed);
+    if (batch.length === 0 && also.length === 0) return false;
+    const answers = yield [...also, ...batch.map((c) => ({ policy: parsed(c), ...tunedOn }))];
+    if (also.length > 0) base = answers[0] as Figures;
     let improved = false;
     batch.forEach((c, i) => {
-      const f = answers[i] as Figures;
+      const f = answers[also.length + i] as Figures;
       scored.set(JSON.stringify(c), f);
       if (bestFigures === undefined || better(f, bestFigures)) [best, bestFigures, improved] = [c, f, true];
     });
@@ -212,7 +235,7 @@ function* search(trace: readonly number[], options: TuneOptions): Generator<Back
     return [values[at - 1], values[at + 1]].filter((v) => v !== undefined).map((v) => ({ ...c, [name]: v }));
   };
 
-  yield* tryAll(first);
+  yield* tryAll(first, [{ policy: baseline, ...tunedOn }]);
   for (let moved = true; moved && scored.size < maxCandidates; ) {
     for (let changed = true; changed && scored.size < maxCandidates; ) {
       changed = false;
@@ -225,18 +248,22 @@ function* search(trace: readonly number[], options: TuneOptions): Generator<Back
     moved = yield* tryAll(pairs);
   }
 
+  // Both policies on the whole trace and on each half, in one batch; the minutes tuned on are known already.
   const tuned = parsed(best);
-  const both = (minutes: readonly number[]) => ({ baseline: figures(minutes, baseline), tuned: figures(minutes, tuned) });
-  const tunedFigures = bestFigures as Figures;
+  const report = Object.values(spans).flatMap((span) => [{ policy: baseline, ...span }, { policy: tuned, ...span }]);
+  const known = (job: ReplayJob): Figures | undefined => (job.from !== tunedOn.from || job.to !== tunedOn.to ? undefined : job.policy === baseline ? base : bestFigures);
+  const missing = report.filter((job) => known(job) === undefined);
+  const answers = yield missing;
+  const figures = report.map((job) => known(job) ?? (answers[missing.indexOf(job)] as Figures));
+  const compare = (at: number, span: { from: number; to: number }): Comparison => ({ minutes: span.to - span.from, baseline: figures[2 * at] as Figures, tuned: figures[2 * at + 1] as Figures });
   return {
+    tunedOn: options.holdout === true ? 'first half' : 'whole trace',
     policy: toPolicy(best),
-    meetsBaseline: over(tunedFigures) === 0,
+    meetsBaseline: over(bestFigures as Figures) === 0,
     actionCost,
     candidates: scored.size,
-    tuningMinutes: halves.tuning.length,
-    holdoutMinutes: halves.holdout.length,
-    tuning: { baseline: base, tuned: tunedFigures },
-    holdout: both(halves.holdout),
-    wholeTrace: both(trace),
+    wholeTrace: compare(0, spans.whole),
+    firstHalf: compare(1, spans.first),
+    secondHalf: compare(2, spans.second),
   };
 }

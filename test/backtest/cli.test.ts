@@ -28,11 +28,12 @@ function backtest(...args: string[]): Promise<{ status: number | null; stdout: s
 
 describe('Function: parseFlags', () => {
   it('reads every flag, with a 60s start-up delay by default', () => {
-    expect(parseFlags(['--trace', 't.csv', '--capacity', '50'])).toEqual({ help: false, trace: 't.csv', capacity: 50, startupDelayMs: 60_000, tune: false });
+    expect(parseFlags(['--trace', 't.csv', '--capacity', '50'])).toEqual({ help: false, trace: 't.csv', capacity: 50, startupDelayMs: 60_000, tune: false, holdout: false });
     expect(
       parseFlags(['--trace', 't.csv', '--capacity', '2.5', '--policy', 'p.json', '--startup-delay', '2m30s', '--initial-replicas', '0', '--series', 's.csv', '--chart', 'c.svg']),
-    ).toEqual({ help: false, trace: 't.csv', capacity: 2.5, policy: 'p.json', startupDelayMs: 150_000, initialReplicas: 0, series: 's.csv', chart: 'c.svg', tune: false });
-    expect(parseFlags(['--trace', 't.csv', '--capacity', '50', '--tune', '--out', 'tuned.json'])).toMatchObject({ tune: true, out: 'tuned.json' });
+    ).toEqual({ help: false, trace: 't.csv', capacity: 2.5, policy: 'p.json', startupDelayMs: 150_000, initialReplicas: 0, series: 's.csv', chart: 'c.svg', tune: false, holdout: false });
+    expect(parseFlags(['--trace', 't.csv', '--capacity', '50', '--tune', '--out', 'tuned.json'])).toMatchObject({ tune: true, holdout: false, out: 'tuned.json' });
+    expect(parseFlags(['--trace', 't.csv', '--capacity', '50', '--tune', '--holdout'])).toMatchObject({ tune: true, holdout: true });
     expect(parseFlags(['--trace', 't.csv', '--capacity', '50', '--tune', '--action-cost', '2.5'])).toMatchObject({ tune: true, actionCost: 2.5 });
     expect(parseFlags(['--help'])).toEqual({ help: true });
   });
@@ -44,6 +45,7 @@ describe('Function: parseFlags', () => {
     { name: 'a capacity that is not a number', args: ['--trace', 't.csv', '--capacity', 'lots'], message: '--capacity must be a number > 0, got "lots"' },
     { name: 'a bad start-up delay', args: ['--trace', 't.csv', '--capacity', '10', '--startup-delay', '1 minute'], message: '--startup-delay "1 minute" must be a duration such as "30s", "10m" or "1h"' },
     { name: 'fractional initial replicas', args: ['--trace', 't.csv', '--capacity', '10', '--initial-replicas', '1.5'], message: '--initial-replicas must be a whole number >= 0, got "1.5"' },
+    { name: '--holdout without --tune', args: ['--trace', 't.csv', '--capacity', '10', '--holdout'], message: '--holdout is for --tune: it tunes on the first half and checks on the second' },
     { name: '--out without --tune', args: ['--trace', 't.csv', '--capacity', '10', '--out', 'x.json'], message: '--out is for --tune: it writes the tuned policy' },
     {
       name: '--action-cost without --tune',
@@ -76,21 +78,30 @@ describe('npm run backtest', () => {
     expect(readFileSync(chart, 'utf8')).toMatch(/^<svg [^]*<\/svg>\n$/);
   });
 
-  it('with --tune, prints the baseline and the tuned figures side by side and writes a policy --policy replays', async () => {
+  it('with --tune, prints the baseline and the tuned figures side by side on the whole trace and each half, and writes a policy --policy replays', async () => {
     const long = writeTemp('long.csv', `minute,requests\n${Array.from({ length: 120 }, (_, m) => `${m},${20 + ((m * 7919) % 23) + (m % 45 < 3 ? 60 : 0)}`).join('\n')}\n`);
     const tuned = join(dir, 'tuned.json');
     const out: string[] = [];
     expect(await backtestCommand(['--trace', long, '--capacity', '10', '--tune', '--out', tuned], (text) => out.push(text), () => undefined)).toBe(0);
     const printed = JSON.parse(out.join(''));
-    expect(printed).toMatchObject({ capacity: 10, startupDelay: '1m', tuningMinutes: 60, holdoutMinutes: 60, policy: JSON.parse(readFileSync(tuned, 'utf8')) });
+    expect(printed).toMatchObject({ capacity: 10, startupDelay: '1m', tunedOn: 'whole trace', policy: JSON.parse(readFileSync(tuned, 'utf8')) });
+    expect([printed.wholeTrace.minutes, printed.firstHalf.minutes, printed.secondHalf.minutes]).toEqual([120, 60, 60]);
     // Without --policy the baseline is the HPA-style examples/policy-hpa.json, not the default load rule.
     const hpa: string[] = [];
     expect(await backtestCommand(['--trace', long, '--capacity', '10', '--policy', join(root, 'examples', 'policy-hpa.json')], (text) => hpa.push(text), () => undefined)).toBe(0);
     expect(JSON.parse(hpa.join(''))).toMatchObject(printed.wholeTrace.baseline);
-    expect(Object.keys(printed.holdout)).toEqual(['baseline', 'tuned']);
+    expect(Object.keys(printed.secondHalf)).toEqual(['minutes', 'baseline', 'tuned']);
     const replay: string[] = [];
     expect(await backtestCommand(['--trace', long, '--capacity', '10', '--policy', tuned], (text) => replay.push(text), () => undefined)).toBe(0);
     expect(JSON.parse(replay.join(''))).toMatchObject({ replicaMinutes: printed.wholeTrace.tuned.replicaMinutes, scalingActions: printed.wholeTrace.tuned.scalingActions });
+  });
+
+  it('with --tune --holdout, tunes on the first half and says so', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(await backtestCommand(['--trace', trace, '--capacity', '10', '--tune', '--holdout'], (text) => out.push(text), (text) => err.push(text))).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject({ tunedOn: 'first half', firstHalf: { minutes: 4 }, secondHalf: { minutes: 4 } });
+    expect(err.join('\n')).toContain('best on the first half:');
   });
 
   it('exits 2 on a bad file, naming the flag, the file and each problem', async () => {

@@ -46,8 +46,9 @@ describe('tide tune', () => {
     expect(tuned.err).toBe('');
     expect(tuned.code).toBe(0);
     const printed = JSON.parse(tuned.out);
-    expect(printed).toMatchObject({ service: 'myweb', minutes: 480, capacity: 100, startupDelay: '1m', tuningMinutes: 240, holdoutMinutes: 240 });
-    for (const half of ['tuning', 'holdout', 'wholeTrace']) {
+    expect(printed).toMatchObject({ service: 'myweb', minutes: 480, capacity: 100, startupDelay: '1m', tunedOn: 'whole trace' });
+    expect([printed.wholeTrace.minutes, printed.firstHalf.minutes, printed.secondHalf.minutes]).toEqual([480, 240, 240]);
+    for (const half of ['wholeTrace', 'firstHalf', 'secondHalf']) {
       expect(printed[half].baseline).toEqual({ replicaMinutes: expect.any(Number), minutesOverloaded: expect.any(Number), scalingActions: expect.any(Number) });
       expect(printed[half].tuned).toEqual({ replicaMinutes: expect.any(Number), minutesOverloaded: expect.any(Number), scalingActions: expect.any(Number) });
     }
