@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTide } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
+import type { Decision } from '../../lib/policy';
 import type { HostPoolProvider } from '../../lib/providers/hosts/provider';
 import { ProviderError, type Provider } from '../../lib/providers/provider';
 import type { Plan, ScaleOutcome } from '../../lib/scaling/engine';
@@ -198,6 +199,54 @@ describe('the scaling engine, for a service only', () => {
     expect(await subject.scale(() => up, { dryRun: true })).toEqual({ status: 'skipped', from: 1, to: 3, reason: 'release', detail: 'dry-run: would scale 1 → 3', event: expect.anything() });
     expect(platform.moves).toEqual([]);
     expect(await subject.events()).toEqual([expect.objectContaining({ status: 'skipped', from: 1, to: 3, detail: 'dry-run: would scale 1 → 3' })]);
+  });
+});
+
+describe('the scaling engine, planning before the lease (the evaluator)', () => {
+  /** A service Tide scaled once, 1 → 2, with a policy decision of `replicas` recorded; and a scaling of it that plans first on the state as read now. */
+  async function decidedService(platform: FakePlatform) {
+    const ns = freshNamespace();
+    const document = parseServiceDocument({ mode: 'manual', min: 1, max: 10, target: { provider: 'http', url: 'https://ops.example/scale' } }, 'myweb', ns, app.config);
+    const { stored } = await app.services.put({ namespace: ns, service: 'myweb', ...document }, clock.at);
+    const provider: Provider = { readReplicas: () => platform.read(), setReplicas: (request) => platform.move(request.to) };
+    const decision = (to: number): Decision => ({ ts: clock.at, replicas: to, proposed: to, direction: to > platform.count ? 'out' : to < platform.count ? 'in' : 'none', reason: `wants ${to}`, rules: [], metrics: {} });
+    const scale = async (to: number) =>
+      scaleService(app, stored, { trigger: 'policy', plan: () => ({ to, reason: `wants ${to}`, decision: decision(to), every: 60_000 }) }, {
+        owner: 'engine-test',
+        wait: false,
+        dryRun: false,
+        provider,
+        deadline: clock.at + 29_000,
+        before: await app.serviceStates.get(ns, 'myweb'),
+      });
+    return { ns, scale, state: () => app.serviceStates.get(ns, 'myweb') };
+  }
+
+  it('takes no lease and writes nothing when the plan keeps the count and the state already holds its decision', async () => {
+    const platform = new FakePlatform();
+    platform.count = 2;
+    const svc = await decidedService(platform);
+    expect(await svc.scale(2)).toMatchObject({ status: 'unchanged', from: 2, to: 2 });
+    const recorded = await svc.state();
+    clock.at += 60_000;
+    // Another scaling holds the lease: a plan that changes nothing neither waits for it nor says busy.
+    await app.serviceStates.acquire(svc.ns, 'myweb', 'another', clock.at, clock.at + 60_000);
+    expect(await svc.scale(2)).toMatchObject({ status: 'unchanged', from: 2, to: 2 });
+    expect(await svc.state()).toEqual(recorded);
+    // One that moves the count needs the lease: busy, and nothing moved.
+    expect(await svc.scale(3)).toMatchObject({ status: 'busy' });
+    expect(platform.moves).toEqual([]);
+  });
+
+  it('takes the lease and records when the replicas seen differ from the state’s, though the plan keeps them', async () => {
+    const platform = new FakePlatform();
+    platform.count = 2;
+    const svc = await decidedService(platform);
+    await svc.scale(2);
+    platform.count = 4;
+    clock.at += 60_000;
+    expect(await svc.scale(4)).toMatchObject({ status: 'unchanged', from: 4, to: 4 });
+    expect(await svc.state()).toMatchObject({ replicas: 4, lastDecision: { replicas: 4, ts: clock.at } });
   });
 });
 
