@@ -35,6 +35,13 @@ describe('stabilization', () => {
     { name: 'lets a scale-in go as far as that recommendation', recs: [{ ts: NOW - 2 * MINUTE, replicas: 4 }], replicas: 4, note: 'scale-in limited to 4 by stabilization (highest recommendation 4 in 5m)' },
     { name: 'ignores a recommendation exactly one window old', recs: [{ ts: NOW - 5 * MINUTE, replicas: 5 }], replicas: 3, note: undefined },
     { name: 'ignores lower recommendations', recs: [{ ts: NOW - MINUTE, replicas: 2 }], replicas: 3, note: undefined },
+    {
+      name: 'counts a run begun before the window that was still recommended within it',
+      recs: [{ ts: NOW - 10 * MINUTE, replicas: 5, every: MINUTE }, { ts: NOW - 3 * MINUTE, replicas: 3, every: MINUTE }],
+      replicas: 5,
+      note: 'scale-in held by stabilization (highest recommendation 5 in 5m)',
+    },
+    { name: 'ignores a run last recommended exactly one window ago', recs: [{ ts: NOW - 10 * MINUTE, replicas: 5, every: MINUTE }, { ts: NOW - 4 * MINUTE, replicas: 3, every: MINUTE }], replicas: 3, note: undefined },
   ])('$name', ({ recs, replicas, note }) => {
     const decision = run(3, { current: 5, recommendations: recs, policy: NO_LIMITS });
     expect(decision.replicas).toBe(replicas);
