@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parsePolicyFile, type BacktestPolicy } from '../lib/backtest/policyFile';
-import { tunePolicy } from '../lib/backtest/tune';
+import { tunePolicy, tunePolicyInParallel } from '../lib/backtest/tune';
+import { startReplayThreads } from '../lib/backtest/tuneWorker';
 import { formatDuration, parseDuration } from '../lib/duration';
 import { ValidationError } from '../lib/errors';
 import { DEFAULT_POLICY_BOUNDS, policySchemaWithin } from '../lib/policy';
@@ -56,7 +57,10 @@ export async function tune(ctx: CommandContext, service: string | undefined, opt
   }
   const bounds = DEFAULT_POLICY_BOUNDS;
   const baseline: BacktestPolicy = baselineFile ?? { min: svc.min, max: svc.max, policy: policySchemaWithin(bounds).parse({ rules: BASELINE_RULES }) };
-  const tuned = tunePolicy(trace, { baseline, capacity: CAPACITY, startupDelayMs, bounds });
+  const search = { baseline, capacity: CAPACITY, startupDelayMs, bounds };
+  // One replay thread a core where they can load (run from the sources), as npm run backtest tunes.
+  const threads = startReplayThreads(trace, CAPACITY, startupDelayMs);
+  const tuned = threads === undefined ? tunePolicy(trace, search) : await tunePolicyInParallel(trace, search, threads.replay).finally(() => threads.close());
   if (options.out !== undefined) {
     try {
       writeFileSync(options.out, `${JSON.stringify(tuned.policy, null, 2)}\n`);
