@@ -68,6 +68,13 @@ describe('MinuteStore', () => {
     expect(await s.readService(namespace, 'web', ['rps'], start, start + HOUR)).toEqual([{ metric: 'rps', start, count: 12, sum: 1200, min: 90, max: 110 }]);
   });
 
+  it('reads one service by name, whatever characters SPEC allows in it', async () => {
+    const namespace = freshNamespace();
+    const names = ['shop/web', 'stack_svc.1:a-b', 'default/nginx'];
+    await store().writeNodeMinute(namespace, 'n1', minute(start, 1, Object.fromEntries(names.map((name, i) => [name, [1, { cpu_ratio: agg(1, i, i, i) }]]))), 0);
+    for (const [i, name] of names.entries()) expect(await store().readService(namespace, name, ['cpu_ratio'], start, start)).toEqual([{ metric: 'cpu_ratio', start, count: 1, sum: i, min: i, max: i }]);
+  });
+
   it('stores a samples batch once per batchId, and the same batchId from another node apart', async () => {
     const namespace = freshNamespace();
     const group = { service: 'web', start, containers: 1, metrics: new Map([['cpu_ratio', agg(1, 50, 50, 50)]]) };
