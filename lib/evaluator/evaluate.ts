@@ -81,7 +81,7 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       svc.mode !== 'manual' &&
       (options.namespace === undefined || svc.namespace === options.namespace) &&
       (options.services === undefined || options.services.includes(svc.service)) &&
-      (options.shard === undefined || shardOfService(svc, options.shard.count) === options.shard.index) &&
+      (options.shard === undefined || workerOfService(svc, options.shard.count, app) === options.shard.index) &&
       (options.offsetMs === undefined || options.offsetMs % parseDuration(svc.evaluationInterval) === 0),
   );
   const whatIf = options.dryRun === true;
@@ -214,7 +214,16 @@ async function reportMetrics(app: Tide, svc: StoredService): Promise<void> {
   }
 }
 
-/** A stable spread of services over workers. */
-export function shardOfService(svc: Pick<StoredService, 'namespace' | 'service'>, count: number): number {
-  return fnv1a(`${svc.namespace}#${svc.service}`) % count;
+/**
+ * Which of `count` workers evaluates a service: a stable spread in which the services of one
+ * storage shard of metrics (TIDE_SERVICE_SHARDS) go to as few workers as can share them, so that
+ * each worker reads only its shards' recent minutes. With fewer shards than workers, a shard's
+ * services are spread over count ÷ shards workers, each reading that shard.
+ */
+export function workerOfService(svc: Pick<StoredService, 'namespace' | 'service'>, count: number, app: Pick<Tide, 'minutes'>): number {
+  const shards = app.minutes.serviceShards;
+  const shard = app.minutes.shardOf(svc.service);
+  if (shards >= count) return shard % count;
+  const perShard = Math.floor(count / shards);
+  return shard * perShard + (fnv1a(`${svc.namespace}#${svc.service}`) % perShard);
 }

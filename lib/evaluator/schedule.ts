@@ -42,7 +42,10 @@ export async function runEvaluator(app: Tide, event: unknown, deps: EvaluatorDep
   const listed = await app.services.list();
   const services = listed.filter((s) => s.mode !== 'manual');
   if (shard === undefined && services.length > app.config.servicesPerWorker) {
-    const count = Math.ceil(services.length / app.config.servicesPerWorker);
+    // A whole number of workers per storage shard when there are fewer shards than workers, so none is idle.
+    const needed = Math.ceil(services.length / app.config.servicesPerWorker);
+    const shards = app.minutes.serviceShards;
+    const count = needed <= shards ? needed : Math.ceil(needed / shards) * shards;
     await Promise.all(Array.from({ length: count }, (_, index) => deps.invokeWorker({ shard: { index, count } })));
     return { workers: count, results: [] };
   }

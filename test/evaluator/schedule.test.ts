@@ -1,10 +1,11 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tide } from '../../lib/app';
-import { evaluateServices } from '../../lib/evaluator/evaluate';
+import { evaluateServices, workerOfService } from '../../lib/evaluator/evaluate';
 import { runEvaluator, tickOffsets, type EvaluatorDeps } from '../../lib/evaluator/schedule';
 import { RECORD_MS } from '../../lib/scaling/deadline';
 import { workerInvoker } from '../../lib/evaluator/workers';
+import { MinuteStore } from '../../lib/store/minutes';
 import type { StoredService } from '../../lib/store/services';
 import { freshNamespace } from '../support/client';
 import { startHttpTarget } from '../support/fakeHttpTarget';
@@ -71,6 +72,34 @@ describe('tickOffsets', () => {
     { name: 'no services', intervals: [], offsets: [0] },
   ])('$name → $offsets', ({ intervals, offsets }) => {
     expect(tickOffsets(intervals)).toEqual(offsets);
+  });
+});
+
+describe('workerOfService', () => {
+  const services = Array.from({ length: 200 }, (_, i) => ({ namespace: 'default', service: `svc-${i}` }));
+  /** The storage shards each worker's services are in, with `shards` storage shards and `count` workers. */
+  const shardsByWorker = (shards: number, count: number) => {
+    const minutes = new MinuteStore(undefined as never, 'unused', shards);
+    const byWorker = new Map<number, Set<number>>();
+    for (const svc of services) {
+      const worker = workerOfService(svc, count, { minutes });
+      expect(worker).toBeGreaterThanOrEqual(0);
+      expect(worker).toBeLessThan(count);
+      byWorker.set(worker, (byWorker.get(worker) ?? new Set()).add(minutes.shardOf(svc.service)));
+    }
+    return byWorker;
+  };
+
+  it('gives each storage shard of metrics to one worker when there are as many shards as workers or more', () => {
+    const byWorker = shardsByWorker(8, 4);
+    expect(byWorker.size).toBe(4);
+    expect([...byWorker.values()].flatMap((s) => [...s]).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('spreads a shard over workers ÷ shards workers when there are fewer shards, each reading that shard only', () => {
+    const byWorker = shardsByWorker(2, 6);
+    expect(byWorker.size).toBe(6);
+    for (const shards of byWorker.values()) expect(shards.size).toBe(1);
   });
 });
 
