@@ -294,7 +294,7 @@ async function throughput(name: string, queue: HttpEvent[], samplesPerPost = SAM
  * signs and parses every request, but its HTTP handler answers at once, as
  * DynamoDB would on success, so only the network and the database are left out.
  */
-async function handlerCpu(agentKey: string, agent: AgentKeyRecord, withBatchId: boolean) {
+async function handlerCpu(phase: string, agent: AgentKeyRecord, queueOf: (count: number) => HttpEvent[], samplesPerPost: number) {
   const config = tide().db.config as unknown as { requestHandler: unknown };
   const real = config.requestHandler;
   const agentItem = JSON.stringify({ Item: marshall({ ...agent }) });
@@ -305,27 +305,27 @@ async function handlerCpu(agentKey: string, agent: AgentKeyRecord, withBatchId: 
     },
   };
   try {
-    for (const event of events(agentKey, withBatchId, WARMUP_BATCHES)) await invoke(event);
+    for (const event of queueOf(WARMUP_BATCHES)) await invoke(event);
     const perSlice = Math.ceil((NODES * ROUNDS) / CPU_SLICES);
     const microsPerSample: number[] = [];
     for (let slice = 0; slice < CPU_SLICES; slice++) {
-      const queue = events(agentKey, withBatchId, perSlice);
+      const queue = queueOf(perSlice);
       const before = process.cpuUsage();
       for (const event of queue) {
         const result = await invoke(event);
         if (result.statusCode !== 202) throw new Error(`cpu: answer ${result.statusCode} ${result.body ?? ''}`);
       }
       const used = process.cpuUsage(before);
-      microsPerSample.push((used.user + used.system) / (perSlice * SAMPLES));
+      microsPerSample.push((used.user + used.system) / (perSlice * samplesPerPost));
     }
     microsPerSample.sort((a, b) => a - b);
     const median = microsPerSample[Math.floor(CPU_SLICES / 2)] ?? 0;
     return {
-      phase: withBatchId ? 'cpu, batchId' : 'cpu, no batchId',
+      phase,
       batches: perSlice * CPU_SLICES,
       cpuMicrosPerSample: round(median, 2),
       cpuMicrosPerSampleSlices: microsPerSample.map((m) => round(m, 2)),
-      cpuMillisPerBatch: round((median * SAMPLES) / 1000, 3),
+      cpuMillisPerBatch: round((median * samplesPerPost) / 1000, 3),
     };
   } finally {
     config.requestHandler = real;
@@ -363,7 +363,11 @@ async function main(): Promise<void> {
       await throughput('samples, no batchId', events(update.key, false)),
     ];
     tide().db.middlewareStack.remove('benchRequestCount');
-    const cpu = [await handlerCpu(tx.key, tx.record, true), await handlerCpu(update.key, update.record, false)];
+    const cpu = [
+      await handlerCpu('agent minutes', minutes.record, (count) => minuteEvents(minutes.key, count), SAMPLES_PER_MINUTE),
+      await handlerCpu('samples, batchId', tx.record, (count) => events(tx.key, true, count), SAMPLES),
+      await handlerCpu('samples, no batchId', update.record, (count) => events(update.key, false, count), SAMPLES),
+    ];
 
     const summary = {
       node: process.version,
@@ -396,7 +400,7 @@ async function main(): Promise<void> {
     console.log();
     console.log(
       table([
-        ['handler CPU, no database', 'µs/sample (median)', 'ms/batch', 'slices µs/sample'],
+        ['handler CPU, no database', 'µs/sample (median)', 'ms/POST', 'slices µs/sample'],
         ...cpu.map((c) => [c.phase, String(c.cpuMicrosPerSample), String(c.cpuMillisPerBatch), c.cpuMicrosPerSampleSlices.join(' ')]),
       ]),
     );
