@@ -79,6 +79,7 @@ async function readShard(app: Tide, namespace: string, shard: number, from: numb
   for (const read of reads) for (const [service, buckets] of read) add(service, buckets);
   for (const buckets of byService.values()) buckets.sort((a, b) => a.start - b.start);
   const keep = new Map([...byService].map(([service, buckets]) => [service, buckets.filter((b) => b.start < settled)]));
-  kept.set(key, { from, until: settled, at: now, byService: keep });
+  // A window shorter than the recent minutes keeps nothing: the kept span starts no later than it ends.
+  kept.set(key, { from: Math.min(from, settled), until: settled, at: now, byService: keep });
   return byService;
 }

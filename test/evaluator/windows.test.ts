@@ -68,7 +68,10 @@ describe('the windows a tick reads', () => {
     const ns = freshNamespace();
     for (let m = 90; m >= 1; m--) await post(ns, 'node-a', minuteOf(START) - m * MINUTE, { web: m });
     const need = (from: number) => [{ namespace: ns, service: 'web', metrics: ['cpu_ratio'], from }];
-    await readWindows(app, need(minuteOf(START) - 10 * MINUTE), START);
+    // A short window first: nothing settled is kept from it.
+    await readWindows(app, need(minuteOf(START) - MINUTE), START);
+    const ten = await readWindows(app, need(minuteOf(START) - 10 * MINUTE), START);
+    expect(ten.get(`${ns}#web`)?.map((b) => b.start)).toEqual(Array.from({ length: 10 }, (_, i) => minuteOf(START) - (10 - i) * MINUTE));
     const hourAgo = minuteOf(START) - 90 * MINUTE;
     const read = await readWindows(app, need(hourAgo), START + MINUTE);
     expect(read.get(`${ns}#web`)?.map((b) => b.start)).toEqual(Array.from({ length: 90 }, (_, i) => hourAgo + i * MINUTE));
