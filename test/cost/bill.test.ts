@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { monthlyBill, type Fleet, type Measured } from '../../lib/cost/bill';
+import { PRICES } from '../../lib/cost/prices';
+import { fleetFromFlags } from '../../scripts/cost/cli';
+
+/** Round figures, so that every line below can be worked by hand (the bench's own are in lib/cost/measured.json). */
+const measured: Measured = {
+  measuredAt: '2026-11-30T06:00:00.000Z',
+  bench: { nodes: 10, containersPerNode: 10, services: 4, postIntervalSeconds: 60, sampleIntervalSeconds: 10, posts: 30, ticks: 3 },
+  perPost: { requests: { GetItem: 1, PutItem: 1 }, readUnits: 1, writeUnits: 1, cpuMs: 2, localWallMs: 40, logBytes: 0 },
+  perTick: {
+    perService: { requests: { BatchGetItem: 0.25, Query: 0.25 }, readUnits: 1, writeUnits: 0, cpuMs: 1, localWallMs: 20, logBytes: 400 },
+    perNode: { requests: { Query: 0.1 }, readUnits: 0.1 },
+  },
+  storedBytesPerNodeMinute: 1024,
+};
+
+const fleet: Fleet = {
+  containers: 1000,
+  services: 40,
+  containersPerNode: 10,
+  ingest: 'http-api',
+  capacity: 'on-demand',
+  postIntervalSeconds: 60,
+  retentionSeconds: 86_400,
+  lambdaMemoryMb: { ingest: 512, evaluator: 512 },
+  servicesPerWorker: 200,
+  serviceShards: 1,
+};
+
+const line = (bill: ReturnType<typeof monthlyBill>, item: string) => bill.lines.find((l) => l.item === item)?.dollars;
+
+describe('the monthly bill', () => {
+  it('prices 1,000 containers line by line as worked by hand', () => {
+    const bill = monthlyBill(fleet, measured, PRICES);
+
+    // 100 nodes × 2,592,000 s a month ÷ 60 s = 4,320,000 posts; a tick a minute = 43,200 ticks.
+    expect(bill.nodes).toBe(100);
+    expect(bill.postsPerMonth).toBe(4_320_000);
+    expect(bill.ticksPerMonth).toBe(43_200);
+    // 4.32 M write units × $0.625 per million.
+    expect(line(bill, 'ingest: DynamoDB writes')).toBeCloseTo(2.7, 10);
+    // 4.32 M strongly consistent key reads of 1 unit × $0.125 per million.
+    expect(line(bill, 'ingest: agent-key reads')).toBeCloseTo(0.54, 10);
+    // (40 services × 1 + 100 nodes × 0.1) read units × 43,200 ticks = 2.16 M × $0.125 per million.
+    expect(line(bill, 'evaluator: DynamoDB reads and writes')).toBeCloseTo(0.27, 10);
+    expect(line(bill, 'ingest: HTTP API requests')).toBeCloseTo(4.32, 10);
+    // Billed per post: 2 ms of CPU at 512/1769 of a vCPU (6.91 ms) + 2 requests × 8 ms = 22.91 ms;
+    // 4.32 M × 0.02291 s × 0.5 GB = 49,487 GB-s × $0.0000133334, plus 4.32 M requests × $0.20 per million.
+    expect(line(bill, 'ingest: Lambda requests and duration')).toBeCloseTo(4_320_000 * ((2 * 1769) / 512 + 16) / 1000 * 0.5 * 0.0000133334 + 0.864, 10);
+    expect(line(bill, 'ingest: Lambda requests and duration')).toBeCloseTo(1.524, 3);
+    // 43,200 ticks × 40 services × 400 bytes = 0.644 GiB × $0.50.
+    expect(line(bill, 'CloudWatch Logs')).toBeCloseTo((43_200 * 40 * 400 / 1024 ** 3) * 0.5, 10);
+    // 100 nodes × 1,440 minutes kept × 1 KiB = 0.137 GiB × $0.25.
+    expect(line(bill, 'DynamoDB storage')).toBeCloseTo((100 * 1440 * 1024 / 1024 ** 3) * 0.25, 10);
+    expect(bill.total).toBeCloseTo(bill.lines.reduce((sum, l) => sum + l.dollars, 0), 10);
+    expect(bill.perThousandContainers).toBeCloseTo(bill.total, 10);
+  });
+
+  it('charges nothing for the function URL beyond the Lambda invocation', () => {
+    const viaApi = monthlyBill(fleet, measured, PRICES);
+    const viaUrl = monthlyBill({ ...fleet, ingest: 'function-url' }, measured, PRICES);
+
+    expect(line(viaUrl, 'ingest: function URL')).toBe(0);
+    expect(viaApi.total - viaUrl.total).toBeCloseTo(4.32, 10);
+  });
+
+  it('provisions what auto scaling would hold at 70 % of the average rate, never under its floor of 5 units', () => {
+    const small = monthlyBill({ ...fleet, capacity: 'provisioned' }, measured, PRICES);
+    // 4.32 M writes ÷ 2,592,000 s = 1.67 a second ÷ 0.7 = 2.4: the floor, 5 WCU × 720 h × $0.00065.
+    expect(small.provisioned).toEqual({ writeCapacityUnits: 5, readCapacityUnits: 5 });
+    expect(line(small, 'DynamoDB write capacity (provisioned)')).toBeCloseTo(2.34, 10);
+
+    const large = monthlyBill({ ...fleet, containers: 100_000, services: 4000, capacity: 'provisioned' }, measured, PRICES);
+    // 432 M writes ÷ 2,592,000 s = 166.7 a second ÷ 0.7 = 238.1, rounded up.
+    expect(large.provisioned?.writeCapacityUnits).toBe(239);
+    expect(line(large, 'DynamoDB write capacity (provisioned)')).toBeCloseTo(239 * 720 * 0.00065, 10);
+  });
+
+  it('keeps the busiest partition of 100,000 containers far below 1,000 writes a second', () => {
+    const bill = monthlyBill({ ...fleet, containers: 100_000, services: 4000 }, measured, PRICES);
+    // 10,000 nodes, one write each a minute, all in one namespace's partition of the hour.
+    expect(bill.hottestPartition.writeUnitsPerSecond).toBeCloseTo(10_000 / 60, 10);
+    expect(monthlyBill({ ...fleet, containers: 100_000, services: 4000, serviceShards: 4 }, measured, PRICES).hottestPartition.writeUnitsPerSecond).toBeCloseTo(10_000 / 60 / 4, 10);
+  });
+});
+
+describe('npm run cost flags', () => {
+  it('name the flag and its rule when one is wrong', () => {
+    const answer = fleetFromFlags(['--containers', '0', '--services', '40', '--ingest', 'sqs', '--capacity', 'reserved'], measured);
+    expect(answer).toEqual({
+      problems: [
+        '--containers must be a whole number of at least 1, not 0',
+        '--ingest must be http-api or function-url, not sqs',
+        '--capacity must be on-demand or provisioned, not reserved',
+      ],
+    });
+    expect(fleetFromFlags(['--services', '40'], measured)).toEqual({ problems: ['--containers must be a whole number of at least 1 (it is required)'] });
+  });
+
+  it('default to 10 containers a node, the HTTP API, an on-demand table and the memory serverless.yml gives', () => {
+    const answer = fleetFromFlags(['--containers', '1000', '--services', '40'], measured);
+    expect(answer).toMatchObject({ fleet: { containers: 1000, services: 40, containersPerNode: 10, ingest: 'http-api', capacity: 'on-demand', postIntervalSeconds: 60 }, json: false });
+    expect('fleet' in answer && answer.fleet.lambdaMemoryMb.ingest).toBeGreaterThan(0);
+  });
+});
