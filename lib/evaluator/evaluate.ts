@@ -69,6 +69,8 @@ export interface EvaluateOptions {
   state?: ServiceState;
   /** Every service's buckets, read at once (evaluateServices, lib/evaluator/windows.ts); unset, a service reads its own. */
   buckets?: Map<string, MetricBucket[]>;
+  /** The tick's moment, at which the sim reported and the buckets were read (evaluateServices); unset, the service's evaluation reads the clock. */
+  now?: number;
 }
 
 /** Services evaluated at once by one invocation: the work is waiting on DynamoDB and platforms. */
@@ -85,9 +87,11 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       (options.offsetMs === undefined || options.offsetMs % parseDuration(svc.evaluationInterval) === 0),
   );
   const whatIf = options.dryRun === true;
-  // A platform without node agents reports its metrics itself, before they are read; a what-if decides on those already reported, as that is a write.
-  if (!whatIf) await Promise.all(services.map((svc) => reportMetrics(app, svc)));
+  // One moment for the whole tick: the sim's readings are stamped with the time the services decide at, so however
+  // slowly the tick runs they fall in the bucket of that decision, and a shadow reads them the same way every time.
   const now = app.now();
+  // A platform without node agents reports its metrics itself, before they are read; a what-if decides on those already reported, as that is a write.
+  if (!whatIf) await Promise.all(services.map((svc) => reportMetrics(app, svc, now)));
   // Every service's sources before any decision: one CloudWatch call a region for all of them.
   const sources = await readSources(app, services, now);
   // Every service's buckets in one read per namespace and shard, recent minutes only once this container has read the rest.
@@ -101,7 +105,7 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       const svc = services[next++] as StoredService;
       // Never past the moment the service is due again: a slow platform delays its own service only.
       const deadline = Math.min(options.deadline, app.now() + parseDuration(svc.evaluationInterval));
-      results.push(await evaluateService(app, svc, { ...options, deadline, sources, buckets, state: states.get(serviceKey(svc)) }));
+      results.push(await evaluateService(app, svc, { ...options, deadline, sources, buckets, state: states.get(serviceKey(svc)), now }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, services.length) }, worker));
@@ -112,7 +116,7 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
   const base = { namespace: svc.namespace, service: svc.service, mode: svc.mode };
   if (svc.policy === undefined) return { ...base, status: 'unchanged', reason: 'no policy' };
   const whatIf = options.dryRun === true;
-  const now = app.now();
+  const now = options.now ?? app.now();
   const read = readPlanOf(app, svc, now, whatIf);
   if (read === undefined) return { ...base, status: 'error', reason: 'the stored policy no longer parses; PUT the service again', detail: policySchemaWithin(app.config).safeParse(svc.policy).error?.message };
   const { policy, shadows, rollUp, allRules, window } = read;
@@ -206,9 +210,9 @@ function windowNeeded(app: Tide, svc: StoredService, rules: readonly Rule[], now
 }
 
 /** A platform without node agents (the simulator) reports its metrics itself; a failure leaves the decision to those already stored. */
-async function reportMetrics(app: Tide, svc: StoredService): Promise<void> {
+async function reportMetrics(app: Tide, svc: StoredService, now: number): Promise<void> {
   try {
-    await providerFor(app, svc).reportMetrics?.();
+    await providerFor(app, svc).reportMetrics?.(now);
   } catch (error) {
     logger.warn('reporting a platform\'s metrics failed', { namespace: svc.namespace, service: svc.service, errorMessage: (error as Error).message });
   }

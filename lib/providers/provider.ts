@@ -24,9 +24,10 @@ export interface Provider {
   setReplicas(request: ScaleRequest): Promise<void>;
   /**
    * Only a platform without node agents has this (the simulator): it reports
-   * its containers' metrics itself, just before the evaluator reads them.
+   * its containers' metrics itself, just before the evaluator reads them, as
+   * read at `now`, the moment the evaluator decides at.
    */
-  reportMetrics?(): Promise<void>;
+  reportMetrics?(now: number): Promise<void>;
 }
 
 /** What a provider may use from outside: secrets, and where targets may connect, injected for tests. */

@@ -45,9 +45,8 @@ export class SimProvider implements Provider {
     });
   }
 
-  /** What the ready replicas would send now, given the target's offered load: change `offeredLoad` with PUT to play a spike. */
-  async reportMetrics(): Promise<void> {
-    const now = this.now();
+  /** What the ready replicas would send at `now`, given the target's offered load: change `offeredLoad` with PUT to play a spike. */
+  async reportMetrics(now: number): Promise<void> {
     await this.simulator.report(simulatedSamples(await this.simulator.load(), this.target, now), now);
   }
 

@@ -129,3 +129,28 @@ describe('what shadows cost in the state item', () => {
     expect(shadowed.writeUnits - plain.writeUnits).toBeLessThanOrEqual(3);
   }, 60_000);
 });
+
+describe('a shadow on the sim provider when the evaluator runs slow', () => {
+  it('reads the sim readings of an evaluation as that evaluation decides, so a late evaluator does not make the shadow flap', async () => {
+    // Every read of this clock is 2 s later: the sim's readings and the decision fall seconds apart, across a minute's end.
+    const slow = { at: START };
+    const late = createTide(loadConfig(), () => (slow.at += 2_000));
+    const namespace = freshNamespace();
+    const policy = { rules: [{ type: 'target', metric: 'cpu_ratio', target: 90 }], stabilization: { scaleIn: '0s' } };
+    const document = { min: 1, max: 20, target: { ...target, initialReplicas: 14 }, policy: livePolicy, shadows: { 'target-90': policy } };
+    await late.services.put({ namespace, service: 'demo', ...parseServiceDocument(document, 'demo', namespace, late.config) }, slow.at);
+    // Evaluations start 3 s before a minute ends, then on demand every 15 s: each window holds the first minute.
+    const reasons = [];
+    for (const start of [57, 72, 87, 102]) {
+      slow.at = START + start * 1000;
+      await evaluateServices(late, { owner: 'slow-test', namespace, deadline: slow.at + 60_000 });
+      const shadow = (await late.serviceStates.get(namespace, 'demo')).shadows?.['target-90'];
+      reasons.push(`${shadow?.replicas}: ${shadow?.lastDecision?.reason}`);
+    }
+    // 400 requests on 14 live replicas read 57.1: the shadow goes to 9, which read 88.9, and holds there.
+    expect(reasons).toEqual([
+      '9: cpu_ratio mean 57.1 vs target 90; ceil(14 × 57.1 / 90) → 9',
+      ...Array.from({ length: 3 }, () => '9: cpu_ratio mean 88.9 within 10% of target 90'),
+    ]);
+  });
+});

@@ -74,10 +74,10 @@ describe('sim provider', () => {
     const namespace = freshNamespace('sim');
     await providerAt(namespace, T0).provider.setReplicas(scaling(3, 1));
     const starting = providerAt(namespace, s(30));
-    await starting.provider.reportMetrics();
+    await starting.provider.reportMetrics(s(30));
     expect(starting.reported).toEqual([{ samples: [{ container: 'sim-0', cpu_ratio: 240 }], ts: s(30) }]);
     const ready = providerAt(namespace, s(60));
-    await ready.provider.reportMetrics();
+    await ready.provider.reportMetrics(s(60));
     expect(ready.reported).toEqual([{ samples: [0, 1, 2].map((i) => ({ container: `sim-${i}`, cpu_ratio: 80 })), ts: s(60) }]);
   });
 });
