@@ -4,6 +4,7 @@
 // serverless-esbuild plugin require()s this file.
 'use strict';
 const { build } = require('esbuild');
+const { mkdir, writeFile } = require('node:fs/promises');
 const { basename, extname, join } = require('node:path');
 
 /**
@@ -16,7 +17,9 @@ const { basename, extname, join } = require('node:path');
  * it shares with the main bundle (@smithy/core…), so nothing crosses between
  * the two but the package's exports.
  *
- * One function per build: the files are named after its entry point.
+ * `osls package` builds one function at a time, so each zip holds only its
+ * function's packages; a build of several functions at once (the local
+ * stack's) shares one `<pkg>.cjs` between them.
  */
 const lazyPackages = {
   name: 'lazy-packages',
@@ -33,8 +36,8 @@ const lazyPackages = {
     esbuild.onStart(() => lazy.clear());
     esbuild.onResolve({ filter: bare }, (args) => {
       if (args.kind !== 'dynamic-import' || args.path.startsWith('node:') || args.importer.includes('/node_modules/')) return undefined;
-      if (entries.length !== 1) return { errors: [{ text: `lazy-packages builds one function at a time (entry points: ${entries.join(', ')})` }] };
-      const file = `${entries[0]}.${args.path.replace(/^@/, '').replace(/\//g, '-')}${extension}`;
+      const name = `${args.path.replace(/^@/, '').replace(/\//g, '-')}${extension}`;
+      const file = entries.length === 1 ? `${entries[0]}.${name}` : name;
       lazy.set(args.path, file);
       return { path: `./${file}`, namespace: 'lazy-package' };
     });
@@ -47,19 +50,29 @@ const lazyPackages = {
       const outdir = options.outdir ?? (options.outfile ? join(options.outfile, '..') : undefined);
       if (!outdir) return { errors: [{ text: 'lazy-packages needs outdir or outfile' }] };
       const { entryPoints: _entries, outdir: _outdir, outfile: _outfile, outExtension: _extension, plugins: _plugins, metafile: _metafile, ...shared } = options;
-      await Promise.all(
-        [...lazy].map(([pkg, file]) =>
-          build({
-            ...shared,
-            stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: options.absWorkingDir ?? process.cwd(), sourcefile: `${pkg} (lazy)` },
-            outfile: join(outdir, file),
-            // The SDK's own code: a source map would double the zip for stack frames that never show Tide's code.
-            sourcemap: false,
-          }),
-        ),
-      );
+      await mkdir(outdir, { recursive: true });
+      await Promise.all([...lazy].map(async ([pkg, file]) => writeFile(join(outdir, file), await bundlePackage(pkg, shared))));
     });
   },
 };
+
+/** Each package's bundle, built once per process however many functions load it. */
+const bundled = new Map();
+
+function bundlePackage(pkg, options) {
+  const key = JSON.stringify([pkg, options]);
+  let contents = bundled.get(key);
+  if (!contents) {
+    contents = build({
+      ...options,
+      stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: options.absWorkingDir ?? process.cwd(), sourcefile: `${pkg} (lazy)` },
+      write: false,
+      // The SDK's own code: a source map would double the zip for stack frames that never show Tide's code.
+      sourcemap: false,
+    }).then((result) => result.outputFiles[0].contents);
+    bundled.set(key, contents);
+  }
+  return contents;
+}
 
 module.exports = [lazyPackages];

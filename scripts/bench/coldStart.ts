@@ -34,7 +34,10 @@ const [first] = config.functions;
 if (!first) throw new Error('serverless.yml declares no function');
 const out = mkdtempSync(join(tmpdir(), 'tide-bench-coldstart-'));
 try {
-  const bundles = await bundleFunctions(root, { ...config, functions: [...config.functions, { ...first, name: FLOOR, source: 'scripts/bench/coldStartFloor.ts' }] }, out);
+  // One build per function, as `osls package` does: each bundle beside only its own split-off packages.
+  const functions = [...config.functions, { ...first, name: FLOOR, source: 'scripts/bench/coldStartFloor.ts' }];
+  const bundles = new Map<string, string>();
+  for (const fn of functions) for (const [name, bundle] of await bundleFunctions(root, { ...config, functions: [fn] }, join(out, fn.name))) bundles.set(name, bundle);
 
   // The child does nothing but the require, between two readings of its own CPU time.
   const LOAD = 'const t = process.cpuUsage(); require(process.argv[1]); const d = process.cpuUsage(t); process.stdout.write(String((d.user + d.system) / 1000));';

@@ -28,10 +28,11 @@ function esbuildOptions(root: string, custom: Record<string, unknown>): BuildOpt
   return { ...options, outExtension: { '.js': extension }, plugins };
 }
 
-/** Bundles each function into `outdir` as `osls package` does, one build per function; returns each function's bundle path. */
+/** Bundles every function into `outdir`, in one build (quicker than `osls package`'s one build per function); returns each function's bundle path. */
 export async function bundleFunctions(root: string, config: LocalConfig, outdir: string): Promise<Map<string, string>> {
   const options = esbuildOptions(root, config.esbuild);
-  await Promise.all(config.functions.map((fn) => build({ ...options, entryPoints: { [fn.name]: join(root, fn.source) }, outdir, absWorkingDir: root, logLevel: 'error' })));
+  const entryPoints = Object.fromEntries(config.functions.map((fn) => [fn.name, join(root, fn.source)]));
+  await build({ ...options, entryPoints, outdir, absWorkingDir: root, logLevel: 'error' });
   const extension = options.outExtension?.['.js'] ?? '.js';
   return new Map(config.functions.map((fn) => [fn.name, join(outdir, `${fn.name}${extension}`)]));
 }
