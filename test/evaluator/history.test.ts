@@ -101,4 +101,19 @@ describe('the history between evaluations', () => {
     expect(after.recommendations).toEqual([{ ts: START, replicas: 3, every: MINUTE }, { ts: START + 8 * MINUTE, replicas: 5, every: MINUTE }]);
     await svc.platform.close();
   });
+
+  it('counts evaluations without data for a missingMetrics fallback, though those in a row write nothing', async () => {
+    const svc = await serviceOn(3, { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }], missingMetrics: { behavior: 'fallback', replicas: 6, afterReads: 3 } });
+    const evaluate = async (minutes: number) => {
+      svc.at(minutes);
+      const [result] = await evaluateServices(app, { owner: 'history-test', namespace: svc.stored.namespace, deadline: clock.at + 10_000 });
+      return result;
+    };
+    expect(await evaluate(0)).toMatchObject({ status: 'unchanged', reason: expect.stringContaining('no data in 1 of the 3 evaluations in a row') });
+    writes.length = 0;
+    expect(await evaluate(1)).toMatchObject({ status: 'unchanged', reason: expect.stringContaining('no data in 2 of the 3 evaluations in a row') });
+    expect(writes).toEqual([]);
+    expect(await evaluate(2)).toMatchObject({ status: 'applied', from: 3, to: 6, reason: expect.stringContaining('no data in 3 evaluations in a row: missingMetrics fallback → 6') });
+    await svc.platform.close();
+  });
 });
