@@ -1,6 +1,5 @@
-import type { PastLoads } from './pastLoad';
 import type { Prediction } from './schema';
-import type { BucketValue } from './types';
+import type { BucketValue, PastLoads } from './types';
 
 // A load rule's forecast of its load over the next minutes, from the load of past days (PastLoads)
 // and today's recent minutes (the current buckets). Pure: `now` is given, nothing is stored, so the

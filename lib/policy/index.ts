@@ -10,5 +10,5 @@ export { ruleWindows } from './rules';
 export { neverWakes, readsAtZero } from './zero';
 export { observationsFromBuckets } from './observations';
 export { advanceShadows, LOAD_METRIC, MAX_SHADOWS, SCORING_LOOKBACK_MS, shadowPolicies, type Score, type ShadowPolicy, type ShadowState } from './shadow';
-export { loadKey, loadRulesWithPrediction, minuteLoads, type MinuteLoad, type MinuteLoadsInput, type PastLoads } from './pastLoad';
+export { loadKey, loadRulesWithPrediction, minuteLoads, type MinuteLoad, type MinuteLoadsInput } from './pastLoad';
 export type * from './types';

@@ -1,10 +1,10 @@
 import { formatDuration, parseDuration } from '../duration';
 import { forecast } from './forecast';
 import type { ScalingRecord } from './history';
-import { loadKey, type PastLoads } from './pastLoad';
-import { readyAt, standsAt } from './readiness';
+import { loadKey } from './pastLoad';
+import { bucketLoads } from './readiness';
 import type { LoadRule } from './schema';
-import type { BucketValue, RuleResult } from './types';
+import type { BucketValue, PastLoads, RuleResult } from './types';
 
 /** What a load rule reads besides the current replicas: per-bucket values, the scalings, the time. */
 export interface LoadContext {
@@ -25,21 +25,6 @@ const ceil = (x: number): number => Math.ceil(x - EPSILON);
 const fmt = (n: number): string => String(Math.round(n * 10) / 10 || 0);
 const tidy = (duration: string): string => formatDuration(parseDuration(duration));
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/**
- * The load of each bucket as the rule reads it: the statistic's value, with perReplica times the
- * replicas ready in that bucket (at least one) as it stood at its end (standsAt). The prediction's
- * rollups are these same loads.
- */
-export function bucketLoads(
-  rule: Pick<LoadRule, 'perReplica'>,
-  values: readonly BucketValue[],
-  current: number,
-  ctx: Pick<LoadContext, 'scalings' | 'readinessDelayMs' | 'now'>,
-): BucketValue[] {
-  const fleet = { replicas: current, scalings: ctx.scalings, readinessDelayMs: ctx.readinessDelayMs };
-  return values.map((b) => (rule.perReplica ? { ...b, value: b.value * Math.max(1, readyAt(fleet, standsAt(b, ctx.now))) } : b));
-}
 
 /** Nearest-rank percentile: the smallest value with at least p % of the values at or below it. */
 function percentile(values: readonly number[], p: number): number {

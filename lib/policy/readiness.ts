@@ -1,4 +1,6 @@
 import type { ScalingRecord } from './history';
+import type { LoadRule } from './schema';
+import type { BucketValue } from './types';
 
 /** A service's replicas as a policy reads them: how many now, and the scalings that led there. */
 export interface Fleet {
@@ -26,4 +28,19 @@ export function readyAt(fleet: Fleet, time: number): number {
  */
 export function standsAt(bucket: { end: number }, now: number): number {
   return Math.min(now, bucket.end - 1);
+}
+
+/**
+ * The load of each bucket as the rule reads it: the statistic's value, with perReplica times the
+ * replicas ready in that bucket (at least one) as it stood at its end (standsAt). The prediction's
+ * rollups are these same loads.
+ */
+export function bucketLoads(
+  rule: Pick<LoadRule, 'perReplica'>,
+  values: readonly BucketValue[],
+  current: number,
+  ctx: Pick<Fleet, 'scalings' | 'readinessDelayMs'> & { now: number },
+): BucketValue[] {
+  const fleet = { replicas: current, scalings: ctx.scalings, readinessDelayMs: ctx.readinessDelayMs };
+  return values.map((b) => (rule.perReplica ? { ...b, value: b.value * Math.max(1, readyAt(fleet, standsAt(b, ctx.now))) } : b));
 }

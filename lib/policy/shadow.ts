@@ -4,7 +4,7 @@ import type { MetricBucket } from '../statistics';
 import { decide } from './decide';
 import { recordDecision, recordScaling, type History, type ScalingRecord } from './history';
 import { observationsFromBuckets } from './observations';
-import type { PastLoads } from './pastLoad';
+import type { PastLoads } from './types';
 import { policySchemaWithin, type Policy } from './schema';
 import type { PolicyBounds } from './defaults';
 import { readyAt, standsAt, type Fleet } from './readiness';

@@ -1,6 +1,5 @@
 import type { Statistic } from '../statistics';
 import type { History } from './history';
-import type { PastLoads } from './pastLoad';
 import type { Schedule } from './schedules';
 import type { Policy, Rule } from './schema';
 
@@ -14,6 +13,15 @@ export interface Observations {
    * values (one a minute by default): a merged count/sum/min/max cannot give one.
    */
   buckets(metric: string, statistic: Statistic, windowMs: number): BucketValue[];
+}
+
+/**
+ * A service's load in past minutes, by load key (pastLoad.ts): the evaluator reads it from hourly
+ * rollups, the backtest keeps it from the trace it replays.
+ */
+export interface PastLoads {
+  /** The load of `key` in the minute that starts at `minuteStart` (a multiple of 60,000); undefined when none was kept. */
+  at(key: string, minuteStart: number): number | undefined;
 }
 
 /** One bucket's statistic: its start and end (epoch ms, end exclusive) and value. */

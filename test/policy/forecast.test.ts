@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../lib/policy/decide';
 import { DAY_MS } from '../../lib/policy/forecast';
 import { observationsFromBuckets } from '../../lib/policy/observations';
-import type { PastLoads } from '../../lib/policy/pastLoad';
+import type { PastLoads } from '../../lib/policy/types';
 import { policySchema } from '../../lib/policy/schema';
 import { MINUTE, NOW } from './fixtures';
 
