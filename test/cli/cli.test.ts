@@ -4,26 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main';
-import { ADMIN_TOKEN, freshNamespace } from '../support/client';
+import { tideCli } from '../support/cli';
+import { freshNamespace } from '../support/client';
 import { startHttpTarget } from '../support/fakeHttpTarget';
-import { startHttpApi } from '../support/httpApi';
+import { httpApiForTests } from '../support/httpApi';
 import { closedPortUrl, listenOnLoopback, stopServer } from '../support/loopback';
 import { agentFor } from '../support/metricsFeed';
 
-let api: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-
-async function tide(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(argv, { TIDE_URL: api.url, TIDE_ADMIN_TOKEN: ADMIN_TOKEN }, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const api = httpApiForTests();
+const tide = tideCli(api);
 
 describe('the tide CLI', () => {
   it('applies a service, evaluates it, shows status and history, and scales it by hand', async () => {

@@ -1,26 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { status, type CommandContext } from '../../cli/commands';
-import { run } from '../../cli/main';
-import { ADMIN_TOKEN, freshNamespace } from '../support/client';
-import { startHttpApi } from '../support/httpApi';
+import { tideCli } from '../support/cli';
+import { freshNamespace } from '../support/client';
+import { httpApiForTests } from '../support/httpApi';
 
-let api: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-
-async function tide(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(argv, { TIDE_URL: api.url, TIDE_ADMIN_TOKEN: ADMIN_TOKEN }, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const api = httpApiForTests();
+const tide = tideCli(api);
 
 /** `tide status SERVICE` on an answer given here, as the API would give it. */
 async function statusOf(answer: unknown): Promise<string[]> {

@@ -1,28 +1,17 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run } from '../../cli/main';
 import { traceOf } from '../../cli/tune';
 import { tide as app } from '../../lib/app';
 import { HOUR_MS } from '../../lib/store/rollups';
-import { ADMIN_TOKEN, call, freshNamespace } from '../support/client';
-import { startHttpApi } from '../support/httpApi';
+import { tideCli } from '../support/cli';
+import { call, freshNamespace } from '../support/client';
+import { httpApiForTests } from '../support/httpApi';
 
-let api: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-
-async function tide(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await run(argv, { TIDE_URL: api.url, TIDE_ADMIN_TOKEN: ADMIN_TOKEN }, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const api = httpApiForTests();
+const tide = tideCli(api);
 
 const document = { mode: 'dry-run', min: 1, max: 20, target: { provider: 'sim', offeredLoad: 100, capacityPerReplica: 50, initialReplicas: 2 }, policy: { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }] } };
 

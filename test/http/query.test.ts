@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { call, freshNamespace, type Answer } from '../support/client';
-import { startHttpApi } from '../support/httpApi';
+import { httpApiForTests } from '../support/httpApi';
 
 // Every route's query parameters: a bad or unknown one is a 400 naming it, in
 // SPEC.md's error shape on /v1 and Rancher's on /v1-webhooks, and changes nothing.
 
-let api: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-
+const api = httpApiForTests();
 const sim = { provider: 'sim', offeredLoad: 100, capacityPerReplica: 50, initialReplicas: 2 };
 const policy = { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }] };
 const pool = { labels: { pool: 'workers' }, min: 1, max: 5, target: { provider: 'ec2-asg', autoScalingGroupName: 'workers-asg', region: 'eu-west-1' } };

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
 import { recordSamples } from '../../lib/ingest/record';
 import { HOUR_MS } from '../../lib/store/rollups';
 import { call, freshNamespace, type Answer } from '../support/client';
-import { startHttpApi } from '../support/httpApi';
+import { httpApiForTests } from '../support/httpApi';
 
 // GET /v1/services/{service}/load: what `tide tune` replays, from the hourly rollups and the
 // minute buckets not rolled up yet.
 
-let api: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-
+const api = httpApiForTests();
 const sim = { provider: 'sim', offeredLoad: 100, capacityPerReplica: 50, initialReplicas: 2 };
 
 async function serviceIn(ns: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll } from 'vitest';
 import { httpRoutes, startHttpApi as startEmulator, type HttpApiServer } from '../../scripts/local/httpApi';
 import { declaredConfig } from '../../scripts/local/serverlessConfig';
 
@@ -32,4 +33,20 @@ export async function startHttpApi(): Promise<HttpApiServer> {
     },
     onError: (name, error) => console.error(`[${name}]`, error),
   });
+}
+
+/** For a test file: the HTTP API started before its tests and closed after them. Read `url` inside a test or hook. */
+export function httpApiForTests(): { readonly url: string } {
+  let api: HttpApiServer | undefined;
+  beforeAll(async () => {
+    api = await startHttpApi();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  return {
+    get url() {
+      return api?.url ?? '';
+    },
+  };
 }
