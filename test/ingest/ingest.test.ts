@@ -1,28 +1,16 @@
 import { GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tide } from '../../lib/app';
 import { keys } from '../../lib/store/keys';
 import { call, freshNamespace } from '../support/client';
-import { startHttpApi } from '../support/httpApi';
+import { httpApiForTests } from '../support/httpApi';
+import { newAgentKey } from '../support/metricsFeed';
 
-let api: { url: string; close: () => Promise<void> };
+const api = httpApiForTests();
 const MINUTE = 60_000;
 /** A bucket start ten minutes ago, so every sample is well inside the accepted window. */
 const base = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-
-async function newAgent(namespace = freshNamespace()) {
-  const created = await call(api.url, 'POST', '/v1/keys', { body: { namespace, name: 'worker1' } });
-  expect(created.status).toBe(201);
-  return { namespace, key: created.body.key as string, id: created.body.id as string };
-}
 
 function sample(overrides: Record<string, unknown> = {}) {
   return { ts: iso(base + 5_000), service: 'myweb', container: 'c1', cpu_ratio: 37.5, ...overrides };
@@ -60,7 +48,7 @@ describe('agent authentication', () => {
   });
 
   it('refuses a key at once after it is revoked', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     expect((await post(agent.key, { node: 'n1', samples: [sample()] })).status).toBe(202);
     expect((await call(api.url, 'DELETE', `/v1/keys/${agent.id}`)).status).toBe(204);
     const answer = await post(agent.key, { node: 'n1', samples: [sample()] });
@@ -68,7 +56,7 @@ describe('agent authentication', () => {
   });
 
   it("answers 403 when a key posts into another namespace, and stores nothing there", async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const other = freshNamespace();
     const answer = await post(agent.key, { node: 'n1', samples: [sample()] }, { query: `?namespace=${other}` });
     expect(answer.status).toBe(403);
@@ -77,14 +65,14 @@ describe('agent authentication', () => {
   });
 
   it('does not accept an agent key on admin routes', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     expect((await call(api.url, 'GET', '/v1/keys', { token: agent.key })).status).toBe(401);
   });
 });
 
 describe('agent keys', () => {
   it('shows the secret once and lists keys without secrets or hashes', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     expect(agent.key).toMatch(/^tide_ak_/);
     const list = await call(api.url, 'GET', '/v1/keys');
     const mine = list.body.items.find((k: { id: string }) => k.id === agent.id);
@@ -156,7 +144,7 @@ describe('validation', () => {
   ];
 
   it.each(cases)('$name → 400 naming $path, nothing stored', async ({ body, path, message }) => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const answer = await post(agent.key, body);
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe('validation_failed');
@@ -167,7 +155,7 @@ describe('validation', () => {
   });
 
   it('answers 400 for malformed JSON, 415 for another media type, 413 for a body over 1 MiB', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const headers = { 'content-type': 'application/json' };
     const malformed = await call(api.url, 'POST', '/v1/metrics', { raw: '{"node":', token: agent.key, headers });
     expect(malformed.status).toBe(400);
@@ -184,7 +172,7 @@ describe('validation', () => {
 
 describe('gzip', () => {
   it('accepts a gzip body', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const answer = await post(agent.key, { node: 'n1', samples: [sample(), sample({ container: 'c2', cpu_ratio: 12.5 })] }, { gzip: true });
     expect(answer.status).toBe(202);
     expect(answer.body).toEqual({ accepted: 2, duplicate: false });
@@ -192,7 +180,7 @@ describe('gzip', () => {
   });
 
   it('cannot read a gzip body labelled application/json, which the HTTP API hands over as text, and stores nothing', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const answer = await call(api.url, 'POST', '/v1/metrics', { body: { node: 'n1', samples: [sample()] }, token: agent.key, gzip: true });
     expect(answer.status).toBe(400);
     expect(answer.body.error.details).toEqual([{ path: '', message: 'must be valid gzip data' }]);
@@ -205,7 +193,7 @@ describe('gzip', () => {
   });
 
   it('answers 413 when the body grows past 1 MiB once gzip is undone', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const padded = { node: 'n1', pad: ' '.repeat(2 * 1024 * 1024), samples: [sample()] };
     const answer = await post(agent.key, padded, { gzip: true });
     expect(answer.status).toBe(413);
@@ -215,7 +203,7 @@ describe('gzip', () => {
 
 describe('aggregates', () => {
   it('folds several batches from several nodes into count, mean, min and max per bucket', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const nodes = ['worker1', 'worker2', 'worker3', 'worker4', 'worker5'];
     let n = 0;
     for (const node of nodes) {
@@ -236,7 +224,7 @@ describe('aggregates', () => {
   });
 
   it('puts a sample at the last millisecond of a bucket and one at the next bucket start apart', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const samples = [
       sample({ ts: iso(base + MINUTE - 1), cpu_ratio: 10 }),
       sample({ ts: iso(base + MINUTE), cpu_ratio: 30 }),
@@ -250,14 +238,14 @@ describe('aggregates', () => {
   });
 
   it('stores a batch of 1000 services in one minute', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const samples = Array.from({ length: 1000 }, (_, i) => sample({ service: i === 0 ? 'myweb' : `svc${i}` }));
     expect(await post(agent.key, { node: 'n1', batchId: 'wide-1', samples })).toMatchObject({ status: 202, body: { accepted: 1000 } });
     expect(await points(agent.namespace, 'svc999', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 1, count: 1 }]);
   });
 
   it('keeps services apart', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const samples = [sample({ service: 'a', cpu_ratio: 1 }), sample({ service: 'b', cpu_ratio: 99 })];
     expect((await post(agent.key, { node: 'n1', samples })).status).toBe(202);
     expect(await points(agent.namespace, 'a', 'cpu_ratio')).toEqual([{ ts: iso(base), value: 1, count: 1 }]);
@@ -265,7 +253,7 @@ describe('aggregates', () => {
   });
 
   it('sets the TTL attribute to the bucket end plus the retention', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     expect((await post(agent.key, { node: 'n1', batchId: 'ttl-1', samples: [sample()] })).status).toBe(202);
     const app = tide();
     const item = await app.db.send(
@@ -277,7 +265,7 @@ describe('aggregates', () => {
 
 describe('idempotent batches', () => {
   it('counts a replayed batchId once and answers 200 duplicate', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const body = { node: 'n1', batchId: '0f8e2c1a-1', samples: [sample(), sample({ container: 'c2' })] };
     expect(await post(agent.key, body)).toMatchObject({ status: 202, body: { accepted: 2, duplicate: false } });
     expect(await post(agent.key, body)).toMatchObject({ status: 200, body: { accepted: 0, duplicate: true } });
@@ -285,7 +273,7 @@ describe('idempotent batches', () => {
   });
 
   it('counts the same batchId from another node separately', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     expect((await post(agent.key, { node: 'n1', batchId: 'same', samples: [sample()] })).status).toBe(202);
     expect((await post(agent.key, { node: 'n2', batchId: 'same', samples: [sample()] })).status).toBe(202);
     expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'count')).toEqual([{ ts: iso(base), value: 2, count: 2 }]);
@@ -311,7 +299,7 @@ describe('what storage can hold', () => {
   const wouldScale = { status: 'skipped', from: 2, to: 3, metrics: { 'cpu_ratio.mean.15m': 4503599627370495.5 } };
 
   it('stores three batches of cpu_ratio 4503599627370495.5, reads them back and evaluates on them', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     for (let i = 0; i < 3; i++) expect((await post(agent.key, { node: 'n1', samples: [sample({ cpu_ratio: 4503599627370495.5 })] })).status).toBe(202);
     expect(await points(agent.namespace, 'myweb', 'cpu_ratio')).toEqual([{ ts: iso(base), value: 4503599627370495.5, count: 3 }]);
     expect(await evaluateDryRun(agent.namespace)).toEqual([expect.objectContaining(wouldScale)]);
@@ -332,7 +320,7 @@ describe('what storage can hold', () => {
   });
 
   it('takes 64 metric names for one service in one minute from one batch and refuses a 65th, naming it and storing nothing of the batch', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const builtIns = { mem_usage: 1, mem_limit: 2, mem_ratio: 3, net_read: 4, net_write: 5, blk_read: 6, blk_write: 7 };
     // 8 built-in names and 56 custom ones, in one batch.
     const wide = [customMetrics(0, 20), customMetrics(20, 20), customMetrics(40, 16)].map((custom) => sample({ ...builtIns, custom }));
@@ -376,7 +364,7 @@ describe('what storage can hold', () => {
     }
 
     it('stores nothing of a batch of one minute (one item) and counts its retry once, without a batchId', async () => {
-      const agent = await newAgent();
+      const agent = await newAgentKey(api.url);
       const body = { node: 'n1', samples: ['a', 'b', 'c', 'd', 'e'].map((service) => sample({ service })) };
       const restore = failWritesFrom(agent.namespace, 1);
       try {
@@ -392,7 +380,7 @@ describe('what storage can hold', () => {
     });
 
     it('answers 500 for a batch over two minutes stored in part, and its retry with the same batchId completes it, counting every sample once', async () => {
-      const agent = await newAgent();
+      const agent = await newAgentKey(api.url);
       const body = { node: 'n1', batchId: 'retried-1', samples: [sample(), sample({ ts: iso(base + MINUTE + 5_000) })] };
       const restore = failWritesFrom(agent.namespace, 2);
       try {
@@ -409,7 +397,7 @@ describe('what storage can hold', () => {
     });
 
     it('counts a batch without batchId twice when it is sent again after a 202: Tide cannot tell a retry from a new batch', async () => {
-      const agent = await newAgent();
+      const agent = await newAgentKey(api.url);
       const body = { node: 'n1', samples: [sample(), sample({ service: 'b' })] };
       expect((await post(agent.key, body)).status).toBe(202);
       expect((await post(agent.key, body)).status).toBe(202);

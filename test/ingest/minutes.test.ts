@@ -1,26 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, freshNamespace } from '../support/client';
-import { startHttpApi } from '../support/httpApi';
+import { httpApiForTests } from '../support/httpApi';
 import { closedPortUrl } from '../support/loopback';
+import { newAgentKey } from '../support/metricsFeed';
 
-let api: { url: string; close: () => Promise<void> };
+const api = httpApiForTests();
 const MINUTE = 60_000;
 /** A minute ten minutes ago, well inside what ingest takes. */
 const base = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-
-async function newAgent(namespace = freshNamespace()) {
-  const created = await call(api.url, 'POST', '/v1/keys', { body: { namespace, name: 'worker1' } });
-  expect(created.status).toBe(201);
-  return { namespace, key: created.body.key as string };
-}
 
 const post = (key: string, body: unknown) => call(api.url, 'POST', '/v1/metrics', { body, token: key });
 
@@ -42,14 +30,14 @@ async function points(namespace: string, service: string, metric: string, stat =
 
 describe('POST /v1/metrics with minutes (what the agent sends)', () => {
   it('stores a minute and reads it back as count, mean, min and max', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     expect(await post(agent.key, { node: 'n1', batchId: 'p-1', minutes: [minute()] })).toMatchObject({ status: 202, body: { accepted: 24, duplicate: false } });
     expect(await points(agent.namespace, 'myweb', 'cpu_ratio')).toEqual([{ ts: iso(base), value: 37.5, count: 24 }]);
     expect(await points(agent.namespace, 'myweb', 'cpu_ratio', 'max')).toEqual([{ ts: iso(base), value: 45, count: 24 }]);
   });
 
   it('replaces a minute with a later post of it (a higher seq), and answers 200 duplicate to a retry or an older post', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     expect((await post(agent.key, { node: 'n1', minutes: [minute({ seq: 3, count: 12, sum: 420 })] })).status).toBe(202);
     expect((await post(agent.key, { node: 'n1', minutes: [minute({ seq: 6 })] })).status).toBe(202);
     expect(await post(agent.key, { node: 'n1', minutes: [minute({ seq: 6 })] })).toMatchObject({ status: 200, body: { accepted: 0, duplicate: true } });
@@ -58,7 +46,7 @@ describe('POST /v1/metrics with minutes (what the agent sends)', () => {
   });
 
   it('adds nodes up, and a post of several minutes stores those it brings news of', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     expect((await post(agent.key, { node: 'n1', minutes: [minute()] })).status).toBe(202);
     const both = await post(agent.key, { node: 'n2', minutes: [minute({ sum: 600 }), minute({ start: base + MINUTE, seq: 1, count: 4, sum: 200 })] });
     expect(both).toMatchObject({ status: 202, body: { accepted: 28 } });
@@ -71,7 +59,7 @@ describe('POST /v1/metrics with minutes (what the agent sends)', () => {
   });
 
   it('counts the containers every node saw for the replicas fallback', async () => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const now = Date.now();
     const start = Math.floor(now / MINUTE) * MINUTE - MINUTE;
     expect((await post(agent.key, { node: 'n1', minutes: [minute({ start, containers: 3 })] })).status).toBe(202);
@@ -129,7 +117,7 @@ describe('POST /v1/metrics with minutes (what the agent sends)', () => {
   ];
 
   it.each(cases)('$name → 400 naming $path, nothing stored', async ({ body, path, message }) => {
-    const agent = await newAgent();
+    const agent = await newAgentKey(api.url);
     const answer = await post(agent.key, body(agent.key));
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe('validation_failed');

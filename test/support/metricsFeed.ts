@@ -1,5 +1,12 @@
 import { expect } from 'vitest';
-import { call } from './client';
+import { call, freshNamespace } from './client';
+
+/** A new agent key named worker1 for `namespace` (a fresh one unless given): what an agent posts its minutes with. */
+export async function newAgentKey(base: string, namespace = freshNamespace()) {
+  const created = await call(base, 'POST', '/v1/keys', { body: { namespace, name: 'worker1' } });
+  expect(created.status).toBe(201);
+  return { namespace, key: created.body.key as string, id: created.body.id as string };
+}
 
 /** Creates an agent key for a namespace and returns a function that posts cpu_ratio samples for a service. */
 export async function agentFor(base: string, namespace: string) {
