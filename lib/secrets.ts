@@ -1,8 +1,6 @@
 import { awsTimeouts } from './awsTimeouts';
 import type { TideConfig } from './config';
 
-export { secretReference } from './secretReference';
-
 /** Which secrets a target may name: this stage's platform secrets, and env: only on the local stack. */
 export type SecretScope = Pick<TideConfig, 'stage' | 'localStack'>;
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { secretReference } from '../secrets';
+import { secretReference } from '../secretReference';
 import { apiUrl, pathSegment } from './fields';
 
 /** A service on Alauda (lib/providers/alauda.ts). */

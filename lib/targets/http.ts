@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { secretReference } from '../secrets';
+import { secretReference } from '../secretReference';
 import { callTimeout, webUrl } from './fields';
 
 /** SPEC.md's generic outgoing webhook, for platforms Tide has no provider for (lib/providers/http.ts). */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { secretReference } from '../secrets';
+import { secretReference } from '../secretReference';
 import { apiUrl, pathSegment } from './fields';
 
 const SERVICE_NAME_RULE = 'must name a service of the deployment, such as "redis"';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { secretReference } from '../secrets';
+import { secretReference } from '../secretReference';
 import { callTimeout } from './fields';
 
 const URL_RULE = 'must be the Rancher server as an http:// or https:// URL';

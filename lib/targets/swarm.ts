@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { secretReference } from '../secrets';
+import { secretReference } from '../secretReference';
 import { callTimeout } from './fields';
 
 const ENDPOINT_RULE = 'must be a Docker endpoint: unix:///path/to/docker.sock, tcp://host:2376 (TLS), tcp://host:2375, https:// or http://';
