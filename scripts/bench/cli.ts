@@ -11,14 +11,9 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchFlags, spread } from './flags';
 
-const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '11' } } });
-const RUNS = Number(flags.runs);
-if (!Number.isInteger(RUNS) || RUNS < 1) {
-  console.error('--runs must be a positive integer');
-  process.exit(2);
-}
+const { runs: RUNS } = benchFlags({ runs: 11 });
 const BUDGET_MS = 1000;
 
 const root = join(import.meta.dirname, '..', '..');
@@ -43,9 +38,8 @@ function timeOnce(command: string, args: string[]): number {
 const loadAtStart = loadavg()[0];
 const rows = WAYS.map(({ way, command, args }) => {
   timeOnce(command, args); // warm-up: builds the bundle if it is stale, fills tsx's and npm's caches
-  const ms = Array.from({ length: RUNS }, () => timeOnce(command, args)).sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x);
-  return { way, minMs: round(ms[0] ?? 0), medianMs: round(ms[Math.floor((ms.length - 1) / 2)] ?? 0), maxMs: round(ms[ms.length - 1] ?? 0) };
+  const { min, median, max } = spread(Array.from({ length: RUNS }, () => timeOnce(command, args)));
+  return { way, minMs: min, medianMs: median, maxMs: max };
 });
 
 console.log(JSON.stringify({ runs: RUNS, node: process.version, loadAtStart, rows }, null, 2));

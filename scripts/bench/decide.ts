@@ -7,16 +7,11 @@
  *
  * Flags: --decisions 20000
  */
-import { parseArgs } from 'node:util';
 import { decide, observationsFromBuckets, policySchema, type DecisionInput, type PastLoads } from '../../lib/policy';
 import { generateTrace } from '../traces';
+import { benchFlags } from './flags';
 
-const { values: flags } = parseArgs({ options: { decisions: { type: 'string', default: '20000' } } });
-const DECISIONS = Number(flags.decisions);
-if (!Number.isInteger(DECISIONS) || DECISIONS < 1) {
-  console.error('--decisions must be a positive integer');
-  process.exit(2);
-}
+const { decisions: DECISIONS } = benchFlags({ decisions: 20_000 });
 
 const MINUTE = 60_000;
 const DAY = 1440;

@@ -14,20 +14,14 @@
  */
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { createTide } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { evaluateServices, type EvaluationResult } from '../../lib/evaluator/evaluate';
 import type { StoredService } from '../../lib/store/services';
 import { ensureTable, startDynamoDbLocal } from '../local/dynamodb';
+import { benchFlags } from './flags';
 
-const { values: flags } = parseArgs({ options: { services: { type: 'string', default: '300' }, ticks: { type: 'string', default: '3' } } });
-const SERVICES = Number(flags.services);
-const TICKS = Number(flags.ticks);
-if (!Number.isInteger(SERVICES) || SERVICES < 1 || !Number.isInteger(TICKS) || TICKS < 1) {
-  console.error('--services and --ticks must be positive integers');
-  process.exit(2);
-}
+const { services: SERVICES, ticks: TICKS } = benchFlags({ services: 300, ticks: 3 });
 
 /** The scheduled evaluator's Lambda timeout (serverless.yml): the deadline each tick's evaluations get. */
 const EVALUATOR_TIMEOUT_MS = 75_000;

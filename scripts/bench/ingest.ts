@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -23,25 +22,10 @@ import { issueAgentKey } from '../../lib/credentials/agentKeys';
 import type { AgentKeyRecord } from '../../lib/store/agentKeys';
 import type { HttpEvent, HttpResult } from '../../lib/http/types';
 import { ensureTable, startDynamoDbLocal } from '../local/dynamodb';
+import { benchFlags } from './flags';
 
-const { values: flags } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '1000' },
-    samples: { type: 'string', default: '100' },
-    rounds: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '16' },
-    plain: { type: 'boolean', default: false },
-  },
-});
-const positive = (name: keyof typeof flags): number => {
-  const value = Number(flags[name]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
-  return value;
-};
-const NODES = positive('nodes');
-const SAMPLES = positive('samples');
-const ROUNDS = positive('rounds');
-const CONCURRENCY = positive('concurrency');
+const flags = benchFlags({ nodes: 1000, samples: 100, rounds: 1, concurrency: 16 }, { plain: false });
+const { nodes: NODES, samples: SAMPLES, rounds: ROUNDS, concurrency: CONCURRENCY } = flags;
 const CONTAINERS_PER_NODE = 10;
 const SERVICES = 40;
 const WARMUP_BATCHES = 200;
@@ -81,6 +65,19 @@ const fleet = Array.from({ length: NODES }, (_, n) => {
   return { node: `node-${String(n).padStart(4, '0')}`, containers };
 });
 
+/** One reading of a container's stats: CPU about its usual, memory 20–80 % of its limit. */
+function stats(c: Container) {
+  const memUsage = Math.round(c.memLimit * (0.2 + random() * 0.6));
+  return {
+    cpu_ratio: Math.round(c.cpu * (0.5 + random()) * 100) / 100,
+    mem_usage: memUsage,
+    mem_limit: c.memLimit,
+    mem_ratio: Math.round((memUsage / c.memLimit) * 10_000) / 100,
+    net_read: Math.round(random() * 2e6),
+    net_write: Math.round(random() * 1e6),
+  };
+}
+
 /** One agent batch: ticks of every container's stats, all within the current minute. */
 function batch(node: string, containers: Container[], withBatchId: boolean) {
   const minute = Math.floor(Date.now() / 60_000) * 60_000;
@@ -88,17 +85,11 @@ function batch(node: string, containers: Container[], withBatchId: boolean) {
   const samples = Array.from({ length: SAMPLES }, (_, i) => {
     const c = containers[i % containers.length] as Container;
     const tick = Math.floor(i / containers.length);
-    const memUsage = Math.round(c.memLimit * (0.2 + random() * 0.6));
     return {
       ts: new Date(minute + Math.floor((tick * 60_000) / ticks)).toISOString(),
       service: c.service,
       container: c.id,
-      cpu_ratio: Math.round(c.cpu * (0.5 + random()) * 100) / 100,
-      mem_usage: memUsage,
-      mem_limit: c.memLimit,
-      mem_ratio: Math.round((memUsage / c.memLimit) * 10_000) / 100,
-      net_read: Math.round(random() * 2e6),
-      net_write: Math.round(random() * 1e6),
+      ...stats(c),
       custom: { http_requests_per_second: Math.round(random() * 5000) / 10, response_time_ms: Math.round(20 + random() * 400) },
     };
   });
@@ -115,14 +106,8 @@ function minutePost(node: string, containers: Container[], minuteStart: number) 
     const entry = (services[c.service] ??= { containers: 0, metrics: {} });
     entry.containers += 1;
     for (let tick = 0; tick < 6; tick++) {
-      const memUsage = Math.round(c.memLimit * (0.2 + random() * 0.6));
       const values: Record<string, number> = {
-        cpu_ratio: Math.round(c.cpu * (0.5 + random()) * 100) / 100,
-        mem_usage: memUsage,
-        mem_limit: c.memLimit,
-        mem_ratio: Math.round((memUsage / c.memLimit) * 10_000) / 100,
-        net_read: Math.round(random() * 2e6),
-        net_write: Math.round(random() * 1e6),
+        ...stats(c),
         blk_read: Math.round(random() * 1e5),
         blk_write: Math.round(random() * 4e5),
       };

@@ -12,15 +12,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as wait } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { freePort } from '../local/dynamodb';
+import { benchFlags, spread } from './flags';
 
-const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
-const RUNS = Number(flags.runs);
-if (!Number.isInteger(RUNS) || RUNS < 1) {
-  console.error('--runs must be a positive integer');
-  process.exit(2);
-}
+const { runs: RUNS } = benchFlags({ runs: 5 });
 const BUDGET_MS = 20_000;
 const root = join(import.meta.dirname, '..', '..');
 
@@ -61,12 +56,8 @@ async function startOnce(): Promise<{ ms: number; said: number }> {
 const loadAtStart = loadavg()[0];
 const runs: Array<{ ms: number; said: number }> = [];
 for (let i = 0; i < RUNS; i++) runs.push(await startOnce());
-const summary = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { min: Math.round(sorted[0] ?? 0), median: Math.round(sorted[Math.floor((sorted.length - 1) / 2)] ?? 0), max: Math.round(sorted.at(-1) ?? 0) };
-};
-const toFirstAnswer = summary(runs.map((r) => r.ms));
-const printed = summary(runs.map((r) => r.said));
+const toFirstAnswer = spread(runs.map((r) => r.ms));
+const printed = spread(runs.map((r) => r.said));
 console.log(JSON.stringify({ runs: RUNS, node: process.version, loadAtStart, toFirstAnswerMs: toFirstAnswer, printedReadyMs: printed }, null, 2));
 if (toFirstAnswer.median >= BUDGET_MS) {
   console.error(`npm start: median ${toFirstAnswer.median} ms to the first answer, over the ${BUDGET_MS} ms budget`);
