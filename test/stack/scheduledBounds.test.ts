@@ -8,15 +8,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/local/dynamodb';
-import { checkoutView, npmStart, root, userEnvironment, type RunningStack } from './localStack';
+import { describe, expect, it } from 'vitest';
+import { localStackForTests, root, userEnvironment } from './localStack';
 import { shellBlocks } from './readme';
 
-let view: ReturnType<typeof checkoutView>;
-let stack: RunningStack;
-
-const tide = async (...args: string[]) => (await promisify(execFile)('npx', ['tide', ...args], { cwd: view.dir, env: userEnvironment() })).stdout;
+const local = localStackForTests();
+const { tide } = local;
 
 /** "MINUTE HOUR * * *" for the current minute on the clocks of `timeZone`. */
 function thisMinute(timeZone: string): string {
@@ -25,20 +22,10 @@ function thisMinute(timeZone: string): string {
   return `${part('minute')} ${part('hour')} * * *`;
 }
 
-beforeAll(async () => {
-  view = checkoutView();
-  stack = await npmStart(view.dir, { TIDE_HTTP_PORT: String(await freePort()) });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  view?.remove();
-});
-
 describe('a schedule on the local stack', () => {
   it('scales a service to the bound of a schedule that is active now, and the event names the schedule', async () => {
     const cron = thisMinute('Asia/Kolkata');
-    const file = join(view.dir, '.tide', 'web.json');
+    const file = join(local.dir, '.tide', 'web.json');
     // 150 load on 5 replicas of 50 reads 60 %: the rule holds 5, so the schedule alone brings them to 2.
     writeFileSync(
       file,
@@ -65,7 +52,7 @@ describe('a schedule on the local stack', () => {
     const docs = readFileSync(join(root, 'docs', 'POLICIES.md'), 'utf8');
     const [example] = shellBlocks(docs.slice(docs.indexOf('## Schedules'), docs.indexOf('## Defaults')));
     const script = ['set -euo pipefail', 'curl() { command curl --fail-with-body "$@"; }', example?.code].join('\n');
-    const { stdout } = await promisify(execFile)('bash', ['-c', script], { cwd: view.dir, env: userEnvironment() });
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], { cwd: local.dir, env: userEnvironment() });
     expect(stdout).toMatch(/\n\S+Z +policy +6 → 2 +applied +peak load \(cpu_ratio mean × ready replicas\) 600 in 3m; ceil\(600 \/ 60\) → 10; schedule nightly \(\d+ \d+ \* \* \* Europe\/Berlin\) sets max 2 → 2\n/);
   }, 120_000);
 });

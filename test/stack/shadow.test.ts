@@ -4,36 +4,11 @@
  * `npx tide promote` making the shadow the service's policy with a PUT. Buckets are 10 s
  * (TIDE_BUCKET_SECONDS) so that whole buckets are scored within seconds rather than minutes.
  */
-import { execFile } from 'node:child_process';
 import { setTimeout as wait } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/local/dynamodb';
-import { checkoutView, npmStart, userEnvironment, type RunningStack } from './localStack';
+import { describe, expect, it } from 'vitest';
+import { localStackForTests } from './localStack';
 
-let view: ReturnType<typeof checkoutView>;
-let stack: RunningStack;
-
-const admin = async (path: string, method = 'GET', body?: unknown) => {
-  const answer = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: answer.status, body: (await answer.json()) as Record<string, any> };
-};
-
-const tide = async (...args: string[]) => (await promisify(execFile)('npx', ['tide', ...args], { cwd: view.dir, env: userEnvironment() })).stdout;
-
-beforeAll(async () => {
-  view = checkoutView();
-  stack = await npmStart(view.dir, { TIDE_HTTP_PORT: String(await freePort()), TIDE_BUCKET_SECONDS: '10' });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  view?.remove();
-});
+const { admin, tide } = localStackForTests({ TIDE_BUCKET_SECONDS: '10' });
 
 describe('shadow policies on the local stack', () => {
   it('scores a shadow beside the live policy, shows both in tide status, and promotes the shadow', async () => {

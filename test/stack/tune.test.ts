@@ -4,40 +4,16 @@
  * `npx tide tune SERVICE --since 7d` tuning a load rule on them, its policy accepted by a PUT,
  * and an evaluation whose forecastOnly prediction reads them.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/local/dynamodb';
+import { describe, expect, it } from 'vitest';
 import { createTide } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { HOUR_MS } from '../../lib/store/rollups';
-import { checkoutView, npmStart, userEnvironment, type RunningStack } from './localStack';
+import { localStackForTests } from './localStack';
 
-let view: ReturnType<typeof checkoutView>;
-let stack: RunningStack;
-
-const admin = async (path: string, method = 'GET', body?: unknown) => {
-  const answer = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: answer.status, body: (await answer.json()) as Record<string, any> };
-};
-
-const tide = async (...args: string[]) => (await promisify(execFile)('npx', ['tide', ...args], { cwd: view.dir, env: userEnvironment(), maxBuffer: 1 << 24 })).stdout;
-
-beforeAll(async () => {
-  view = checkoutView();
-  stack = await npmStart(view.dir, { TIDE_HTTP_PORT: String(await freePort()), TIDE_EVALUATOR_SCHEDULE: 'false' });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  view?.remove();
-});
+const local = localStackForTests({ TIDE_EVALUATOR_SCHEDULE: 'false' });
+const { admin, tide } = local;
 
 /** A week of a shop's load: 800 ± 300 over the day, and a 5-minute burst every day at 10:00 UTC. */
 const load = (minute: number) => {
@@ -46,7 +22,7 @@ const load = (minute: number) => {
 };
 
 async function seedWeek(service: string): Promise<void> {
-  const [, endpoint, tableName] = /DynamoDB: +(http\S+) \(table (\S+)\)/.exec(stack.output()) ?? [];
+  const [, endpoint, tableName] = /DynamoDB: +(http\S+) \(table (\S+)\)/.exec(local.stack.output()) ?? [];
   const store = createTide({ ...loadConfig(), tableName: tableName as string, endpoints: { dynamodb: endpoint as string } }).rollups;
   const current = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
   for (let hour = current - 7 * 24 * HOUR_MS; hour < current; hour += HOUR_MS) {
@@ -67,7 +43,7 @@ describe('a service’s history on the local stack', () => {
     expect(printed.wholeTrace.baseline.replicaMinutes).toBeGreaterThan(0);
     expect(printed.wholeTrace.tuned.replicaMinutes).toBeLessThan(printed.wholeTrace.baseline.replicaMinutes);
 
-    const tuned = JSON.parse(readFileSync(join(view.dir, 'tuned.json'), 'utf8'));
+    const tuned = JSON.parse(readFileSync(join(local.dir, 'tuned.json'), 'utf8'));
     expect(tuned).toEqual(printed.policy);
     const put = await admin('/v1/services/shop', 'PUT', { ...service, ...tuned });
     expect(put.status).toBe(200);
