@@ -5,19 +5,17 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, freshNamespace } from '../support/client';
-import { prometheusError, startFakePrometheus, vector, type FakeAnswer } from '../support/fakePrometheus';
-import { startHttpApi } from '../support/httpApi';
+import { prometheusError, serviceOnRequestRate, startFakePrometheus, vector, type FakeAnswer } from '../support/fakePrometheus';
+import { httpApiForTests } from '../support/httpApi';
 
-let api: { url: string; close: () => Promise<void> };
+const api = httpApiForTests();
 let fake: Awaited<ReturnType<typeof startFakePrometheus>>;
 let answer: FakeAnswer = vector(450);
 
 beforeAll(async () => {
-  api = await startHttpApi();
   fake = await startFakePrometheus(() => answer);
 });
 afterAll(async () => {
-  await api.close();
   await fake.close();
 });
 beforeEach(() => {
@@ -28,23 +26,8 @@ const QUERY = 'sum(rate(http_requests_total{service="web"}[2m]))';
 process.env.PROM_TOKEN_SERVICE_TEST = 'prom-token-1';
 
 /** 450 requests a second against 50 a replica: 9 replicas. */
-const document = (source: Record<string, unknown> = {}, rule: Record<string, unknown> = {}) => ({
-  min: 1,
-  max: 20,
-  target: { provider: 'sim', offeredLoad: 100, capacityPerReplica: 50, initialReplicas: 5, startupDelay: '60s' },
-  policy: {
-    rules: [
-      {
-        type: 'target',
-        metric: 'http_requests_per_second',
-        per: 'service',
-        target: 50,
-        source: { type: 'prometheus', url: fake.url, query: QUERY, credential: { bearer: 'env:PROM_TOKEN_SERVICE_TEST' }, ...source },
-        ...rule,
-      },
-    ],
-  },
-});
+const document = (source: Record<string, unknown> = {}, rule: Record<string, unknown> = {}) =>
+  serviceOnRequestRate({ type: 'prometheus', url: fake.url, query: QUERY, credential: { bearer: 'env:PROM_TOKEN_SERVICE_TEST' }, ...source }, rule);
 
 describe('a service whose rule reads Prometheus', () => {
   it('is stored with the timeout’s default, and scales on the query’s value at each evaluation', async () => {

@@ -11,28 +11,22 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/local/dynamodb';
-import { startFakePrometheus, vector, type FakeAnswer } from '../support/fakePrometheus';
-import { checkoutView, npmStart, root, userEnvironment, type RunningStack } from './localStack';
+import { serviceOnRequestRate, startFakePrometheus, vector, type FakeAnswer } from '../support/fakePrometheus';
+import { localStackForTests, root, userEnvironment } from './localStack';
 import { shellBlocks } from './readme';
 
-let view: ReturnType<typeof checkoutView>;
-let stack: RunningStack;
+// The evaluator's schedule is off, so only the evaluations the test asks for happen.
+const local = localStackForTests({ TIDE_EVALUATOR_SCHEDULE: 'false', PROM_TOKEN: 'stack-prom-token' });
+const { tide } = local;
 let prometheus: Awaited<ReturnType<typeof startFakePrometheus>>;
 let answer: FakeAnswer = vector(450);
 let example: ChildProcess | undefined;
 
-const tide = async (...args: string[]) => (await promisify(execFile)('npx', ['tide', ...args], { cwd: view.dir, env: userEnvironment() })).stdout;
-
 beforeAll(async () => {
   prometheus = await startFakePrometheus(() => answer);
-  view = checkoutView();
-  // The evaluator's schedule is off, so only the evaluations the test asks for happen.
-  stack = await npmStart(view.dir, { TIDE_HTTP_PORT: String(await freePort()), TIDE_EVALUATOR_SCHEDULE: 'false', PROM_TOKEN: 'stack-prom-token' });
-}, 60_000);
+});
 
 afterAll(async () => {
-  await stack?.stop();
-  view?.remove();
   await prometheus?.close();
   example?.kill();
 });
@@ -40,26 +34,10 @@ afterAll(async () => {
 describe('a Prometheus source on the local stack', () => {
   it('scales a sim service on the request rate the query answers, and says the value in its events', async () => {
     const query = 'sum(rate(http_requests_total{service="api"}[2m]))';
-    const file = join(view.dir, 'api.json');
+    const file = join(local.dir, 'api.json');
     writeFileSync(
       file,
-      JSON.stringify({
-        service: 'api',
-        min: 1,
-        max: 20,
-        target: { provider: 'sim', offeredLoad: 100, capacityPerReplica: 50, initialReplicas: 5, startupDelay: '60s' },
-        policy: {
-          rules: [
-            {
-              type: 'target',
-              metric: 'http_requests_per_second',
-              per: 'service',
-              target: 50,
-              source: { type: 'prometheus', url: prometheus.url, query, credential: { bearer: 'env:PROM_TOKEN' } },
-            },
-          ],
-        },
-      }),
+      JSON.stringify({ service: 'api', ...serviceOnRequestRate({ type: 'prometheus', url: prometheus.url, query, credential: { bearer: 'env:PROM_TOKEN' } }) }),
     );
     expect(await tide('apply', '-f', file)).toBe('service api applied (auto, 1-20 replicas, sim)\n');
 
@@ -90,7 +68,7 @@ describe('a Prometheus source on the local stack', () => {
     const docs = readFileSync(join(root, 'docs', 'SOURCES.md'), 'utf8');
     const blocks = shellBlocks(docs.slice(docs.indexOf('### Try it without Prometheus'))).filter((b) => b.mode !== 'background');
     const script = ['set -euo pipefail', 'curl() { command curl --fail-with-body "$@"; }', ...blocks.map((b) => b.code.replaceAll('http://127.0.0.1:9095', `http://127.0.0.1:${port}`))].join('\n');
-    const { stdout } = await promisify(execFile)('bash', ['-c', script], { cwd: view.dir, env: userEnvironment() });
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], { cwd: local.dir, env: userEnvironment() });
     const reason = 'http_requests_per_second mean 450 for the service vs target 50 a replica; ceil\\(450 / 50\\) → 9';
     expect(stdout).toMatch(new RegExp(`\\nweb +applied +5 → 9 +${reason}\\n`));
     expect(stdout).toMatch(new RegExp(`\\n\\S+Z +policy +5 → 9 +applied +${reason}\\n`));

@@ -97,3 +97,16 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/**
+ * A sim service on 5 replicas of 50 requests a second, scaling on the request rate `source` reads
+ * (a Prometheus source), with `rule` added to its one rule: what the Prometheus tests apply.
+ */
+export function serviceOnRequestRate(source: Record<string, unknown>, rule: Record<string, unknown> = {}) {
+  return {
+    min: 1,
+    max: 20,
+    target: { provider: 'sim', offeredLoad: 100, capacityPerReplica: 50, initialReplicas: 5, startupDelay: '60s' },
+    policy: { rules: [{ type: 'target', metric: 'http_requests_per_second', per: 'service', target: 50, source, ...rule }] },
+  };
+}
