@@ -17,11 +17,14 @@ export interface Measured {
   perPost: Work & { logBytes: number };
   /** One evaluator tick, split into what grows with services and what grows with nodes (the minutes read back). */
   perTick: {
-    perService: Work & { logBytes: number };
+    /** `metricLogBytes`: the part of `logBytes` that is CloudWatch metrics (embedded metric format). */
+    perService: Work & { logBytes: number; metricLogBytes: number };
     perNode: { requests: Record<string, number>; readUnits: number };
   };
   /** Bytes a node's minute items keep in the table, per minute of retention. */
   storedBytesPerNodeMinute: number;
+  /** Distinct CloudWatch metrics the evaluator's decisions publish per service (each billed a month). */
+  cloudWatchMetricsPerService: number;
 }
 
 export interface Work {
@@ -51,6 +54,8 @@ export interface Fleet {
   servicesPerWorker: number;
   /** TIDE_SERVICE_SHARDS: partitions a namespace's minutes are spread over. */
   serviceShards: number;
+  /** TIDE_CLOUDWATCH_METRICS: the evaluator publishes each decision as CloudWatch metrics. */
+  cloudWatchMetrics: boolean;
 }
 
 export interface BillLine {
@@ -97,6 +102,17 @@ export const DYNAMODB_ROUND_TRIP_MS = 8;
 export function billedMs(work: Work, memoryMb: number): number {
   const requests = Object.values(work.requests).reduce((a, b) => a + b, 0);
   return work.cpuMs * Math.max(1, FULL_VCPU_MB / memoryMb) + requests * DYNAMODB_ROUND_TRIP_MS;
+}
+
+/** A monthly price by tiers: each tier's price for the quantity that falls in it. */
+export function tiered(quantity: number, tiers: Prices['metricMonth']): number {
+  let below = 0;
+  let dollars = 0;
+  for (const tier of tiers) {
+    dollars += Math.max(0, Math.min(quantity, tier.upTo) - below) * tier.price;
+    below = tier.upTo;
+  }
+  return dollars;
 }
 
 const millions = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} M`;
@@ -165,8 +181,13 @@ export function monthlyBill(fleet: Fleet, measured: Measured, prices: Prices): B
     dollars: evaluatorInvocations * prices.lambda.request + evaluatorGbSeconds * prices.lambda.gbSecond,
   });
 
-  const logBytes = posts * perPost.logBytes + ticks * fleet.services * perTick.perService.logBytes;
+  const tickLogBytes = perTick.perService.logBytes - (fleet.cloudWatchMetrics ? 0 : perTick.perService.metricLogBytes);
+  const logBytes = posts * perPost.logBytes + ticks * fleet.services * tickLogBytes;
   lines.push({ item: 'CloudWatch Logs', quantity: `${(logBytes / GB).toFixed(2)} GB`, dollars: (logBytes / GB) * prices.logsIngestedGb });
+  if (fleet.cloudWatchMetrics) {
+    const metrics = Math.round(fleet.services * measured.cloudWatchMetricsPerService);
+    lines.push({ item: 'CloudWatch metrics of decisions', quantity: `${metrics} metrics`, dollars: tiered(metrics, prices.metricMonth) });
+  }
 
   const storedBytes = nodes * (fleet.retentionSeconds / 60) * measured.storedBytesPerNodeMinute;
   lines.push({ item: 'DynamoDB storage', quantity: `${(storedBytes / GB).toFixed(3)} GB`, dollars: (storedBytes / GB) * prices.dynamodb.storageGbMonth });

@@ -20,6 +20,13 @@ export const PRICES = {
   lambda: { request: 0.2 / 1e6, gbSecond: 0.0000133334 },
   /** CloudWatch Logs, standard class, per GB ingested (the functions' log lines and metrics). */
   logsIngestedGb: 0.5,
+  /** CloudWatch custom metrics, per metric a month, by tier: the first 10,000, the next 240,000, the next 750,000, beyond. */
+  metricMonth: [
+    { upTo: 10_000, price: 0.3 },
+    { upTo: 250_000, price: 0.1 },
+    { upTo: 1_000_000, price: 0.05 },
+    { upTo: Number.POSITIVE_INFINITY, price: 0.02 },
+  ],
 } as const;
 
 export type Prices = typeof PRICES;

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as wait } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Measured } from '../../lib/cost/bill';
 import { keys } from '../../lib/store/keys';
 import { CGROUP_V1_STATS, later } from '../../test/agent/dockerExamples';
@@ -49,6 +50,9 @@ const CONTAINERS_PER_NODE = 10;
 /** Each container burns 60 % of one CPU, each service's target: every decision is "unchanged", the common tick. */
 const CPU_SHARE = 0.6;
 const TARGET = 60;
+/** Uncounted posts and ticks first, so that the functions run compiled, as in an environment serving a fleet. */
+const WARM_UP_POSTS = 2000;
+const WARM_UP_TICKS = 100;
 const MINUTES_PREFIX = `${keys.minutePartition('', 0, 0).split('#')[0]}#`;
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 const CAPACITY_OPS = new Set([...READS, 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
@@ -69,10 +73,12 @@ interface Tally {
   /** CPU time of the stack's function threads (stackCpuMs). */
   cpuMs: number;
   logBytes: number;
+  /** The part of logBytes that is CloudWatch metrics. */
+  metricLogBytes: number;
   /** Bytes of the minute items written, for storage. */
   itemBytes: number;
 }
-const tally = (): Tally => ({ requests: new Map(), readUnits: 0, writeUnits: 0, minutesRequests: new Map(), minutesReadUnits: 0, count: 0, ms: 0, cpuMs: 0, logBytes: 0, itemBytes: 0 });
+const tally = (): Tally => ({ requests: new Map(), readUnits: 0, writeUnits: 0, minutesRequests: new Map(), minutesReadUnits: 0, count: 0, ms: 0, cpuMs: 0, logBytes: 0, metricLogBytes: 0, itemBytes: 0 });
 const tallies: Record<Phase | 'setup', Tally> = { post: tally(), tick: tally(), setup: tally() };
 let holder: Phase | 'setup' = 'setup';
 let lastHolder: Phase | 'setup' = 'setup';
@@ -240,13 +246,22 @@ async function startPlatform(): Promise<{ url: string; close(): void }> {
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
+/** An agent's post as it came: the gate keeps the last one, for the warm-up to replay. */
+interface Post {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
 /** A pass-through in front of the ingest URL: each POST takes its turn, so what it costs DynamoDB is counted as a post. */
-async function startIngestGate(upstream: string): Promise<{ url: string; close(): void }> {
+async function startIngestGate(upstream: string): Promise<{ url: string; close(): void; lastPost(): Post | undefined }> {
   const target = new URL(upstream);
+  let last: Post | undefined;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      last = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
       void turn('post', () =>
         new Promise<void>((resolve) => {
           const forward = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
@@ -264,7 +279,38 @@ async function startIngestGate(upstream: string): Promise<{ url: string; close()
     });
   });
   const port = await listenOnFirstFree(server, [0]);
-  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close(), lastPost: () => last };
+}
+
+/**
+ * A Lambda environment serving a fleet has handled thousands of posts, its code long compiled by
+ * V8; a fresh one spends several times the CPU on its first. So before measuring, the ingest URL
+ * gets `count` copies of a real agent's post, each from another node name (a new item, as every
+ * real post writes), uncounted.
+ */
+async function warmIngest(url: string, post: Post, count: number): Promise<void> {
+  const minutes = JSON.parse(gunzipSync(post.body).toString('utf8')) as Record<string, unknown>;
+  for (let i = 0; i < count; i++) {
+    const body = gzipSync(JSON.stringify({ ...minutes, node: `warm-up-${i}`, batchId: `warm-up-${i}` }));
+    const res = await fetch(`${url}${post.path}`, { method: 'POST', headers: { ...(post.headers as Record<string, string>), 'content-length': String(body.length) }, body });
+    if (res.status !== 202) throw new Error(`warm-up post: ${res.status} ${await res.text()}`);
+  }
+}
+
+/** Every CloudWatch metric seen in the functions' logs: its name and dimensions, as CloudWatch bills each. */
+const cloudWatchMetrics = new Set<string>();
+
+/** The metrics an embedded-metric-format log line defines, each as `name dimension=value…`; none for any other line. */
+function emfMetrics(line: string): string[] {
+  if (!line.startsWith('{"_aws"') && !line.includes('"CloudWatchMetrics"')) return [];
+  try {
+    const record = JSON.parse(line) as Record<string, unknown> & { _aws?: { CloudWatchMetrics?: Array<{ Dimensions?: string[][]; Metrics?: Array<{ Name: string }> }> } };
+    return (record._aws?.CloudWatchMetrics ?? []).flatMap((set) =>
+      (set.Metrics ?? []).flatMap((metric) => (set.Dimensions ?? [[]]).map((dims) => [metric.Name, ...dims.map((d) => `${d}=${String(record[d])}`)].join(' '))),
+    );
+  } catch {
+    return [];
+  }
 }
 
 // ---- The stack, as npm start runs it.
@@ -295,10 +341,21 @@ async function startStack(dynamodb: string, stateDir: string, token: string): Pr
   });
   stackGroup = child.pid ?? 0;
   let output = '';
+  let partial = '';
   const onOutput = (chunk: Buffer) => {
     output += chunk.toString();
+    if (!measuring || !output.includes('Tide is running')) return;
     // Every byte the functions log once running is a byte CloudWatch Logs would ingest.
-    if (measuring && output.includes('Tide is running')) tallies[holder === 'setup' ? lastHolder : holder].logBytes += chunk.length;
+    const phase = tallies[holder === 'setup' ? lastHolder : holder];
+    phase.logBytes += chunk.length;
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const metrics = emfMetrics(line);
+      if (metrics.length === 0) continue;
+      phase.metricLogBytes += Buffer.byteLength(line) + 1;
+      for (const metric of metrics) cloudWatchMetrics.add(metric);
+    }
   };
   child.stdout?.on('data', onOutput);
   child.stderr?.on('data', onOutput);
@@ -341,7 +398,7 @@ async function main(): Promise<void> {
   const fleet = await startFleet();
   const agents: ChildProcess[] = [];
   let stack: Stack | undefined;
-  let gate: { url: string; close(): void } | undefined;
+  let gate: Awaited<ReturnType<typeof startIngestGate>> | undefined;
   try {
     stack = await startStack(proxy.url, stateDir, `bench-${Date.now()}`);
     const { key } = (await call(`${stack.api}/v1/keys`, 'POST', { namespace: 'bench', name: 'bench' }, stack.token)) as { key: string };
@@ -362,9 +419,13 @@ async function main(): Promise<void> {
       agents.push(agent);
     });
 
-    // Warm-up: every agent's first post, and a first tick (the evaluator's cold start and its first full read).
+    // Warm-up: every agent's first post, then uncounted copies of one, and uncounted ticks.
     while (warmUpPosts < NODES) await wait(1000);
-    await tick(stack);
+    const post = gate.lastPost();
+    // In a namespace of their own, so that no tick reads the warm-up's minutes.
+    const warmUp = (await call(`${stack.api}/v1/keys`, 'POST', { namespace: 'warm-up', name: 'warm-up' }, stack.token)) as { key: string };
+    if (post) await warmIngest(flags.ingest === 'function-url' ? stack.ingestUrl : stack.api, { ...post, headers: { ...post.headers, authorization: `Bearer ${warmUp.key}` } }, WARM_UP_POSTS);
+    for (let i = 0; i < WARM_UP_TICKS; i++) await tick(stack);
     measuring = true;
     const started = Date.now();
     console.error(`measuring ${MINUTES} minutes: ${NODES} agents posting through the ${flags.ingest}, a tick a minute for ${SERVICES} services`);
@@ -399,10 +460,12 @@ async function main(): Promise<void> {
           cpuMs: round(ticks.cpuMs / (ticks.count * SERVICES), 2),
           localWallMs: round(ticks.ms / (ticks.count * SERVICES), 1),
           logBytes: Math.round(ticks.logBytes / (ticks.count * SERVICES)),
+          metricLogBytes: Math.round(ticks.metricLogBytes / (ticks.count * SERVICES)),
         },
         perNode: { requests: perEach(ticks.minutesRequests, ticks.count * NODES), readUnits: round(ticks.minutesReadUnits / (ticks.count * NODES), 3) },
       },
       storedBytesPerNodeMinute: Math.round(posts.itemBytes / itemWrites),
+      cloudWatchMetricsPerService: round(cloudWatchMetrics.size / SERVICES, 2),
     };
     const summary = {
       ...measured,

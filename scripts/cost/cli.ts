@@ -1,6 +1,7 @@
 /**
  * `npm run cost -- --containers 1000 --services 40 [--containers-per-node 10]
- * [--ingest http-api|function-url] [--capacity on-demand|provisioned] [--service-shards 1] [--json]`:
+ * [--ingest http-api|function-url] [--capacity on-demand|provisioned] [--cloudwatch-metrics on|off]
+ * [--service-shards 1] [--json]`:
  * the monthly AWS bill of watching that fleet, by line item, from the request
  * counts `npm run bench:cost` measured (lib/cost/measured.json) and the prices
  * in lib/cost/prices.ts. See docs/COST.md.
@@ -33,6 +34,7 @@ export function fleetFromFlags(args: string[], measured: Measured): { fleet: Fle
       ingest: { type: 'string', default: 'http-api' },
       capacity: { type: 'string', default: 'on-demand' },
       'service-shards': { type: 'string', default: '1' },
+      'cloudwatch-metrics': { type: 'string', default: 'on' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -51,6 +53,7 @@ export function fleetFromFlags(args: string[], measured: Measured): { fleet: Fle
     serviceShards: count('service-shards'),
     ingest: values.ingest as Fleet['ingest'],
     capacity: values.capacity as Fleet['capacity'],
+    cloudWatchMetrics: values['cloudwatch-metrics'] === 'on',
     postIntervalSeconds: measured.bench.postIntervalSeconds,
     // serverless.yml's defaults for TIDE_RETENTION_SECONDS and TIDE_SERVICES_PER_WORKER.
     retentionSeconds: 86_400,
@@ -59,6 +62,7 @@ export function fleetFromFlags(args: string[], measured: Measured): { fleet: Fle
   };
   if (!['http-api', 'function-url'].includes(fleet.ingest)) problems.push(`--ingest must be http-api or function-url, not ${fleet.ingest}`);
   if (!['on-demand', 'provisioned'].includes(fleet.capacity)) problems.push(`--capacity must be on-demand or provisioned, not ${fleet.capacity}`);
+  if (!['on', 'off'].includes(values['cloudwatch-metrics'])) problems.push(`--cloudwatch-metrics must be on or off, not ${values['cloudwatch-metrics']}`);
   return problems.length > 0 ? { problems } : { fleet, json: values.json };
 }
 
@@ -69,7 +73,7 @@ export function printBill(fleet: Fleet, bill: Bill, measured: Measured): string 
   const qWidth = Math.max(...bill.lines.map((l) => l.quantity.length));
   const p = bill.hottestPartition;
   return [
-    `${fleet.containers} containers on ${bill.nodes} nodes, ${fleet.services} services; ingest through ${fleet.ingest === 'http-api' ? 'the HTTP API' : 'the function URL'}, ${fleet.capacity} table`,
+    `${fleet.containers} containers on ${bill.nodes} nodes, ${fleet.services} services; ingest through ${fleet.ingest === 'http-api' ? 'the HTTP API' : 'the function URL'}, ${fleet.capacity} table, CloudWatch metrics ${fleet.cloudWatchMetrics ? 'on' : 'off'}`,
     `a month (30 days) in ${PRICES.region}, list prices of ${PRICES.checked}, no free tier; request counts measured ${measured.measuredAt.slice(0, 10)} by npm run bench:cost`,
     '',
     ...bill.lines.map((l) => `  ${l.item.padEnd(width)}  ${l.quantity.padStart(qWidth)}  ${dollars(l.dollars).padStart(9)}`),

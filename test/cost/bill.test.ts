@@ -9,10 +9,11 @@ const measured: Measured = {
   bench: { nodes: 10, containersPerNode: 10, services: 4, postIntervalSeconds: 60, sampleIntervalSeconds: 10, posts: 30, ticks: 3 },
   perPost: { requests: { GetItem: 1, PutItem: 1 }, readUnits: 1, writeUnits: 1, cpuMs: 2, localWallMs: 40, logBytes: 0 },
   perTick: {
-    perService: { requests: { BatchGetItem: 0.25, Query: 0.25 }, readUnits: 1, writeUnits: 0, cpuMs: 1, localWallMs: 20, logBytes: 400 },
+    perService: { requests: { BatchGetItem: 0.25, Query: 0.25 }, readUnits: 1, writeUnits: 0, cpuMs: 1, localWallMs: 20, logBytes: 400, metricLogBytes: 300 },
     perNode: { requests: { Query: 0.1 }, readUnits: 0.1 },
   },
   storedBytesPerNodeMinute: 1024,
+  cloudWatchMetricsPerService: 3,
 };
 
 const fleet: Fleet = {
@@ -26,6 +27,7 @@ const fleet: Fleet = {
   lambdaMemoryMb: { ingest: 512, evaluator: 512 },
   servicesPerWorker: 200,
   serviceShards: 1,
+  cloudWatchMetrics: true,
 };
 
 const line = (bill: ReturnType<typeof monthlyBill>, item: string) => bill.lines.find((l) => l.item === item)?.dollars;
@@ -55,6 +57,18 @@ describe('the monthly bill', () => {
     expect(line(bill, 'DynamoDB storage')).toBeCloseTo((100 * 1440 * 1024 / 1024 ** 3) * 0.25, 10);
     expect(bill.total).toBeCloseTo(bill.lines.reduce((sum, l) => sum + l.dollars, 0), 10);
     expect(bill.perThousandContainers).toBeCloseTo(bill.total, 10);
+  });
+
+  it("prices the decisions' CloudWatch metrics by CloudWatch's tiers, and drops them and their log lines when they are off", () => {
+    // 40 services × 3 metrics = 120 × $0.30.
+    expect(line(monthlyBill(fleet, measured, PRICES), 'CloudWatch metrics of decisions')).toBeCloseTo(36, 10);
+    // 4,000 × 3 = 12,000: 10,000 × $0.30 + 2,000 × $0.10.
+    expect(line(monthlyBill({ ...fleet, containers: 100_000, services: 4000 }, measured, PRICES), 'CloudWatch metrics of decisions')).toBeCloseTo(3200, 10);
+
+    const off = monthlyBill({ ...fleet, cloudWatchMetrics: false }, measured, PRICES);
+    expect(line(off, 'CloudWatch metrics of decisions')).toBeUndefined();
+    // 43,200 ticks × 40 services × (400 - 300) bytes.
+    expect(line(off, 'CloudWatch Logs')).toBeCloseTo((43_200 * 40 * 100 / 1024 ** 3) * 0.5, 10);
   });
 
   it('charges nothing for the function URL beyond the Lambda invocation', () => {
@@ -87,12 +101,13 @@ describe('the monthly bill', () => {
 
 describe('npm run cost flags', () => {
   it('name the flag and its rule when one is wrong', () => {
-    const answer = fleetFromFlags(['--containers', '0', '--services', '40', '--ingest', 'sqs', '--capacity', 'reserved'], measured);
+    const answer = fleetFromFlags(['--containers', '0', '--services', '40', '--ingest', 'sqs', '--capacity', 'reserved', '--cloudwatch-metrics', 'maybe'], measured);
     expect(answer).toEqual({
       problems: [
         '--containers must be a whole number of at least 1, not 0',
         '--ingest must be http-api or function-url, not sqs',
         '--capacity must be on-demand or provisioned, not reserved',
+        '--cloudwatch-metrics must be on or off, not maybe',
       ],
     });
     expect(fleetFromFlags(['--services', '40'], measured)).toEqual({ problems: ['--containers must be a whole number of at least 1 (it is required)'] });
@@ -100,7 +115,7 @@ describe('npm run cost flags', () => {
 
   it('default to 10 containers a node, the HTTP API, an on-demand table and the memory serverless.yml gives', () => {
     const answer = fleetFromFlags(['--containers', '1000', '--services', '40'], measured);
-    expect(answer).toMatchObject({ fleet: { containers: 1000, services: 40, containersPerNode: 10, ingest: 'http-api', capacity: 'on-demand', postIntervalSeconds: 60 }, json: false });
+    expect(answer).toMatchObject({ fleet: { containers: 1000, services: 40, containersPerNode: 10, ingest: 'http-api', capacity: 'on-demand', cloudWatchMetrics: true, postIntervalSeconds: 60 }, json: false });
     expect('fleet' in answer && answer.fleet.lambdaMemoryMb.ingest).toBeGreaterThan(0);
   });
 });
