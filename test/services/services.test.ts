@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, freshNamespace } from '../support/client';
 import { startHttpTarget } from '../support/fakeHttpTarget';
-import { startHttpApi } from '../support/httpApi';
+import { httpApiForTests } from '../support/httpApi';
+import { expectFieldRefused } from '../support/problems';
 import { createReceiver, scaleUp, trigger } from '../support/webhooks';
 
-let api: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-
+const api = httpApiForTests();
 const policy = {
   rules: [{ type: 'threshold', metric: 'cpu_ratio', statistic: 'mean', scaleOutAbove: 70, outDuration: '10m', increaseBy: 1, scaleInBelow: 10, inDuration: '10m', decreaseBy: 1 }],
 };
@@ -77,10 +71,7 @@ describe('services API', () => {
   it.each(invalid)('$name → 400 naming $path, nothing stored', async ({ body, path, message }) => {
     const ns = freshNamespace();
     const answer = await call(api.url, 'PUT', `/v1/services/myweb?namespace=${ns}`, { body });
-    expect(answer.status).toBe(400);
-    const detail = answer.body.error.details.find((d: { path: string }) => d.path === path);
-    expect(detail, JSON.stringify(answer.body.error.details)).toBeDefined();
-    expect(detail.message).toMatch(message);
+    expectFieldRefused(answer, path, message);
     expect((await call(api.url, 'GET', `/v1/services/myweb?namespace=${ns}`)).status).toBe(404);
   });
 

@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, freshNamespace } from '../support/client';
-import { startHttpApi } from '../support/httpApi';
+import { httpApiForTests } from '../support/httpApi';
+import { expectFieldRefused } from '../support/problems';
 
-let api: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  api = await startHttpApi();
-});
-afterAll(async () => {
-  await api.close();
-});
-
+const api = httpApiForTests();
 const policy = { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }] };
 const target = { provider: 'sim', offeredLoad: 100, capacityPerReplica: 50 };
 const load90 = { rules: [{ type: 'load', metric: 'cpu_ratio', target: 90 }] };
@@ -66,10 +60,7 @@ describe('shadow policies in a service document', () => {
   it.each(bad)('$name → 400 naming $path, nothing stored', async ({ shadows, evaluationInterval, path, message }) => {
     const ns = freshNamespace();
     const answer = await call(api.url, 'PUT', `/v1/services/web?namespace=${ns}`, { body: { min: 1, max: 5, target, policy, shadows, ...(evaluationInterval ? { evaluationInterval } : {}) } });
-    expect(answer.status).toBe(400);
-    const detail = answer.body.error.details.find((d: { path: string }) => d.path === path);
-    expect(detail, JSON.stringify(answer.body.error.details)).toBeDefined();
-    expect(detail.message).toMatch(message);
+    expectFieldRefused(answer, path, message);
     expect((await call(api.url, 'GET', `/v1/services/web?namespace=${ns}`)).status).toBe(404);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, freshNamespace } from '../support/client';
 import { prometheusError, serviceOnRequestRate, startFakePrometheus, vector, type FakeAnswer } from '../support/fakePrometheus';
 import { httpApiForTests } from '../support/httpApi';
+import { expectFieldRefused } from '../support/problems';
 
 const api = httpApiForTests();
 let fake: Awaited<ReturnType<typeof startFakePrometheus>>;
@@ -91,10 +92,7 @@ describe('a service whose rule reads Prometheus', () => {
   it.each(bad)('$name → 400 naming $path, nothing stored', async ({ source, rule, path, message }) => {
     const ns = freshNamespace();
     const answered = await call(api.url, 'PUT', `/v1/services/web?namespace=${ns}`, { body: document(source, rule) });
-    expect(answered.status).toBe(400);
-    const detail = answered.body.error.details.find((d: { path: string }) => d.path === path);
-    expect(detail, JSON.stringify(answered.body.error.details)).toBeDefined();
-    expect(detail.message).toMatch(message);
+    expectFieldRefused(answered, path, message);
     expect((await call(api.url, 'GET', `/v1/services/web?namespace=${ns}`)).status).toBe(404);
   });
 });
