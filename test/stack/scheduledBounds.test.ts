@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { localStackForTests, root, userEnvironment } from './localStack';
 import { shellBlocks } from './readme';
 
-const local = localStackForTests();
+// No scheduled evaluations: a minute's tick between apply and evaluate would scale the service first.
+const local = localStackForTests({ TIDE_EVALUATOR_SCHEDULE: 'false' });
 const { tide } = local;
 
 /** "MINUTE HOUR * * *" for the current minute on the clocks of `timeZone`. */
