@@ -10,7 +10,7 @@
  * Writes the per-POST and per-tick figures to lib/cost/measured.json, which
  * `npm run cost` reads (docs/COST.md).
  *
- * Flags: --nodes 10 --services 4 --minutes 3 --ingest function-url|http-api --dry (print, write nothing)
+ * Flags: --nodes 20 --services 8 --minutes 3 (the ratio of 1,000 containers to 40 services) --ingest function-url|http-api --dry (print, write nothing)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,8 +31,8 @@ import { MEASURED_FILE } from '../cost/cli';
 
 const { values: flags } = parseArgs({
   options: {
-    nodes: { type: 'string', default: '10' },
-    services: { type: 'string', default: '4' },
+    nodes: { type: 'string', default: '20' },
+    services: { type: 'string', default: '8' },
     minutes: { type: 'string', default: '3' },
     ingest: { type: 'string', default: 'function-url' },
     dry: { type: 'boolean', default: false },
