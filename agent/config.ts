@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import * as z from 'zod';
-import { durationString, parseDuration } from '../lib/duration';
+import { parseDuration } from '../lib/duration';
+import { durationString } from '../lib/durationSchema';
 import type { DockerEndpoint } from './docker';
 import type { LogLevel } from './log';
 import { sanitizeName, type ServiceNaming } from './services';

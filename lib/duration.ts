@@ -1,19 +1,3 @@
-import * as z from 'zod';
-import { DURATION, DURATION_MESSAGE, formatDuration, parseDuration } from './durationText';
-
-export { formatDuration, parseDuration };
-
-/** A duration kept as its string in documents; validates the format only. */
-// abort: a malformed string stops here, before refinements that parse it.
-export const durationString = z.string().regex(DURATION, { error: DURATION_MESSAGE, abort: true });
-
-/** A duration that must be longer than zero, for windows and periods. */
-export const positiveDurationString = durationString.refine((text) => parseDuration(text) > 0, 'must be longer than 0s');
-
-/**
- * A duration of at most `maxMs`, for a field whose meaning stops there: `why` says
- * where the bound comes from, so the refusal tells the operator what to change.
- */
-export function durationAtMost(maxMs: number, why: string, base: z.ZodString = durationString): z.ZodString {
-  return base.refine((text) => parseDuration(text) <= maxMs, { error: `must be at most ${formatDuration(maxMs)}: ${why}` });
-}
+// Durations as documents write them ("30s", "10m", "1h30m"): parsing and formatting. Their
+// schemas are in lib/durationSchema.ts, so that importing these loads no zod.
+export { formatDuration, parseDuration } from './durationText';

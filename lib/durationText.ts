@@ -1,5 +1,5 @@
 // Parsing and formatting only, without zod: every function's settings (lib/config.ts) parse a
-// duration at load, and lib/duration.ts's schemas would load zod with them.
+// duration at load, and the schemas (lib/durationSchema.ts) would load zod with them.
 
 // Durations in documents stay strings ("30s", "10m", "1h30m", "500ms") so a stored
 // document reads as it was written; code converts them to milliseconds when it needs them.

@@ -17,6 +17,9 @@ export interface SimulatedService {
 
 export const DEFAULT_STARTUP_DELAY_MS = 60_000;
 
+/** Keeps a simulated service's item far below DynamoDB's 400 KB item limit. */
+export const MAX_SIMULATED_REPLICAS = 10_000;
+
 export function create(initialReplicas: number, now: number): SimulatedService {
   return { replicas: Array.from({ length: replicaCount(initialReplicas) }, () => ({ readyAt: now })) };
 }

@@ -3,22 +3,18 @@ import { parseDuration } from '../duration';
 import { fnv1a } from '../hash';
 import { readSources, serviceKey, sourcedMetrics, withSourceBuckets, withSourceProblems, type ServiceReadings } from '../metrics/sources';
 import { logger } from '../observability';
-import {
-  activeSchedule,
-  advanceShadows,
-  decide,
-  loadRulesWithPrediction,
-  LOAD_METRIC,
-  observationsFromBuckets,
-  policySchemaWithin,
-  ruleWindows,
-  scheduledBounds,
-  SCORING_LOOKBACK_MS,
-  shadowPolicies,
-  type Decision,
-  type History,
-  type Rule,
-} from '../policy';
+// The policy's modules themselves, not lib/policy's index, which loads the schemas: a stored
+// policy is run as stored, and parsed again (reparse.ts, imported then) only when its stamp is stale.
+import { decide } from '../policy/decide';
+import type { History } from '../policy/history';
+import { observationsFromBuckets } from '../policy/observations';
+import { loadRulesWithPrediction } from '../policy/pastLoad';
+import { ruleWindows } from '../policy/rules';
+import type { Rule } from '../policy/schema';
+import { activeSchedule, scheduledBounds } from '../policy/schedules';
+import { advanceShadows, LOAD_METRIC, SCORING_LOOKBACK_MS } from '../policy/shadow';
+import { storedPolicies, type RunnablePolicies } from '../policy/stored';
+import type { Decision } from '../policy/types';
 import { providerFor } from '../providers/context';
 import type { ScaleOutcome } from '../scaling/engine';
 import { previewServiceScaling, scaleService, type ScaleIntent } from '../scaling/service';
@@ -87,15 +83,20 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       (options.offsetMs === undefined || options.offsetMs % parseDuration(svc.evaluationInterval) === 0),
   );
   const whatIf = options.dryRun === true;
+  const policies = await runnablePolicies(app, services);
   // One moment for the whole tick: the sim's readings are stamped with the time the services decide at, so however
   // slowly the tick runs they fall in the bucket of that decision, and a shadow reads them the same way every time.
   const now = app.now();
   // A platform without node agents reports its metrics itself, before they are read; a what-if decides on those already reported, as that is a write.
   if (!whatIf) await Promise.all(services.map((svc) => reportMetrics(app, svc, now)));
   // Every service's sources before any decision: one CloudWatch call a region for all of them.
-  const sources = await readSources(app, services, now);
+  const sources = await readSources(app, services.map((svc) => ({ key: serviceKey(svc), rules: rulesOf(policies.get(serviceKey(svc))) })), now);
   // Every service's buckets in one read per namespace and shard, recent minutes only once this container has read the rest.
-  const buckets = await readWindows(app, services.flatMap((svc) => readPlanOf(app, svc, now, whatIf)?.window ?? []), now);
+  const windows = services.flatMap((svc) => {
+    const runnable = policies.get(serviceKey(svc));
+    return runnable && !('problem' in runnable) ? [readPlanOf(app, svc, runnable, now, whatIf).window] : [];
+  });
+  const buckets = await readWindows(app, windows, now);
   // Every state in one read per hundred services: most evaluations decide on it and write nothing.
   const states = await app.serviceStates.getMany(services);
   const results: EvaluationResult[] = [];
@@ -105,26 +106,25 @@ export async function evaluateServices(app: Tide, options: EvaluateOptions): Pro
       const svc = services[next++] as StoredService;
       // Never past the moment the service is due again: a slow platform delays its own service only.
       const deadline = Math.min(options.deadline, app.now() + parseDuration(svc.evaluationInterval));
-      results.push(await evaluateService(app, svc, { ...options, deadline, sources, buckets, state: states.get(serviceKey(svc)), now }));
+      results.push(await evaluateService(app, svc, policies.get(serviceKey(svc)), { ...options, deadline, sources, buckets, state: states.get(serviceKey(svc)), now }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, services.length) }, worker));
   return results.sort((a, b) => (a.namespace + a.service < b.namespace + b.service ? -1 : 1));
 }
 
-export async function evaluateService(app: Tide, svc: StoredService, options: EvaluateOptions): Promise<EvaluationResult> {
+async function evaluateService(app: Tide, svc: StoredService, policies: RunnablePolicies | undefined, options: EvaluateOptions): Promise<EvaluationResult> {
   const base = { namespace: svc.namespace, service: svc.service, mode: svc.mode };
-  if (svc.policy === undefined) return { ...base, status: 'unchanged', reason: 'no policy' };
+  if (policies === undefined) return { ...base, status: 'unchanged', reason: 'no policy' };
+  if ('problem' in policies) return { ...base, status: 'error', reason: 'the stored policy no longer parses; PUT the service again', detail: policies.problem };
   const whatIf = options.dryRun === true;
   const now = options.now ?? app.now();
-  const read = readPlanOf(app, svc, now, whatIf);
-  if (read === undefined) return { ...base, status: 'error', reason: 'the stored policy no longer parses; PUT the service again', detail: policySchemaWithin(app.config).safeParse(svc.policy).error?.message };
-  const { policy, shadows, rollUp, allRules, window } = read;
+  const { policy, shadows, rollUp, allRules, window } = readPlanOf(app, svc, policies, now, whatIf);
   try {
     const provider = providerFor(app, svc);
     // A metric a rule reads from a source is that source's values only.
-    const sourced = new Set(sourcedMetrics(svc, app).keys());
-    const readings = sourced.size === 0 ? undefined : (options.sources ?? (await readSources(app, [svc], now))).get(serviceKey(svc));
+    const sourced = new Set(sourcedMetrics(allRules.rules).keys());
+    const readings = sourced.size === 0 ? undefined : (options.sources ?? (await readSources(app, [{ key: serviceKey(svc), rules: allRules.rules }], now))).get(serviceKey(svc));
     const stored = options.buckets?.get(serviceKey(svc)) ?? (await readWindows(app, [window], now)).get(serviceKey(svc)) ?? [];
     const buckets = withSourceBuckets(stored, readings, sourced);
     const bucketMs = app.config.bucketSeconds * 1000;
@@ -180,15 +180,28 @@ export async function evaluateService(app: Tide, svc: StoredService, options: Ev
   }
 }
 
-/** What a service's evaluation reads this tick; undefined when its stored policy no longer parses. */
-function readPlanOf(app: Tide, svc: StoredService, now: number, whatIf: boolean) {
-  if (svc.policy === undefined) return undefined;
-  // Parsed again, not trusted as stored: a document written before a newer default existed gets it,
-  // and one whose windows a shorter retention no longer covers says so instead of reading too little.
-  const parsed = policySchemaWithin(app.config).safeParse(svc.policy);
-  if (!parsed.success) return undefined;
-  const policy = parsed.data;
-  const shadows = shadowPolicies(svc.shadows, app.config);
+/**
+ * Each service's live policy and shadows, by serviceKey; none for a service without a policy. A
+ * document stamped by this deployment's schema is run as stored; any other (written by an older
+ * Tide, or under another retention) is parsed again, and only then is the schema loaded.
+ */
+async function runnablePolicies(app: Tide, services: readonly StoredService[]): Promise<Map<string, RunnablePolicies>> {
+  const policies = new Map<string, RunnablePolicies>();
+  let reparse: typeof import('../policy/reparse') | undefined;
+  for (const svc of services) {
+    if (svc.policy === undefined) continue;
+    const doc = { policy: svc.policy, shadows: svc.shadows, policyStamp: svc.policyStamp };
+    policies.set(serviceKey(svc), storedPolicies(doc, app.config) ?? (reparse ??= await import('../policy/reparse')).parseStoredPolicies(doc, app.config));
+  }
+  return policies;
+}
+
+/** Every rule a service's evaluation decides on: its live policy's and its shadows'. */
+const rulesOf = (policies: RunnablePolicies | undefined): Rule[] =>
+  policies === undefined || 'problem' in policies ? [] : [...policies.policy.rules, ...policies.shadows.flatMap((s) => s.policy.rules)];
+
+/** What a service's evaluation reads this tick. */
+function readPlanOf(app: Tide, svc: StoredService, { policy, shadows }: Exclude<RunnablePolicies, { problem: string }>, now: number, whatIf: boolean) {
   // The first tick of an hour rolls the hour before up, from the same read reaching back to its start.
   const rollUp = whatIf ? undefined : hourToRollUp(svc, now);
   // The live policy's rules and its shadows': the loads the rollups keep and the predictions read.

@@ -1,8 +1,12 @@
 import type { Tide } from '../app';
 import { logger } from '../observability';
 import { parseDuration } from '../duration';
-import { loadKey, loadRulesWithPrediction, minuteLoads, observationsFromBuckets, policySchema, type LoadRule, type PastLoads, type Policy } from '../policy';
-import { STATISTICS, type MetricBucket } from '../statistics';
+import { POLICY_DEFAULTS } from '../policy/defaults';
+import { observationsFromBuckets } from '../policy/observations';
+import { loadKey, loadRulesWithPrediction, minuteLoads } from '../policy/pastLoad';
+import type { LoadRule, Policy } from '../policy/schema';
+import type { PastLoads } from '../policy/types';
+import type { MetricBucket } from '../statistics';
 import { HOUR_MS, ROLLUP_RETENTION_DAYS, type HourOfLoad } from '../store/rollups';
 import type { StoredService } from '../store/services';
 
@@ -10,21 +14,13 @@ import type { StoredService } from '../store/services';
 // first tick after it (from the buckets that tick reads anyway, over a longer range), and a
 // predicting service reads the hours its forecast needs, on the days it looks back, once an hour.
 
-/**
- * A policy of one load rule that reads `key` (lib/policy/pastLoad.ts: a metric, a statistic, and
- * `*replicas` for a load per replica), or undefined when `key` is no load key.
- */
-export function loadPolicyOf(key: string): Policy | undefined {
-  const match = new RegExp(`^(.+)\\.(${STATISTICS.join('|')})(\\*replicas)?$`).exec(key);
-  if (!match) return undefined;
-  const rule = { type: 'load', metric: match[1], statistic: match[2], perReplica: match[3] !== undefined, target: 100 };
-  const parsed = policySchema.safeParse({ rules: [rule] });
-  return parsed.success ? parsed.data : undefined;
-}
-
 /** The load `tide tune` replays, kept for any service that reports cpu_ratio: cpu_ratio's mean times the ready replicas, in percent of one replica's CPU. */
 export const LOAD_KEY = 'cpu_ratio.mean*replicas';
-const CPU_LOAD = (loadPolicyOf(LOAD_KEY) as Policy).rules[0] as LoadRule;
+/**
+ * LOAD_KEY's rule, every default applied as the schema applies them (the rollups' tests hold it
+ * to the schema's parse): built by hand, so that the evaluator loads no zod for it.
+ */
+export const CPU_LOAD: LoadRule = { type: 'load', metric: 'cpu_ratio', statistic: 'mean', ...POLICY_DEFAULTS.load, target: 100 };
 
 /** The loads a service's rollups keep, one rule per load key: each load rule's that predicts, and cpu_ratio's. */
 export function rolledUpLoads(policy: Policy): LoadRule[] {

@@ -1,11 +1,19 @@
-import * as z from 'zod';
 import type { Tide } from '../app';
 import { parseDuration } from '../duration';
 import { evaluateServices, type EvaluationResult } from './evaluate';
 
 /** The payload the scheduled invocation sends each worker it fans out to. */
-export const workerPayload = z.object({ shard: z.object({ index: z.number().int().min(0), count: z.number().int().min(1) }) });
-export type WorkerPayload = z.output<typeof workerPayload>;
+export interface WorkerPayload {
+  shard: { index: number; count: number };
+}
+
+/** A worker's shard, from its payload; undefined for the scheduled event (or anything else). Checked by hand: zod is not loaded for it. */
+export function workerShard(event: unknown): WorkerPayload['shard'] | undefined {
+  const shard = typeof event === 'object' && event !== null ? (event as { shard?: unknown }).shard : undefined;
+  if (typeof shard !== 'object' || shard === null) return undefined;
+  const { index, count } = shard as { index?: unknown; count?: unknown };
+  return Number.isInteger(index) && Number.isInteger(count) && (index as number) >= 0 && (count as number) >= 1 ? { index: index as number, count: count as number } : undefined;
+}
 
 export interface EvaluatorDeps {
   /** Starts a worker invocation without waiting for it (Lambda `Event` invocation). */
@@ -37,8 +45,7 @@ export interface InvocationSummary {
  */
 export async function runEvaluator(app: Tide, event: unknown, deps: EvaluatorDeps, invocation: Invocation): Promise<InvocationSummary> {
   const started = app.now();
-  const worker = workerPayload.safeParse(event);
-  const shard = worker.success ? worker.data.shard : undefined;
+  const shard = workerShard(event);
   const listed = await app.services.list();
   const services = listed.filter((s) => s.mode !== 'manual');
   if (shard === undefined && services.length > app.config.servicesPerWorker) {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { durationAtMost, formatDuration, parseDuration, positiveDurationString } from '../duration';
+import { formatDuration, parseDuration } from '../duration';
+import { durationAtMost, positiveDurationString } from '../durationSchema';
 import { metricName } from '../names';
 import { secretReference } from '../secretReference';
 import { STATISTICS } from '../statistics';
@@ -7,7 +8,9 @@ import { apiUrl } from '../targets/fields';
 import { DEFAULT_POLICY_BOUNDS, HISTORY_MS, POLICY_DEFAULTS as D, type PolicyBounds } from './defaults';
 
 // The policy part of a service document (SPEC.md, "Services and policies"). Parsing applies
-// POLICY_DEFAULTS, so the parsed value is what decide() runs with and what a PUT stores.
+// POLICY_DEFAULTS, so the parsed value is what decide() runs with and what a PUT stores; the
+// evaluator runs it as stored while the document's stamp matches (stored.ts), so a change here to
+// what an unchanged input parses to needs POLICY_SCHEMA_REVISION bumped there.
 // Objects are strict: a misspelt field ("scaleOutAbov") is an error, never silently ignored.
 // Every duration has an upper bound where its meaning stops (see PolicyBounds).
 

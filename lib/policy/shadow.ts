@@ -5,8 +5,7 @@ import { decide } from './decide';
 import { recordDecision, recordScaling, type History, type ScalingRecord } from './history';
 import { observationsFromBuckets } from './observations';
 import type { PastLoads } from './types';
-import { policySchemaWithin, type Policy } from './schema';
-import type { PolicyBounds } from './defaults';
+import type { Policy } from './schema';
 import { readyAt, standsAt, type Fleet } from './readiness';
 
 // Shadow policies: candidates decided every evaluation beside the live policy, on the same
@@ -62,21 +61,16 @@ export interface ShadowPolicy {
 }
 
 /** The replicas a policy ran at some time: what it has now and the scalings it made (newest within the history). */
-/** The fingerprint of a parsed policy: the same policy, defaults applied, gives the same one. */
+/**
+ * The fingerprint of a parsed policy: the same policy, defaults applied, gives the same one, in
+ * whatever order its fields come (DynamoDB keeps no order in a map, and a stored policy is run
+ * as read).
+ */
 export function fingerprintOf(policy: Policy): string {
-  return fnv1a(JSON.stringify(policy)).toString(36);
+  return fnv1a(JSON.stringify(policy, (_, value: unknown) => (isObject(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))) : value))).toString(36);
 }
 
-/**
- * A service document's shadows, parsed as decide() runs them. A stored shadow that no longer
- * parses (a retention cut below one of its windows) is left out, and so left as it stood.
- */
-export function shadowPolicies(shadows: Readonly<Record<string, unknown>> | undefined, bounds: PolicyBounds): ShadowPolicy[] {
-  return Object.entries(shadows ?? {}).flatMap(([name, raw]) => {
-    const parsed = policySchemaWithin(bounds).safeParse(raw);
-    return parsed.success ? [{ name, policy: parsed.data, fingerprint: fingerprintOf(parsed.data) }] : [];
-  });
-}
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The replicas the fleet had at `time`: its replicas now with every later scaling undone. */
 export function replicasAt(fleet: Fleet, time: number): number {

@@ -1,5 +1,4 @@
 import type { Tide } from '../app';
-import { recordSamples } from '../ingest/record';
 import { resolvePlatformSecret } from '../secrets';
 import type { StoredService } from '../store/services';
 import type { Provider } from './provider';
@@ -29,6 +28,8 @@ function simulator(app: Tide, { namespace, service }: Pick<StoredService, 'names
     load: () => app.simulatedServices.get(namespace, service),
     save: (state) => app.simulatedServices.put(namespace, service, state),
     report: async (samples, ts) => {
+      // Ingest's modules load zod: imported at the first report, so an evaluator without simulated services never loads them.
+      const { recordSamples } = await import('../ingest/record');
       await recordSamples(app, { namespace, node: SIMULATION_NODE, samples: samples.map((sample) => ({ ts, service, ...sample })) });
     },
   };

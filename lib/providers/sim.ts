@@ -1,7 +1,7 @@
 import { parseDuration } from '../duration';
-import { create, cpuRatio, desired, ready, setDesired, type SimulatedService } from '../simulatedService';
+import { create, cpuRatio, desired, MAX_SIMULATED_REPLICAS, ready, setDesired, type SimulatedService } from '../simulatedService';
 import { ProviderError, type Provider, type ScaleRequest } from './provider';
-import { MAX_SIMULATED_REPLICAS, type SimTarget } from '../targets/sim';
+import type { SimTarget } from '../targets/sim';
 
 // A service that exists only in Tide, for demos: the platform is
 // lib/simulatedService.ts, its state one item in Tide's table, and its containers

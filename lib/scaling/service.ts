@@ -1,7 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Tide } from '../app';
 import { reportingContainers } from '../metrics/reporting';
-import { recordDecision, recordScaling, type Decision, type History, type ShadowState } from '../policy';
+// From the modules themselves, not lib/policy's index: it loads the schemas, and the evaluator runs none at its cold start.
+import { recordDecision, recordScaling, type History } from '../policy/history';
+import type { ShadowState } from '../policy/shadow';
+import type { Decision } from '../policy/types';
 import type { Provider } from '../providers/provider';
 import type { ScalingEvent, Trigger } from '../store/events';
 import type { ServiceState, StateChange } from '../store/serviceState';

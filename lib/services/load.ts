@@ -1,12 +1,12 @@
 import * as z from 'zod';
 import type { Tide } from '../app';
-import { hourOfLoad, LOAD_KEY, loadPolicyOf } from '../evaluator/rollups';
+import { hourOfLoad, LOAD_KEY } from '../evaluator/rollups';
 import { NotFoundError } from '../errors';
 import { parseQuery } from '../http/query';
 import { json, type HttpEvent, type HttpResult } from '../http/types';
 import { namespaceName, resourceName } from '../names';
-import { observationsFromBuckets, policySchemaWithin, type LoadRule, type Policy } from '../policy';
-import { bucketStartOf } from '../statistics';
+import { observationsFromBuckets, policySchema, policySchemaWithin, type LoadRule, type Policy } from '../policy';
+import { bucketStartOf, STATISTICS } from '../statistics';
 import { HOUR_MS, ROLLUP_RETENTION_DAYS } from '../store/rollups';
 import { isoTime } from '../time';
 import { parseOrThrow } from '../validation';
@@ -14,6 +14,18 @@ import { parseOrThrow } from '../validation';
 const DAY_MS = 24 * HOUR_MS;
 const SINCE = `must be a whole number of days, hours or minutes such as 7d, 36h or 90m, from 1m to ${ROLLUP_RETENTION_DAYS}d: the load is kept ${ROLLUP_RETENTION_DAYS} days`;
 const UNIT_MS = { d: DAY_MS, h: HOUR_MS, m: 60_000 } as const;
+
+/**
+ * A policy of one load rule that reads `key` (lib/policy/pastLoad.ts: a metric, a statistic, and
+ * `*replicas` for a load per replica), or undefined when `key` is no load key.
+ */
+export function loadPolicyOf(key: string): Policy | undefined {
+  const match = new RegExp(`^(.+)\\.(${STATISTICS.join('|')})(\\*replicas)?$`).exec(key);
+  if (!match) return undefined;
+  const rule = { type: 'load', metric: match[1], statistic: match[2], perReplica: match[3] !== undefined, target: 100 };
+  const parsed = policySchema.safeParse({ rules: [rule] });
+  return parsed.success ? parsed.data : undefined;
+}
 
 const loadQuery = z.object({
   namespace: namespaceName.default('default'),

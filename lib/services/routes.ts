@@ -30,8 +30,8 @@ async function existing(app: Tide, namespace: string, service: string): Promise<
   return svc;
 }
 
-/** The document as shown to operators: secrets stay references, URLs lose any userinfo. */
-function view(svc: StoredService, state?: ServiceState, bounds?: PolicyBounds) {
+/** The document as shown to operators: secrets stay references, URLs lose any userinfo, the policies' stamp is Tide's own. */
+function view({ policyStamp: _stamp, ...svc }: StoredService, state?: ServiceState, bounds?: PolicyBounds) {
   const shown = { ...svc, target: redactTarget(svc.target) };
   if (!state) return shown;
   const last = state.scalings.at(-1);

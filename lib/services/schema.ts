@@ -1,7 +1,8 @@
 import * as z from 'zod';
-import { durationString, formatDuration, parseDuration } from '../duration';
+import { formatDuration, parseDuration } from '../duration';
+import { durationString } from '../durationSchema';
 import { ValidationError } from '../errors';
-import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, MAX_SHADOWS, neverWakes, policySchemaWithin, policyWithoutRulesSchemaWithin, schedulesSchema, type PolicyBounds } from '../policy';
+import { convertLegacyPolicy, HISTORY_ENTRIES, HISTORY_MS, MAX_SHADOWS, neverWakes, policySchemaWithin, policyStamp, policyWithoutRulesSchemaWithin, schedulesSchema, type PolicyBounds } from '../policy';
 import type { TargetGuard } from '../targets/addresses';
 import { targetProblems, targetSchema } from '../targets/schema';
 import { hostRefusal } from '../targets/addresses';
@@ -123,7 +124,8 @@ export function parseServiceDocument(
     { path: 'service', given: named, expected: service, where: 'path' },
     { path: 'namespace', given: namedNamespace, expected: namespace, where: 'namespace query' },
   ]);
-  return document;
+  // The policies are stored parsed: the stamp lets the evaluator run them as stored.
+  return { ...document, policyStamp: policyStamp(settings) };
 }
 
 /**

@@ -33,7 +33,10 @@
  * node's bucket one write of under 1 KB (about 750 bytes for 10 containers of
  * 3 services, every built-in metric: test/store/minutes.test.ts).
  * Service documents share one partition so the evaluator lists them all with
- * one paginated query; a service's changing state (lease, replicas, recent
+ * one paginated query; each holds its policies parsed, every default applied,
+ * and `policyStamp`, what that parse depended on beyond the document
+ * (lib/policy/stored.ts: the evaluator runs a policy as stored while the stamp
+ * is its own; never shown to clients); a service's changing state (lease, replicas, recent
  * recommendations and scalings, and each shadow policy's own replicas,
  * history and scores) is a separate item, so policy edits and evaluations
  * never overwrite each other.

@@ -21,6 +21,12 @@ export interface ServiceDocument {
   shadows?: Record<string, Policy>;
   /** Windows of time with other bounds than min and max (lib/policy/schedules.ts). */
   schedules?: Schedule[];
+  /**
+   * What the parse of policy and shadows depended on beyond the document (lib/policy/stored.ts):
+   * the evaluator runs them as stored while it matches its own, and parses them again when not.
+   * Tide's own: never shown to clients. Absent on documents written before it existed.
+   */
+  policyStamp?: string;
 }
 
 /** A stored service: its document as converted on PUT, and when it was written. */

@@ -1,11 +1,13 @@
 import * as z from 'zod';
-import { parseDuration, positiveDurationString } from '../duration';
+import { parseDuration } from '../duration';
+import { positiveDurationString } from '../durationSchema';
+
+export { isLoopbackUrl, isSecureUrl } from './urls';
 
 // Field rules more than one platform's target shares.
 
 const WEB_URL_RULE = 'must be an http:// or https:// URL';
 const MAX_TIMEOUT_MS = 60_000;
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** An http:// or https:// URL without a user or password: a password there would be a secret stored in the document. */
 export const webUrl = z
@@ -31,17 +33,4 @@ export function callTimeout(byDefault: string) {
   return positiveDurationString
     .refine((text) => parseDuration(text) <= MAX_TIMEOUT_MS, { error: `must be at most ${MAX_TIMEOUT_MS / 1000}s` })
     .default(byDefault);
-}
-
-/** `localhost`, 127.0.0.1 or [::1]: a local fake, emulator or proxy. */
-export function isLoopbackUrl(text: string): boolean {
-  return LOOPBACK.has(new URL(text).hostname);
-}
-
-/** An https:// URL, or http:// on loopback (a local fake, `kubectl proxy`), with no user, password, query or fragment. */
-export function isSecureUrl(text: string): boolean {
-  if (!URL.canParse(text)) return false;
-  const url = new URL(text);
-  if (url.username || url.password || url.search || url.hash) return false;
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(text));
 }

@@ -1,8 +1,6 @@
 import * as z from 'zod';
-import { durationAtMost } from '../duration';
-
-/** Keeps a simulated service's item far below DynamoDB's 400 KB item limit. */
-export const MAX_SIMULATED_REPLICAS = 10_000;
+import { durationAtMost } from '../durationSchema';
+import { MAX_SIMULATED_REPLICAS } from '../simulatedService';
 
 const REPLICAS_RULE = `must be a whole number from 0 to ${MAX_SIMULATED_REPLICAS}`;
 const LOAD_RULE = 'must be a number >= 0: the load clients send, in the units of capacityPerReplica';

@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { createTide } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { evaluateServices } from '../../lib/evaluator/evaluate';
-import { hoursToRead, pastLoadsFrom, pastLoadsOf, readPastLoads } from '../../lib/evaluator/rollups';
+import { CPU_LOAD, hoursToRead, LOAD_KEY, pastLoadsFrom, pastLoadsOf, readPastLoads } from '../../lib/evaluator/rollups';
 import { emptyHistory, policySchema } from '../../lib/policy';
 import { recordSamples } from '../../lib/ingest/record';
+import { loadPolicyOf } from '../../lib/services/load';
 import { parseServiceDocument } from '../../lib/services/schema';
 import { HOUR_MS } from '../../lib/store/rollups';
 import { freshNamespace } from '../support/client';
@@ -176,5 +177,11 @@ describe('pastLoadsOf', () => {
     expect(past.at('rps.sum', TEN + 3 * MINUTE)).toBeUndefined();
     expect(past.at('cpu_ratio.mean*replicas', TEN)).toBeUndefined();
     expect(past.at('rps.sum', TEN + HOUR_MS)).toBeUndefined();
+  });
+});
+
+describe('the load every service’s rollups keep', () => {
+  it('is cpu_ratio’s load rule as the schema parses it, built by hand so that the evaluator loads no zod', () => {
+    expect(CPU_LOAD).toEqual(loadPolicyOf(LOAD_KEY)?.rules[0]);
   });
 });

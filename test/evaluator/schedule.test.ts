@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tide } from '../../lib/app';
 import { evaluateServices, workerOfService } from '../../lib/evaluator/evaluate';
-import { runEvaluator, tickOffsets, type EvaluatorDeps } from '../../lib/evaluator/schedule';
+import { runEvaluator, tickOffsets, workerShard, type EvaluatorDeps } from '../../lib/evaluator/schedule';
 import { RECORD_MS } from '../../lib/scaling/deadline';
 import { workerInvoker } from '../../lib/evaluator/workers';
 import { MinuteStore } from '../../lib/store/minutes';
@@ -202,5 +202,20 @@ describe('each service’s deadline', () => {
     expect(await app.events.list(ns, 'slow', 10)).toEqual([expect.objectContaining({ status: 'failed', detail: results[1]?.detail })]);
     slow.release();
     await Promise.all([slow.close(), healthy.close()]);
+  });
+});
+
+describe('a worker’s payload', () => {
+  it.each([
+    { name: 'a worker’s shard', event: { shard: { index: 2, count: 4 } }, shard: { index: 2, count: 4 } },
+    { name: 'the first of one', event: { shard: { index: 0, count: 1 } }, shard: { index: 0, count: 1 } },
+    { name: 'no shard in the scheduled event', event: { source: 'aws.events' }, shard: undefined },
+    { name: 'no shard in nothing', event: null, shard: undefined },
+    { name: 'no shard with a negative index', event: { shard: { index: -1, count: 4 } }, shard: undefined },
+    { name: 'no shard with no workers', event: { shard: { index: 0, count: 0 } }, shard: undefined },
+    { name: 'no shard with a fraction', event: { shard: { index: 0.5, count: 4 } }, shard: undefined },
+    { name: 'no shard with text', event: { shard: { index: '1', count: 4 } }, shard: undefined },
+  ])('reads $name', ({ event, shard }) => {
+    expect(workerShard(event)).toEqual(shard);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { durationString, formatDuration, parseDuration } from '../../lib/duration';
+import { formatDuration, parseDuration } from '../../lib/duration';
+import { durationString } from '../../lib/durationSchema';
 
 describe('parseDuration', () => {
   it.each([

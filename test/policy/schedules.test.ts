@@ -5,7 +5,8 @@ import { loadConfig } from '../../lib/config';
 import type { ValidationError } from '../../lib/errors';
 import { decide } from '../../lib/policy/decide';
 import { policySchema } from '../../lib/policy/schema';
-import { activeSchedule, scheduleSchema, type Schedule } from '../../lib/policy/schedules';
+import { activeSchedule, type Schedule } from '../../lib/policy/schedules';
+import { scheduleSchema } from '../../lib/policy/scheduleSchema';
 import { parseServiceDocument } from '../../lib/services/schema';
 import { readings } from './fixtures';
 

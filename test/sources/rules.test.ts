@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { sourcedMetrics, withSourceBuckets, withSourceProblems } from '../../lib/metrics/sources';
-import { DEFAULT_POLICY_BOUNDS } from '../../lib/policy';
-import type { StoredService } from '../../lib/store/services';
 import { policySchema } from '../../lib/policy/schema';
 import { decideCase, MINUTE, NOW } from '../policy/fixtures';
 
@@ -27,22 +25,21 @@ describe('a target rule on a value per service (a queue’s depth)', () => {
 });
 
 describe('what a service reads from its sources', () => {
-  // As stored: the documents as clients wrote them, parsed again by the evaluator.
-  const service = (fields: { policy: unknown; shadows?: unknown }) => ({ namespace: 'default', service: 'worker', ...fields }) as unknown as StoredService;
-  const app = { config: { retentionSeconds: DEFAULT_POLICY_BOUNDS.retentionSeconds } } as Parameters<typeof sourcedMetrics>[1];
+  // The live policy's rules, then its shadows', as the evaluator runs them.
+  const rulesOf = (...policies: unknown[]) => policies.flatMap((policy) => policySchema.parse(policy).rules);
 
   it('reads each metric once, over the longest window its live policy and its shadows read it', () => {
-    const reads = sourcedMetrics(service({ policy: onQueue(), shadows: { slow: onQueue({ window: '10m' }) } }), app);
+    const reads = sourcedMetrics(rulesOf(onQueue(), onQueue({ window: '10m' })));
     expect([...reads]).toEqual([['queue_depth', { source: sqs, windowMs: 10 * MINUTE }]]);
   });
 
   it('reads back past the hour before for a predicting load rule, whose hour of load is rolled up', () => {
     const policy = { rules: [{ type: 'load', metric: 'queue_depth', per: 'service', target: 10, source: sqs, prediction: {} }] };
-    expect(sourcedMetrics(service({ policy }), app).get('queue_depth')?.windowMs).toBe(120 * MINUTE);
+    expect(sourcedMetrics(rulesOf(policy)).get('queue_depth')?.windowMs).toBe(120 * MINUTE);
   });
 
   it('reads nothing for rules without a source', () => {
-    expect(sourcedMetrics(service({ policy: { rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }] } }), app).size).toBe(0);
+    expect(sourcedMetrics(rulesOf({ rules: [{ type: 'target', metric: 'cpu_ratio', target: 60 }] })).size).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@ import type { CloudWatchClient, MetricDataQuery, MetricDataResult } from '@aws-s
 import { awsTimeouts } from '../../awsTimeouts';
 import { parseDuration } from '../../duration';
 import type { CloudWatchSource } from '../../policy';
-import { isLoopbackUrl } from '../../targets/fields';
+import { isLoopbackUrl } from '../../targets/urls';
 
 // Rules' metrics read from CloudWatch: one GetMetricData call per region per evaluation for every
 // service's CloudWatch rules together (at most 500 metrics a call, so more make more calls),

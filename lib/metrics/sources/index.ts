@@ -1,6 +1,8 @@
 import type { Tide } from '../../app';
 import { parseDuration } from '../../duration';
-import { policySchemaWithin, ruleWindows, shadowPolicies, type Decision, type Rule, type RuleSource } from '../../policy';
+import { ruleWindows } from '../../policy/rules';
+import type { Rule, RuleSource } from '../../policy/schema';
+import type { Decision } from '../../policy/types';
 import type { MetricBucket } from '../../statistics';
 import type { StoredService } from '../../store/services';
 import { guardedTransport } from '../../providers/transport';
@@ -69,13 +71,11 @@ const ROLLUP_REACH_MS = 2 * 3_600_000;
 export const serviceKey = (svc: Pick<StoredService, 'namespace' | 'service'>): string => `${svc.namespace}#${svc.service}`;
 
 /**
- * The metrics a service's rules read from sources, its live policy's and its shadows': one read a
+ * The metrics a service's rules read from sources, its live policy's then its shadows': one read a
  * metric, over the longest window any rule reads it (a policy reads one metric from one source; a
  * shadow naming the live policy's metric reads the live policy's source).
  */
-export function sourcedMetrics(svc: StoredService, app: Pick<Tide, 'config'>): Map<string, SourceRead> {
-  const parsed = svc.policy === undefined ? undefined : policySchemaWithin(app.config).safeParse(svc.policy);
-  const rules: Rule[] = [...(parsed?.success ? parsed.data.rules : []), ...shadowPolicies(svc.shadows, app.config).flatMap((s) => s.policy.rules)];
+export function sourcedMetrics(rules: readonly Rule[]): Map<string, SourceRead> {
   const reads = new Map<string, SourceRead>();
   for (const rule of rules) {
     if (rule.source === undefined) continue;
@@ -88,9 +88,12 @@ export function sourcedMetrics(svc: StoredService, app: Pick<Tide, 'config'>): M
   return reads;
 }
 
-/** Reads every source the services' rules name, each source type in parallel; services without any are left out. Never throws. */
-export async function readSources(app: Tide, services: readonly StoredService[], now: number): Promise<Map<string, ServiceReadings>> {
-  const wanted = services.flatMap((svc) => [...sourcedMetrics(svc, app)].map(([metric, read]) => ({ key: serviceKey(svc), metric, read })));
+/**
+ * Reads every source the services' rules name (each service by serviceKey, with its live policy's
+ * and its shadows' rules), each source type in parallel; services without any are left out. Never throws.
+ */
+export async function readSources(app: Tide, services: ReadonlyArray<{ key: string; rules: readonly Rule[] }>, now: number): Promise<Map<string, ServiceReadings>> {
+  const wanted = services.flatMap(({ key, rules }) => [...sourcedMetrics(rules)].map(([metric, read]) => ({ key, metric, read })));
   const byType = new Map<RuleSource['type'], typeof wanted>();
   for (const w of wanted) byType.set(w.read.source.type, [...(byType.get(w.read.source.type) ?? []), w]);
 
