@@ -5,7 +5,7 @@ import { hostRefusal, type TargetGuard } from '../targets/addresses';
 import { guardedLookup } from './network';
 import { ProviderError, type CreateProvider, type Provider, type ScaleRequest } from './provider';
 import type { EcsTarget } from '../targets/ecs';
-import { isLoopbackUrl } from '../targets/fields';
+import { isLoopbackUrl } from '../targets/urls';
 import { unanswered } from './transport';
 
 // An Amazon ECS service: its desiredCount is the replicas. Tide calls ECS with
