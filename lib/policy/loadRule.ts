@@ -32,6 +32,18 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.max(0, ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
+/**
+ * The replicas a load needs at a target, and how: ceil(r + noiseHeadroom × √r) for r = load ×
+ * (1 + overshoot) / target. Random arrivals vary by about the square root of their count, so a
+ * small service needs relatively more spare than a large one (square-root staffing).
+ */
+function needs(load: number, target: number, overshoot: number, noiseHeadroom = 0): { replicas: number; text: string } {
+  const r = (load * (1 + overshoot)) / target;
+  const quotient = `${fmt(load)}${overshoot > 0 ? ` × ${fmt(1 + overshoot)}` : ''} / ${fmt(target)}`;
+  if (noiseHeadroom === 0) return { replicas: ceil(r), text: `ceil(${quotient})` };
+  return { replicas: ceil(r + noiseHeadroom * Math.sqrt(r)), text: `ceil(${quotient} + ${fmt(noiseHeadroom)} × √(${quotient}))` };
+}
+
 /** The last scaling in a direction, or -Infinity. */
 function lastScaling(scalings: readonly ScalingRecord[], out: boolean): number {
   return scalings.reduce((ts, s) => ((out ? s.to > s.from : s.to < s.from) ? Math.max(ts, s.ts) : ts), -Infinity);
@@ -47,7 +59,8 @@ function lastScaling(scalings: readonly ScalingRecord[], out: boolean): number {
  * rule reads it at 0 replicas.
  *
  * - Out: at once, to ceil(peak × (1 + overshoot) / target), the peak being the highest bucket
- *   load in outWindow.
+ *   load in outWindow; with noiseHeadroom, ceil(r + noiseHeadroom × √r) for r that quotient,
+ *   here and wherever the rule sizes (needs).
  * - In: only when no scale-out happened within `hold` and no scale-in within `scaleInGap`, and
  *   only to what the inPercentile-th bucket load of inWindow needs at (1 − hysteresis) × target,
  *   never below what the peak of outWindow needs. A percentile of a long window lets one spike
@@ -80,7 +93,7 @@ function predicted(rule: LoadRule, prediction: NonNullable<LoadRule['prediction'
   if (expected.load === null) return { ...result, explanation: `${result.explanation}; no forecast: ${expected.basis}` };
 
   ctx.record(`${rule.metric}.${rule.statistic}.forecastLoad`, expected.load);
-  const replicas = ceil(expected.load / rule.target);
+  const { replicas } = needs(expected.load, rule.target, 0, rule.noiseHeadroom);
   const acting = prediction.mode === 'act';
   const { basis, load, margin, seasonal, burst } = expected;
   const record = { replicas, load, acting, lookAhead: formatDuration(lookAheadMs), margin, ...(seasonal === undefined ? {} : { seasonal }), ...(burst === undefined ? {} : { burst }) };
@@ -104,9 +117,9 @@ function reactive(rule: LoadRule, current: number, ctx: LoadContext): RuleResult
   }
   const peak = Math.max(...recent);
   ctx.record(`${metric}.${statistic}.${tidy(outWindow)}.peakLoad`, peak);
-  const forPeak = ceil((peak * (1 + overshoot)) / target);
+  const out = needs(peak, target, overshoot, rule.noiseHeadroom);
+  const forPeak = out.replicas;
   const peakText = `peak ${what} ${fmt(peak)} in ${outWindow}`;
-  const overshootText = overshoot > 0 ? ` × ${fmt(1 + overshoot)}` : '';
 
   if (forPeak > current) {
     return {
@@ -114,7 +127,7 @@ function reactive(rule: LoadRule, current: number, ctx: LoadContext): RuleResult
       window: outWindow,
       value: peak,
       proposal: forPeak,
-      explanation: `${peakText}; ceil(${fmt(peak)}${overshootText} / ${fmt(target)}) → ${forPeak}`,
+      explanation: `${peakText}; ${out.text} → ${forPeak}`,
     };
   }
   const held = (why: string): RuleResult => ({ ...base, window: outWindow, value: peak, proposal: current, explanation: `${peakText} needs ${forPeak}; ${why}` });
@@ -127,8 +140,9 @@ function reactive(rule: LoadRule, current: number, ctx: LoadContext): RuleResult
   const low = percentile(loads(inWindow), rule.inPercentile);
   ctx.record(`${metric}.${statistic}.${tidy(inWindow)}.p${fmt(rule.inPercentile)}Load`, low);
   const lowTarget = target * (1 - rule.hysteresis);
-  const forLow = ceil((low * (1 + overshoot)) / lowTarget);
-  const lowText = `p${fmt(rule.inPercentile)} ${what} ${fmt(low)} in ${inWindow} needs ceil(${fmt(low)}${overshootText} / ${fmt(lowTarget)}) = ${forLow}`;
+  const inSize = needs(low, lowTarget, overshoot, rule.noiseHeadroom);
+  const forLow = inSize.replicas;
+  const lowText = `p${fmt(rule.inPercentile)} ${what} ${fmt(low)} in ${inWindow} needs ${inSize.text} = ${forLow}`;
   const proposal = Math.max(forLow, forPeak);
   if (proposal >= current) return held(`${lowText}: no scale-in`);
   return {

@@ -193,6 +193,8 @@ const loadRule = (window: z.ZodString) =>
       hold: historySpan.default(D.load.hold),
       scaleInGap: historySpan.default(D.load.scaleInGap),
       hysteresis: fraction.default(D.load.hysteresis),
+      // Optional, none when left out: a stored rule keeps the fields it had.
+      noiseHeadroom: z.number().min(0, 'must be from 0 to 2').max(2, 'must be from 0 to 2').optional(),
       prediction: prediction.optional(),
     })
     .superRefine((rule, ctx) => {

@@ -92,6 +92,32 @@ describe('load rule', () => {
       reason: 'peak load (cpu_ratio mean × ready replicas) 600 in 3m needs 10',
     },
     { name: 'a service-wide metric is the load itself', rule: { metric: 'queue_length', perReplica: false, target: 100 }, metric: 'queue_length', minutes: [...quiet.slice(1), 450], current: 2, replicas: 5, reason: 'peak load (queue_length mean) 450 in 3m; ceil(450 / 100) → 5' },
+    {
+      name: 'noise headroom adds noiseHeadroom × √ of the replicas the load needs: a whole replica more to a service that needs 1',
+      rule: { metric: 'queue_length', perReplica: false, target: 100, noiseHeadroom: 0.5 },
+      metric: 'queue_length',
+      minutes: [...quiet.slice(1), 100],
+      current: 1,
+      replicas: 2,
+      reason: 'ceil(100 / 100 + 0.5 × √(100 / 100)) → 2',
+    },
+    {
+      name: '… and 2 more, an eighth, to a service that needs 16',
+      rule: { metric: 'queue_length', perReplica: false, target: 100, noiseHeadroom: 0.5 },
+      metric: 'queue_length',
+      minutes: [...quiet.slice(1), 1600],
+      current: 1,
+      replicas: 18,
+      reason: 'ceil(1600 / 100 + 0.5 × √(1600 / 100)) → 18',
+    },
+    {
+      name: 'noise headroom sizes a scale-in too',
+      rule: { noiseHeadroom: 0.5 },
+      minutes: [20, 20, 20, 20, 20, 20, 20, 20, 20, 20],
+      current: 4,
+      replicas: 3,
+      reason: 'p20 load (cpu_ratio mean × ready replicas) 80 in 10m needs ceil(80 / 54 + 0.5 × √(80 / 54)) = 3 → 3',
+    },
     { name: 'at 0 replicas the value is the load one replica would carry', minutes: [...quiet.slice(1), 150], current: 0, replicas: 3, reason: 'ceil(150 / 60) → 3' },
     { name: 'no data in outWindow holds', minutes: [], current: 3, replicas: 3, reason: 'no data for cpu_ratio in 3m: no scale-in' },
   ])('$name', (c) => {
@@ -126,6 +152,7 @@ describe('load rule schema', () => {
     ['a percentile above 100', { inPercentile: 101 }, 'must be from 0 to 100'],
     ['a hysteresis of 1', { hysteresis: 1 }, 'must be at least 0 and less than 1'],
     ['a hold past the hour of history', { hold: '2h' }, 'Tide keeps 1h of scaling history'],
+    ['a noise headroom above 2', { noiseHeadroom: 3 }, 'must be from 0 to 2'],
   ])('rejects %s', (_, fields, message) => {
     const result = policySchema.safeParse({ rules: [{ ...rule, ...fields }] });
     expect(result.success).toBe(false);
