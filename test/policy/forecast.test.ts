@@ -19,7 +19,7 @@ const minuteOfDay = (t: number): number => ((t % DAY_MS) + DAY_MS) % DAY_MS;
 const at = (hh: number, mm: number): number => (hh * 60 + mm) * MINUTE;
 const daysAgo = (t: number): number => Math.ceil((NOW - t) / DAY_MS);
 
-function decideWith(c: { prediction?: Record<string, unknown>; today: (t: number) => number; past?: PastLoads; current: number; readinessDelay?: string }) {
+function decideWith(c: { prediction?: Record<string, unknown>; today: (t: number) => number; past?: PastLoads; current: number; readinessDelay?: string; noiseHeadroom?: number }) {
   const buckets = Array.from({ length: 30 }, (_, i) => {
     const start = NOW - (30 - i) * MINUTE;
     const value = c.today(start);
@@ -27,7 +27,7 @@ function decideWith(c: { prediction?: Record<string, unknown>; today: (t: number
   });
   return decide({
     policy: policySchema.parse({
-      rules: [{ ...rule, prediction: c.prediction ?? {} }],
+      rules: [{ ...rule, ...(c.noiseHeadroom === undefined ? {} : { noiseHeadroom: c.noiseHeadroom }), prediction: c.prediction ?? {} }],
       stabilization: { scaleIn: '0s' },
       limits: { scaleOut: [], scaleIn: [] },
       readinessDelay: c.readinessDelay ?? '1m',
@@ -59,6 +59,12 @@ describe('prediction', () => {
     const notYet = decideWith({ prediction: { lookAhead: '1m' }, today: flat(100), past: peakAt1002, current: 1 });
     expect(notYet.replicas).toBe(1);
     expect(notYet.reason).toContain('forecast 100 (seasonal, yesterday ×1.00, margin 0%) needs 1');
+  });
+
+  it('sizes its floor with the rule’s noise headroom: 600 at 100 a replica with 0.5 × √6 more needs 8', () => {
+    const ahead = decideWith({ prediction: { lookAhead: '2m' }, today: flat(100), past: peakAt1002, current: 1, noiseHeadroom: 0.5 });
+    expect(ahead.replicas).toBe(8);
+    expect(ahead.forecast).toMatchObject({ replicas: 8, load: 600 });
   });
 
   it('looks ahead by the readiness delay unless told', () => {
