@@ -95,9 +95,10 @@ export const FULL_VCPU_MB = 1769;
 export const DYNAMODB_ROUND_TRIP_MS = 8;
 
 /**
- * The duration Lambda bills for some work: its CPU, slowed to the share of a
- * vCPU the memory buys, plus a round trip per DynamoDB request. Measured
- * locally, DynamoDB Local's latency is not AWS's, so the wall time is not used.
+ * The duration of some work: its CPU, slowed to the share of a vCPU the
+ * memory buys, plus a round trip per DynamoDB request. Measured locally,
+ * DynamoDB Local's latency is not AWS's, so the wall time is not used.
+ * Lambda bills each invocation this rounded up to a whole millisecond.
  */
 export function billedMs(work: Work, memoryMb: number): number {
   const requests = Object.values(work.requests).reduce((a, b) => a + b, 0);
@@ -166,7 +167,7 @@ export function monthlyBill(fleet: Fleet, measured: Measured, prices: Prices): B
   );
 
   const gbSeconds = (ms: number, memoryMb: number) => (ms / 1000) * (memoryMb / 1024);
-  const ingestGbSeconds = posts * gbSeconds(billedMs(perPost, fleet.lambdaMemoryMb.ingest), fleet.lambdaMemoryMb.ingest);
+  const ingestGbSeconds = posts * gbSeconds(Math.ceil(billedMs(perPost, fleet.lambdaMemoryMb.ingest)), fleet.lambdaMemoryMb.ingest);
   lines.push({
     item: 'ingest: Lambda requests and duration',
     quantity: `${millions(posts)} invocations, ${Math.round(ingestGbSeconds)} GB-s`,
@@ -174,7 +175,10 @@ export function monthlyBill(fleet: Fleet, measured: Measured, prices: Prices): B
   });
   const workers = fleet.services > fleet.servicesPerWorker ? Math.ceil(fleet.services / fleet.servicesPerWorker) : 0;
   const evaluatorInvocations = ticks * (1 + workers);
-  const evaluatorGbSeconds = ticks * (fleet.services * gbSeconds(billedMs(perTick.perService, fleet.lambdaMemoryMb.evaluator), fleet.lambdaMemoryMb.evaluator) + nodes * gbSeconds(billedMs({ ...perTick.perNode, writeUnits: 0, cpuMs: 0, localWallMs: 0 }, fleet.lambdaMemoryMb.evaluator), fleet.lambdaMemoryMb.evaluator));
+  const tickMs = fleet.services * billedMs(perTick.perService, fleet.lambdaMemoryMb.evaluator) + nodes * billedMs({ ...perTick.perNode, writeUnits: 0, cpuMs: 0, localWallMs: 0 }, fleet.lambdaMemoryMb.evaluator);
+  // The tick's work shared by its invocations (the scheduled one, and its workers), each rounded up.
+  const perInvocationMs = Math.ceil(tickMs / (1 + workers));
+  const evaluatorGbSeconds = ticks * (1 + workers) * gbSeconds(perInvocationMs, fleet.lambdaMemoryMb.evaluator);
   lines.push({
     item: 'evaluator: Lambda requests and duration',
     quantity: `${millions(evaluatorInvocations)} invocations, ${Math.round(evaluatorGbSeconds)} GB-s`,

@@ -59,12 +59,16 @@ export class ServiceStateStore {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.serviceState(namespace, service) }));
   }
 
-  /** States of many services at once, strongly consistent as the lease's read: one request per hundred. */
-  async getMany(services: ReadonlyArray<{ namespace: string; service: string }>): Promise<Map<string, ServiceState>> {
+  /**
+   * States of many services at once, one request per hundred; strongly consistent, as the lease's
+   * read, unless `eventually`: half the read units, and a state written in the last second or so
+   * may be read as it was before.
+   */
+  async getMany(services: ReadonlyArray<{ namespace: string; service: string }>, { eventually = false } = {}): Promise<Map<string, ServiceState>> {
     const states = new Map<string, ServiceState>();
     for (let i = 0; i < services.length; i += 100) {
       let request: Record<string, { ConsistentRead?: boolean; Keys: Array<Record<string, unknown>> }> | undefined = {
-        [this.tableName]: { ConsistentRead: true, Keys: services.slice(i, i + 100).map((s): Record<string, unknown> => ({ ...keys.serviceState(s.namespace, s.service) })) },
+        [this.tableName]: { ConsistentRead: !eventually, Keys: services.slice(i, i + 100).map((s): Record<string, unknown> => ({ ...keys.serviceState(s.namespace, s.service) })) },
       };
       while (request && Object.keys(request).length > 0) {
         const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));

@@ -186,6 +186,9 @@ async function startCountingProxy(upstream: string): Promise<{ url: string; clos
       forward.end(body);
     });
   });
+  // DynamoDB keeps an idle connection about a minute; Node's server would close it after 5 s, and
+  // every post would pay for a connection that a function in AWS reuses.
+  server.keepAliveTimeout = 60_000;
   const port = await listenOnFirstFree(server, [0]);
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
@@ -242,6 +245,9 @@ async function startPlatform(): Promise<{ url: string; close(): void }> {
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ replicas: replicas.get(service) ?? 1 }));
   });
+  // DynamoDB keeps an idle connection about a minute; Node's server would close it after 5 s, and
+  // every post would pay for a connection that a function in AWS reuses.
+  server.keepAliveTimeout = 60_000;
   const port = await listenOnFirstFree(server, [0]);
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run cost -- --containers 1000 --services 40 [--containers-per-node 10]
  * [--ingest http-api|function-url] [--capacity on-demand|provisioned] [--cloudwatch-metrics on|off]
- * [--service-shards 1] [--json]`:
+ * [--service-shards 1] [--ingest-memory MB] [--json]`:
  * the monthly AWS bill of watching that fleet, by line item, from the request
  * counts `npm run bench:cost` measured (lib/cost/measured.json) and the prices
  * in lib/cost/prices.ts. See docs/COST.md.
@@ -34,13 +34,15 @@ export function fleetFromFlags(args: string[], measured: Measured): { fleet: Fle
       ingest: { type: 'string', default: 'http-api' },
       capacity: { type: 'string', default: 'on-demand' },
       'service-shards': { type: 'string', default: '1' },
-      'cloudwatch-metrics': { type: 'string', default: 'on' },
+      'ingest-memory': { type: 'string', default: String(memoryMb('ingest')) },
+      // serverless.yml's default for TIDE_CLOUDWATCH_METRICS.
+      'cloudwatch-metrics': { type: 'string', default: 'off' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
   });
   const problems: string[] = [];
-  const count = (name: 'containers' | 'services' | 'containers-per-node' | 'service-shards'): number => {
+  const count = (name: 'containers' | 'services' | 'containers-per-node' | 'service-shards' | 'ingest-memory'): number => {
     const raw = values[name];
     const value = Number(raw);
     if (raw === undefined || !Number.isInteger(value) || value < 1) problems.push(`--${name} must be a whole number of at least 1${raw === undefined ? ' (it is required)' : `, not ${raw}`}`);
@@ -57,11 +59,12 @@ export function fleetFromFlags(args: string[], measured: Measured): { fleet: Fle
     postIntervalSeconds: measured.bench.postIntervalSeconds,
     // serverless.yml's defaults for TIDE_RETENTION_SECONDS and TIDE_SERVICES_PER_WORKER.
     retentionSeconds: 86_400,
-    lambdaMemoryMb: { ingest: memoryMb('ingest'), evaluator: memoryMb('evaluator') },
+    lambdaMemoryMb: { ingest: count('ingest-memory'), evaluator: memoryMb('evaluator') },
     servicesPerWorker: 200,
   };
   if (!['http-api', 'function-url'].includes(fleet.ingest)) problems.push(`--ingest must be http-api or function-url, not ${fleet.ingest}`);
   if (!['on-demand', 'provisioned'].includes(fleet.capacity)) problems.push(`--capacity must be on-demand or provisioned, not ${fleet.capacity}`);
+  if (fleet.lambdaMemoryMb.ingest < 128 || fleet.lambdaMemoryMb.ingest > 10_240) problems.push(`--ingest-memory must be from 128 to 10240 (MB, as Lambda allows), not ${values['ingest-memory']}`);
   if (!['on', 'off'].includes(values['cloudwatch-metrics'])) problems.push(`--cloudwatch-metrics must be on or off, not ${values['cloudwatch-metrics']}`);
   return problems.length > 0 ? { problems } : { fleet, json: values.json };
 }
@@ -73,7 +76,7 @@ export function printBill(fleet: Fleet, bill: Bill, measured: Measured): string 
   const qWidth = Math.max(...bill.lines.map((l) => l.quantity.length));
   const p = bill.hottestPartition;
   return [
-    `${fleet.containers} containers on ${bill.nodes} nodes, ${fleet.services} services; ingest through ${fleet.ingest === 'http-api' ? 'the HTTP API' : 'the function URL'}, ${fleet.capacity} table, CloudWatch metrics ${fleet.cloudWatchMetrics ? 'on' : 'off'}`,
+    `${fleet.containers} containers on ${bill.nodes} nodes, ${fleet.services} services; ingest through ${fleet.ingest === 'http-api' ? 'the HTTP API' : 'the function URL'} at ${fleet.lambdaMemoryMb.ingest} MB, ${fleet.capacity} table, CloudWatch metrics ${fleet.cloudWatchMetrics ? 'on' : 'off'}`,
     `a month (30 days) in ${PRICES.region}, list prices of ${PRICES.checked}, no free tier; request counts measured ${measured.measuredAt.slice(0, 10)} by npm run bench:cost`,
     '',
     ...bill.lines.map((l) => `  ${l.item.padEnd(width)}  ${l.quantity.padStart(qWidth)}  ${dollars(l.dollars).padStart(9)}`),

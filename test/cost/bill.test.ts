@@ -47,10 +47,12 @@ describe('the monthly bill', () => {
     // (40 services × 1 + 100 nodes × 0.1) read units × 43,200 ticks = 2.16 M × $0.125 per million.
     expect(line(bill, 'evaluator: DynamoDB reads and writes')).toBeCloseTo(0.27, 10);
     expect(line(bill, 'ingest: HTTP API requests')).toBeCloseTo(4.32, 10);
-    // Billed per post: 2 ms of CPU at 512/1769 of a vCPU (6.91 ms) + 2 requests × 8 ms = 22.91 ms;
-    // 4.32 M × 0.02291 s × 0.5 GB = 49,487 GB-s × $0.0000133334, plus 4.32 M requests × $0.20 per million.
-    expect(line(bill, 'ingest: Lambda requests and duration')).toBeCloseTo(4_320_000 * ((2 * 1769) / 512 + 16) / 1000 * 0.5 * 0.0000133334 + 0.864, 10);
-    expect(line(bill, 'ingest: Lambda requests and duration')).toBeCloseTo(1.524, 3);
+    // Per post: 2 ms of CPU at 512/1769 of a vCPU (6.91 ms) + 2 requests × 8 ms = 22.91 ms, billed as 23 ms;
+    // 4.32 M × 0.023 s × 0.5 GB = 49,680 GB-s × $0.0000133334, plus 4.32 M requests × $0.20 per million.
+    expect(line(bill, 'ingest: Lambda requests and duration')).toBeCloseTo(4_320_000 * 23 / 1000 * 0.5 * 0.0000133334 + 0.864, 10);
+    expect(line(bill, 'ingest: Lambda requests and duration')).toBeCloseTo(1.526, 3);
+    // A tick: 40 services × (1 ms × 3.46 + 0.5 requests × 8 ms) + 100 nodes × 0.1 requests × 8 ms = 378.4 ms, billed as 379 ms.
+    expect(line(bill, 'evaluator: Lambda requests and duration')).toBeCloseTo(43_200 * (379 / 1000 * 0.5 * 0.0000133334 + 0.0000002), 10);
     // 43,200 ticks × 40 services × 400 bytes = 0.644 GiB × $0.50.
     expect(line(bill, 'CloudWatch Logs')).toBeCloseTo((43_200 * 40 * 400 / 1024 ** 3) * 0.5, 10);
     // 100 nodes × 1,440 minutes kept × 1 KiB = 0.137 GiB × $0.25.
@@ -113,9 +115,17 @@ describe('npm run cost flags', () => {
     expect(fleetFromFlags(['--services', '40'], measured)).toEqual({ problems: ['--containers must be a whole number of at least 1 (it is required)'] });
   });
 
-  it('default to 10 containers a node, the HTTP API, an on-demand table and the memory serverless.yml gives', () => {
+  it('default to 10 containers a node, the HTTP API, an on-demand table, no decision metrics and the memory serverless.yml gives', () => {
     const answer = fleetFromFlags(['--containers', '1000', '--services', '40'], measured);
-    expect(answer).toMatchObject({ fleet: { containers: 1000, services: 40, containersPerNode: 10, ingest: 'http-api', capacity: 'on-demand', cloudWatchMetrics: true, postIntervalSeconds: 60 }, json: false });
-    expect('fleet' in answer && answer.fleet.lambdaMemoryMb.ingest).toBeGreaterThan(0);
+    expect(answer).toMatchObject({ fleet: { containers: 1000, services: 40, containersPerNode: 10, ingest: 'http-api', capacity: 'on-demand', cloudWatchMetrics: false, postIntervalSeconds: 60 }, json: false });
+    expect('fleet' in answer && answer.fleet.lambdaMemoryMb).toEqual({ ingest: 128, evaluator: 512 });
+  });
+
+  it('price ingest at another memory size, within what Lambda allows', () => {
+    const at256 = fleetFromFlags(['--containers', '1000', '--services', '40', '--ingest-memory', '256'], measured);
+    expect('fleet' in at256 && at256.fleet.lambdaMemoryMb.ingest).toBe(256);
+    expect(fleetFromFlags(['--containers', '1000', '--services', '40', '--ingest-memory', '64'], measured)).toEqual({
+      problems: ['--ingest-memory must be from 128 to 10240 (MB, as Lambda allows), not 64'],
+    });
   });
 });
