@@ -342,6 +342,8 @@ async function startStack(dynamodb: string, stateDir: string, token: string): Pr
       TIDE_ADMIN_TOKEN: token,
       TIDE_EVALUATOR_SCHEDULE: 'false',
       TIDE_INGEST_FUNCTION_URL: 'true',
+      // Off by default; measured on, so that `npm run cost -- --cloudwatch-metrics on` can price them.
+      TIDE_CLOUDWATCH_METRICS: 'true',
       TIDE_HTTP_PORT: '3100',
     },
   });
@@ -481,6 +483,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(summary, null, 2));
     if (posts.count === 0 || ticks.count === 0) throw new Error('nothing was measured');
+    if (cloudWatchMetrics.size === 0) throw new Error('the decisions published no CloudWatch metrics to count');
     if (!flags.dry) {
       writeFileSync(MEASURED_FILE, `${JSON.stringify(measured, null, 2)}\n`);
       console.error(`wrote ${MEASURED_FILE}`);
