@@ -197,3 +197,23 @@ export function latestRun(cron: Cron, timeZone: string, now: number, lookBackMs:
   }
   return undefined;
 }
+
+/** How far back a schedule's latest start is looked for: no window lasts longer. */
+export const MAX_SCHEDULE_SPAN_MS = 31 * 24 * 3_600_000;
+
+const MOMENT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** A `start` or `until` as an instant: without Z or an offset, read on the clocks of `zone`; undefined when malformed. */
+export function momentOf(text: string, zone: string): number | undefined {
+  const m = MOMENT.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', offset] = m;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const date = new Date(wall);
+  // Date.UTC rolls 2026-02-30 over to March: a reading that does not come back as written does not exist.
+  if (date.getUTCDate() !== Number(d) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCHours() !== Number(h) || Number(mi) > 59 || Number(s) > 59) return undefined;
+  if (offset === undefined) return instantOf(wall, zone);
+  if (offset === 'Z') return wall;
+  const sign = offset.startsWith('-') ? -1 : 1;
+  return wall - sign * (Number(offset.slice(1, 3)) * 3_600_000 + Number(offset.slice(4, 6)) * 60_000);
+}

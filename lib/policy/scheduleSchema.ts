@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import { durationAtMost, positiveDurationString } from '../durationSchema';
 import { resourceName } from '../names';
-import { isTimeZone, parseCron } from './calendar';
-import { MAX_SCHEDULE_SPAN_MS, momentOf } from './schedules';
+import { isTimeZone, MAX_SCHEDULE_SPAN_MS, momentOf, parseCron } from './calendar';
 
 // The schema of a service's schedules (SPEC.md); schedules.ts finds which one is active.
 

@@ -1,6 +1,6 @@
 import { parseDuration } from '../duration';
 import { bound, type Adjustment } from './behavior';
-import { instantOf, latestRun, parseCron, type Cron } from './calendar';
+import { latestRun, MAX_SCHEDULE_SPAN_MS, momentOf, parseCron, type Cron } from './calendar';
 import type { Schedule } from './scheduleSchema';
 
 export type { Schedule };
@@ -9,26 +9,6 @@ export type { Schedule };
 // the service's min and max give way to the schedule's. The evaluator passes them to decide(),
 // which asks here which one is active at its `now`. Their schema is in scheduleSchema.ts: the
 // evaluator decides with these functions and loads no zod.
-
-/** How far back a schedule's latest start is looked for: no window lasts longer. */
-export const MAX_SCHEDULE_SPAN_MS = 31 * 24 * 3_600_000;
-
-const MOMENT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-/** A `start` or `until` as an instant: without Z or an offset, read on the clocks of `zone`; undefined when malformed. */
-export function momentOf(text: string, zone: string): number | undefined {
-  const m = MOMENT.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h = '0', mi = '0', s = '0', offset] = m;
-  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  const date = new Date(wall);
-  // Date.UTC rolls 2026-02-30 over to March: a reading that does not come back as written does not exist.
-  if (date.getUTCDate() !== Number(d) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCHours() !== Number(h) || Number(mi) > 59 || Number(s) > 59) return undefined;
-  if (offset === undefined) return instantOf(wall, zone);
-  if (offset === 'Z') return wall;
-  const sign = offset.startsWith('-') ? -1 : 1;
-  return wall - sign * (Number(offset.slice(1, 3)) * 3_600_000 + Number(offset.slice(4, 6)) * 60_000);
-}
 
 /** A schedule in its window at some moment, and since when. */
 export interface ActiveSchedule {
