@@ -41,4 +41,4 @@ export const queryTimestamp = z
   .transform((s) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) : s))
   .pipe(timestamp);
 
-export const isoTime = (ms: number): string => new Date(ms).toISOString();
+export { isoTime } from './isoTime';

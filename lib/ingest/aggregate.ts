@@ -1,4 +1,4 @@
-import { BUILT_IN_METRICS } from '../names';
+import { BUILT_IN_METRICS } from '../metricNames';
 import type { Aggregate } from '../statistics';
 import type { BatchGroup } from '../store/minutes';
 import type { Sample } from './schema';

@@ -1,6 +1,6 @@
 import type { ProblemDetail } from '../errors';
-import { BUILT_IN_METRICS } from '../names';
-import { isoTime } from '../time';
+import { isoTime } from '../isoTime';
+import { BUILT_IN_METRICS } from '../metricNames';
 import type { BucketGroup } from './aggregate';
 import { MAX_METRICS_PER_BUCKET } from '../store/limits';
 

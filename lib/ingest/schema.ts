@@ -30,41 +30,6 @@ const percent = z
 
 const builtInNames: ReadonlySet<string> = new Set(BUILT_IN_METRICS);
 
-const customMetrics = z
-  .record(
-    z.string().regex(CUSTOM_METRIC_PATTERN, { error: 'custom metric names must match ^[A-Za-z_][A-Za-z0-9_.]{0,63}$' }).refine(
-      (name) => !builtInNames.has(name),
-      { error: 'custom metric names must not reuse a built-in metric name' },
-    ),
-    z.number({ error: 'must be a finite number' }).refine(storable, { error: 'must be a finite number: 0, or from 1e-100 to 2^53 either side of 0' }),
-  )
-  .refine((custom) => Object.keys(custom).length <= MAX_CUSTOM_METRICS, {
-    error: `must have at most ${MAX_CUSTOM_METRICS} metrics`,
-  });
-
-const sample = z
-  .object(
-    {
-      ts: timestamp,
-      service: resourceName,
-      container: resourceName,
-      cpu_ratio: nonNegative.optional(),
-      mem_usage: nonNegative.optional(),
-      mem_limit: nonNegative.optional(),
-      mem_ratio: percent.optional(),
-      net_read: nonNegative.optional(),
-      net_write: nonNegative.optional(),
-      blk_read: nonNegative.optional(),
-      blk_write: nonNegative.optional(),
-      custom: customMetrics.optional(),
-    },
-    { error: 'must be an object' },
-  )
-  .refine(
-    (s) => BUILT_IN_METRICS.some((m) => s[m] !== undefined) || Object.keys(s.custom ?? {}).length > 0,
-    { error: 'must carry at least one metric' },
-  );
-
 /** A post's minutes: at most an hour's worth, the oldest Tide still takes. */
 export const MAX_MINUTES = 60;
 /** Services one node reports in one minute, and (service, metric) pairs: a minute is one item of at most 400 KB. */
@@ -89,8 +54,10 @@ const aggregate = z
   .refine((a) => a.min <= a.max, { error: 'min must not be above max', path: ['min'] });
 
 /** A built-in metric's min and max keep the bounds of its samples. */
+const storableNumber = z.number().refine(storable, { error: 'must be a finite number: 0, or from 1e-100 to 2^53 either side of 0' });
+
 function metricBoundProblems(name: string, a: { min: number; max: number }, ctx: z.RefinementCtx, path: PropertyKey[]): void {
-  const value = builtInNames.has(name) ? (name === 'mem_ratio' ? percent : nonNegative) : z.number().refine(storable, { error: 'must be a finite number: 0, or from 1e-100 to 2^53 either side of 0' });
+  const value = builtInNames.has(name) ? (name === 'mem_ratio' ? percent : nonNegative) : storableNumber;
   for (const field of ['min', 'max'] as const) {
     const parsed = value.safeParse(a[field]);
     if (!parsed.success) ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'is out of range', path: [...path, field] });
@@ -135,16 +102,58 @@ const batchFields = {
   batchId: z.string({ error: 'must be a string' }).min(1, { error: 'must be 1-128 characters' }).max(128, { error: 'must be 1-128 characters' }).optional(),
 };
 
-const samplesBatch = z.object(
-  {
-    ...batchFields,
-    samples: z
-      .array(sample, { error: 'must be an array of samples' })
-      .min(1, { error: 'must have at least 1 sample' })
-      .max(MAX_SAMPLES, { error: `must have at most ${MAX_SAMPLES} samples` }),
-  },
-  { error: 'must be a JSON object' },
-);
+/**
+ * SPEC's batch of samples. Agents at their defaults post minutes, so this schema is built by the
+ * first samples batch, not with the module.
+ */
+function buildSamplesBatch() {
+  const customMetrics = z
+    .record(
+      z.string().regex(CUSTOM_METRIC_PATTERN, { error: 'custom metric names must match ^[A-Za-z_][A-Za-z0-9_.]{0,63}$' }).refine(
+        (name) => !builtInNames.has(name),
+        { error: 'custom metric names must not reuse a built-in metric name' },
+      ),
+      z.number({ error: 'must be a finite number' }).refine(storable, { error: 'must be a finite number: 0, or from 1e-100 to 2^53 either side of 0' }),
+    )
+    .refine((custom) => Object.keys(custom).length <= MAX_CUSTOM_METRICS, {
+      error: `must have at most ${MAX_CUSTOM_METRICS} metrics`,
+    });
+
+  const sample = z
+    .object(
+      {
+        ts: timestamp,
+        service: resourceName,
+        container: resourceName,
+        cpu_ratio: nonNegative.optional(),
+        mem_usage: nonNegative.optional(),
+        mem_limit: nonNegative.optional(),
+        mem_ratio: percent.optional(),
+        net_read: nonNegative.optional(),
+        net_write: nonNegative.optional(),
+        blk_read: nonNegative.optional(),
+        blk_write: nonNegative.optional(),
+        custom: customMetrics.optional(),
+      },
+      { error: 'must be an object' },
+    )
+    .refine(
+      (s) => BUILT_IN_METRICS.some((m) => s[m] !== undefined) || Object.keys(s.custom ?? {}).length > 0,
+      { error: 'must carry at least one metric' },
+    );
+
+  return z.object(
+    {
+      ...batchFields,
+      samples: z
+        .array(sample, { error: 'must be an array of samples' })
+        .min(1, { error: 'must have at least 1 sample' })
+        .max(MAX_SAMPLES, { error: `must have at most ${MAX_SAMPLES} samples` }),
+    },
+    { error: 'must be a JSON object' },
+  );
+}
+let samplesBatch: ReturnType<typeof buildSamplesBatch> | undefined;
 
 const minutesBatch = z.object(
   {
@@ -169,7 +178,7 @@ export const metricsBatchSchema = z.unknown().transform((body, ctx): MetricsPost
     ctx.addIssue({ code: 'custom', message: 'must not be sent with samples: a post carries samples or minutes, not both', path: ['minutes'] });
     return z.NEVER;
   }
-  const schema = has('minutes') ? minutesBatch : samplesBatch;
+  const schema = has('minutes') ? minutesBatch : (samplesBatch ??= buildSamplesBatch());
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message } as never);
@@ -178,7 +187,7 @@ export const metricsBatchSchema = z.unknown().transform((body, ctx): MetricsPost
   return parsed.data;
 });
 
-export type SamplesBatch = z.output<typeof samplesBatch>;
+export type SamplesBatch = z.output<ReturnType<typeof buildSamplesBatch>>;
 export type MinutesBatch = z.output<typeof minutesBatch>;
 type MetricsPost = SamplesBatch | MinutesBatch;
 
